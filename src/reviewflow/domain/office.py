@@ -1,0 +1,327 @@
+"""The office's work: coverage (R-COVER, R-LEAD), supervision (R-SUPERVISE), exemplars
+(R-EXEMPLAR) and the yearly summary (R-SUMMARY), computed from the roster, the plan and the
+reviews."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from datetime import date
+
+import attrs
+
+from reviewflow.domain.periods import Period
+from reviewflow.domain.planning import GapReason, Plan
+from reviewflow.domain.review import Review, ReviewState
+from reviewflow.domain.roster import Roster
+from reviewflow.domain.vocabulary import ItemStatus, Method, OrderStatus, ReviewKind
+
+__all__ = [
+    "ClassCoverage",
+    "CoverageGap",
+    "CoverageReport",
+    "Exemplar",
+    "OrgSummary",
+    "ReviewerRate",
+    "SupervisionOrder",
+    "build_coverage",
+    "build_summary",
+]
+
+
+@attrs.frozen
+class SupervisionOrder:
+    """An ordered rectification within a deadline (责令限期整改, R-SUPERVISE)."""
+
+    id: str
+    kind: ReviewKind
+    subject_id: str
+    org_id: str
+    criticism: str
+    requirement: str
+    deadline: date
+    issued_by: str
+    issued_on: date
+    status: OrderStatus = OrderStatus.ISSUED
+    report: str = ""
+    reported_by: str = ""
+    reported_on: date | None = None
+    verified_by: str = ""
+    verified_on: date | None = None
+    version: int = 1
+
+    def overdue(self, as_of: date) -> bool:
+        """Whether the deadline has passed without verified completion."""
+        return self.status is not OrderStatus.VERIFIED and self.deadline < as_of
+
+
+@attrs.frozen
+class Exemplar:
+    """Advanced deeds found in a review, recorded for publicity (R-EXEMPLAR)."""
+
+    id: str
+    kind: ReviewKind
+    subject_id: str
+    org_id: str
+    deeds: str
+    recorded_by: str
+    recorded_on: date
+    source_review_id: str | None = None
+
+
+@attrs.frozen
+class CoverageGap:
+    """A review the rules call for that is missing, named (R-COVER)."""
+
+    kind: ReviewKind
+    subject_id: str
+    subject_name: str
+    period: Period
+    org_id: str
+    org_name: str
+    reviewer_id: str | None
+    reviewer_name: str
+    reason: GapReason
+
+
+@attrs.frozen
+class ReviewerRate:
+    """One reviewer's own completion (R-LEAD)."""
+
+    reviewer_id: str
+    reviewer_name: str
+    expected: int
+    reviewed: int
+    closed: int
+    waived: int
+
+    @property
+    def rate(self) -> float:
+        """Reviewed share of the reviews not waived (1.0 when there are none)."""
+        due = self.expected - self.waived
+        return self.reviewed / due if due else 1.0
+
+
+@attrs.frozen
+class ClassCoverage:
+    """Coverage for one organization type or post category (R-CLASS)."""
+
+    name: str
+    expected: int
+    reviewed: int
+
+
+@attrs.frozen
+class CoverageReport:
+    """Coverage of a period over a subtree (R-COVER).
+
+    ``expected`` counts the reviews the rules call for (and any others scheduled in the period);
+    a review counts as ``reviewed`` once step 2 is concluded, ``closed`` once closed; ``waived``
+    are shown apart and never count as covered (R-CAD-3); ``missing`` are named in ``gaps``.
+    """
+
+    period: Period
+    root_id: str | None
+    expected: int
+    reviewed: int
+    closed: int
+    in_progress: int
+    waived: int
+    missing: int
+    gaps: tuple[CoverageGap, ...]
+    reviewers: tuple[ReviewerRate, ...]
+    by_org_type: tuple[ClassCoverage, ...]
+    by_post_category: tuple[ClassCoverage, ...]
+
+    @property
+    def rate(self) -> float:
+        """Reviewed share of the expected reviews, waived ones excluded."""
+        due = self.expected - self.waived
+        return self.reviewed / due if due else 1.0
+
+
+def build_coverage(
+    roster: Roster,
+    plan: Plan,
+    reviews: Iterable[Review],
+    period: Period,
+    root_id: str | None,
+) -> CoverageReport:
+    """Compare the plan with the reviews of the period: counts, gaps and rates."""
+    by_key = {r.key: r for r in reviews if r.state is not ReviewState.CANCELLED}
+    planned = {s.key for s in plan.slots}
+    gaps: list[CoverageGap] = []
+    per_reviewer: dict[str, Counter[str]] = {}
+    org_type_counts: dict[str, Counter[str]] = {}
+    category_counts: dict[str, Counter[str]] = {}
+    totals: Counter[str] = Counter()
+
+    def count(reviewer_id: str, org_id: str, kind: ReviewKind, subject_id: str, what: str) -> None:
+        totals[what] += 1
+        per_reviewer.setdefault(reviewer_id, Counter())[what] += 1
+        org = roster.organization(org_id)
+        org_type_counts.setdefault(org.org_type if org else "", Counter())[what] += 1
+        if kind is ReviewKind.MEMBER:
+            member = roster.member(subject_id)
+            category = member.post_category if member else ""
+            category_counts.setdefault(category, Counter())[what] += 1
+
+    def tally(review: Review) -> None:
+        args = (review.reviewer_id, review.org_id, review.kind, review.subject_id)
+        count(*args, "expected")
+        if review.state is ReviewState.WAIVED:
+            count(*args, "waived")
+        elif review.state.reviewed:
+            count(*args, "reviewed")
+            if review.state is ReviewState.CLOSED:
+                count(*args, "closed")
+        else:
+            count(*args, "in_progress")
+
+    for slot in plan.slots:
+        review = by_key.get(slot.key)
+        if review is not None:
+            tally(review)
+            continue
+        count(slot.reviewer_id, slot.org_id, slot.kind, slot.subject_id, "expected")
+        count(slot.reviewer_id, slot.org_id, slot.kind, slot.subject_id, "missing")
+        gaps.append(
+            _gap(
+                roster,
+                kind=slot.kind,
+                subject_id=slot.subject_id,
+                period=slot.period,
+                org_id=slot.org_id,
+                reviewer_id=slot.reviewer_id,
+                reason=GapReason.NOT_SCHEDULED,
+            )
+        )
+    for key, review in by_key.items():
+        if key not in planned:  # scheduled earlier under a roster that has since changed
+            tally(review)
+    for planned_gap in plan.gaps:
+        totals["expected"] += 1
+        totals["missing"] += 1
+        gaps.append(
+            _gap(
+                roster,
+                kind=planned_gap.kind,
+                subject_id=planned_gap.subject_id,
+                period=planned_gap.period,
+                org_id=planned_gap.org_id,
+                reviewer_id=None,
+                reason=planned_gap.reason,
+            )
+        )
+    reviewers = tuple(
+        ReviewerRate(
+            reviewer_id=rid,
+            reviewer_name=roster.person_name(rid),
+            expected=c["expected"],
+            reviewed=c["reviewed"],
+            closed=c["closed"],
+            waived=c["waived"],
+        )
+        for rid, c in sorted(per_reviewer.items())
+    )
+    return CoverageReport(
+        period=period,
+        root_id=root_id,
+        expected=totals["expected"],
+        reviewed=totals["reviewed"],
+        closed=totals["closed"],
+        in_progress=totals["in_progress"],
+        waived=totals["waived"],
+        missing=totals["missing"],
+        gaps=tuple(sorted(gaps, key=lambda g: (g.period, g.org_id, g.kind, g.subject_id))),
+        reviewers=reviewers,
+        by_org_type=_classes(org_type_counts),
+        by_post_category=_classes(category_counts),
+    )
+
+
+def _classes(counts: Mapping[str, Counter[str]]) -> tuple[ClassCoverage, ...]:
+    return tuple(
+        ClassCoverage(name, c["expected"], c["reviewed"]) for name, c in sorted(counts.items())
+    )
+
+
+def _gap(
+    roster: Roster,
+    *,
+    kind: ReviewKind,
+    subject_id: str,
+    period: Period,
+    org_id: str,
+    reviewer_id: str | None,
+    reason: GapReason,
+) -> CoverageGap:
+    org = roster.organization(org_id)
+    return CoverageGap(
+        kind=kind,
+        subject_id=subject_id,
+        subject_name=roster.subject_name(kind, subject_id),
+        period=period,
+        org_id=org_id,
+        org_name=org.name if org else org_id,
+        reviewer_id=reviewer_id,
+        reviewer_name=roster.person_name(reviewer_id) if reviewer_id else "",
+        reason=reason,
+    )
+
+
+@attrs.frozen
+class OrgSummary:
+    """The yearly summary of one organization's review work (点评情况总结, R-SUMMARY)."""
+
+    org_id: str
+    org_name: str
+    year: int
+    due: date
+    reviews_by_kind: Mapping[ReviewKind, int]
+    reviews_by_method: Mapping[Method, int]
+    coverage: CoverageReport
+    requirements_raised: int
+    items_done: int
+    items_overdue: int
+    orders_issued: int
+    orders_verified: int
+    orders_overdue: int
+    exemplars: tuple[Exemplar, ...]
+
+
+def build_summary(
+    roster: Roster,
+    *,
+    org_id: str,
+    year: Period,
+    due: date,
+    as_of: date,
+    coverage: CoverageReport,
+    reviews: Iterable[Review],
+    orders: Iterable[SupervisionOrder],
+    exemplars: Iterable[Exemplar],
+) -> OrgSummary:
+    """Gather one organization subtree's year (R-SUMMARY)."""
+    held = [r for r in reviews if r.state.reviewed]
+    by_kind = Counter(r.kind for r in held)
+    by_method = Counter(r.method.method for r in held if r.method is not None)
+    items = [item for r in held for item in r.ledger]
+    order_list = list(orders)
+    org = roster.organizations[org_id]
+    return OrgSummary(
+        org_id=org_id,
+        org_name=org.name,
+        year=year.year,
+        due=due,
+        reviews_by_kind={k: by_kind[k] for k in ReviewKind},
+        reviews_by_method={m: by_method[m] for m in Method},
+        coverage=coverage,
+        requirements_raised=sum(len(r.requirements) for r in held),
+        items_done=sum(1 for i in items if i.status is ItemStatus.DONE),
+        items_overdue=sum(1 for i in items if i.status is not ItemStatus.DONE and i.due < as_of),
+        orders_issued=len(order_list),
+        orders_verified=sum(1 for o in order_list if o.status is OrderStatus.VERIFIED),
+        orders_overdue=sum(1 for o in order_list if o.overdue(as_of)),
+        exemplars=tuple(exemplars),
+    )

@@ -1,0 +1,197 @@
+"""Who reviews whom, and when: the plan the rules call for in a period (R-SCOPE-1..3, R-CAD-1..3).
+
+The plan is computed from the roster and the policy alone. Scheduling turns its slots into
+reviews; coverage compares it with the reviews that exist.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import attrs
+
+from reviewflow.domain.periods import Period, PeriodKind
+from reviewflow.domain.policy import Policy
+from reviewflow.domain.roster import Member, Organization, Roster
+from reviewflow.domain.vocabulary import Basis, Labelled, Method, Occasion, OrgKind, ReviewKind
+
+__all__ = ["GapReason", "Plan", "PlannedGap", "Slot", "periods_within", "plan_period"]
+
+_RANK = {PeriodKind.MONTH: 0, PeriodKind.QUARTER: 1, PeriodKind.YEAR: 2}
+
+
+class GapReason(Labelled):
+    """Why a review the rules call for is missing (R-COVER)."""
+
+    NOT_SCHEDULED = "not_scheduled", "未安排点评", "not scheduled"
+    NO_REVIEWER = "no_reviewer", "无点评领导", "no reviewer on the roster"
+
+
+@attrs.frozen
+class Slot:
+    """One review the rules call for: reviewer, subject, period and why."""
+
+    reviewer_id: str
+    kind: ReviewKind
+    subject_id: str
+    period: Period
+    basis: Basis
+    org_id: str
+    method: Method
+    occasion: Occasion | None
+
+    @property
+    def key(self) -> tuple[str, ReviewKind, str, Period]:
+        """The (reviewer, subject, period) key: one review at most per key (R-CAD-4)."""
+        return (self.reviewer_id, self.kind, self.subject_id, self.period)
+
+
+@attrs.frozen
+class PlannedGap:
+    """A subject the rules call to be reviewed in a period, for whom no reviewer exists."""
+
+    kind: ReviewKind
+    subject_id: str
+    period: Period
+    org_id: str
+    reason: GapReason
+
+
+@attrs.frozen
+class Plan:
+    """Every slot the rules call for, and every subject left without a reviewer."""
+
+    slots: tuple[Slot, ...]
+    gaps: tuple[PlannedGap, ...]
+
+
+def periods_within(period: Period, kind: PeriodKind) -> tuple[Period, ...]:
+    """The periods of ``kind`` that lie inside ``period`` (none when ``kind`` is coarser)."""
+    if _RANK[kind] > _RANK[period.kind]:
+        return ()
+    return period.subperiods(kind)
+
+
+def plan_period(roster: Roster, policy: Policy, period: Period, root_id: str | None = None) -> Plan:
+    """The reviews the rules call for whose period lies within ``period``, for a subtree.
+
+    - R-SCOPE-1: each liaison reviewer reviews the organization and its leadership team, at the
+      organization type's liaison cadence (R-CAD-1, R-CLASS).
+    - R-SCOPE-3: without a liaison reviewer, the head of the parent organization reviews the
+      organization and its head. Nobody reviews themselves.
+    - R-SCOPE-2: each head reviews the other members of the organization at the member cadence
+      of their post category or organization type (R-CAD-2, R-CAD-3).
+    - The top organizations (the reviewing committees) and their heads are reviewed by the level
+      above, outside this roster: they are not subjects here.
+    """
+    slots: list[Slot] = []
+    gaps: list[PlannedGap] = []
+    org_ids = roster.subtree(root_id) if root_id is not None else _all_top_down(roster)
+    for org_id in org_ids:
+        org = roster.organizations[org_id]
+        if not org.active or org.kind is OrgKind.GROUP:
+            continue
+        if org.parent_id is not None:
+            _plan_organization(roster, policy, period, org, slots=slots, gaps=gaps)
+        _plan_members(roster, policy, period, org, slots=slots, gaps=gaps)
+    return Plan(tuple(slots), tuple(gaps))
+
+
+def _all_top_down(roster: Roster) -> Iterator[str]:
+    for root in roster.roots():
+        yield from roster.subtree(root.id)
+
+
+def _plan_organization(
+    roster: Roster,
+    policy: Policy,
+    period: Period,
+    org: Organization,
+    *,
+    slots: list[Slot],
+    gaps: list[PlannedGap],
+) -> None:
+    periods = periods_within(period, policy.liaison_cadence_for(org.org_type))
+    if not periods:
+        return
+    method, occasion = policy.liaison_method_for(org.org_type)
+    head = roster.head_of(org.id)
+    team = roster.leadership_team(org.id)
+    liaisons = roster.liaisons_of(org.id)
+    if liaisons:
+        pairs = [
+            (link.committee_member_id, Basis.LIAISON, team)
+            for link in liaisons
+            if _active_member(roster, link.committee_member_id)
+        ]
+    else:
+        parent = roster.unit_of(org.parent_id) if org.parent_id else None
+        parent_head = roster.head_of(parent.id) if parent else None
+        pairs = (
+            [(parent_head.id, Basis.PARENT_HEAD, (head,) if head else ())] if parent_head else []
+        )
+    if not pairs:
+        for q in periods:
+            gaps.append(
+                PlannedGap(ReviewKind.ORGANIZATION, org.id, q, org.id, GapReason.NO_REVIEWER)
+            )
+            if head is not None:
+                gaps.append(
+                    PlannedGap(ReviewKind.MEMBER, head.id, q, org.id, GapReason.NO_REVIEWER)
+                )
+        return
+    for q in periods:
+        for reviewer_id, basis, members in pairs:
+            slots.append(
+                Slot(
+                    reviewer_id, ReviewKind.ORGANIZATION, org.id, q, basis, org.id, method, occasion
+                )
+            )
+            slots.extend(
+                Slot(reviewer_id, ReviewKind.MEMBER, m.id, q, basis, org.id, method, occasion)
+                for m in members
+                if m.id != reviewer_id  # R-SCOPE-3: nobody reviews themselves
+            )
+
+
+def _plan_members(
+    roster: Roster,
+    policy: Policy,
+    period: Period,
+    org: Organization,
+    *,
+    slots: list[Slot],
+    gaps: list[PlannedGap],
+) -> None:
+    head = roster.head_of(org.id)
+    for member in _members_for_review(roster, org):
+        if head is not None and member.id == head.id:
+            continue  # the head is covered with the organization (R-SCOPE-3)
+        periods = periods_within(
+            period, policy.member_cadence_for(member.post_category, org.org_type)
+        )
+        if head is None:
+            gaps.extend(
+                PlannedGap(ReviewKind.MEMBER, member.id, q, org.id, GapReason.NO_REVIEWER)
+                for q in periods
+            )
+            continue
+        method, occasion = policy.member_method_for(member.post_category, org.org_type)
+        slots.extend(
+            Slot(head.id, ReviewKind.MEMBER, member.id, q, Basis.HEAD, org.id, method, occasion)
+            for q in periods
+        )
+
+
+def _members_for_review(roster: Roster, org: Organization) -> Iterator[Member]:
+    """The organization's members, with those of its Party groups (R-SUBJ)."""
+    yield from roster.members_of(org.id)
+    for child_id in roster.children(org.id):
+        child = roster.organizations[child_id]
+        if child.kind is OrgKind.GROUP and child.active:
+            yield from _members_for_review(roster, child)
+
+
+def _active_member(roster: Roster, member_id: str) -> bool:
+    member = roster.member(member_id)
+    return member is not None and member.active

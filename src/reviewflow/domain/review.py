@@ -1,0 +1,360 @@
+"""The review (领导点评), its history and the attempt log (R-AUDIT).
+
+A review's current record is the fold of its history: :func:`apply_entry` turns one entry into the
+next record, so the history replays to the current state, and a store that keeps both can check
+one against the other.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Iterable, Mapping
+from datetime import date, datetime
+from typing import Any
+
+import attrs
+
+from reviewflow.domain.content import (
+    AspectComment,
+    Closeout,
+    CommitmentJudgement,
+    Filing,
+    FormRecord,
+    MethodRecord,
+    Participant,
+    Publicity,
+    RectificationItem,
+    RectificationRequirement,
+    SituationReport,
+    WrittenReply,
+)
+from reviewflow.domain.periods import Period
+from reviewflow.domain.serial import structure, unstructure
+from reviewflow.domain.vocabulary import Aspect, Basis, ItemStatus, Labelled, ReviewKind
+from reviewflow.errors import InvalidInput
+
+__all__ = [
+    "Attempt",
+    "HistoryEntry",
+    "ItemUpdate",
+    "Review",
+    "ReviewState",
+    "apply_entry",
+    "replay",
+]
+
+
+class ReviewState(Labelled):
+    """The states of the four-step workflow (§5)."""
+
+    SCHEDULED = "scheduled", "待点评", "scheduled"
+    FACT_FINDING = "fact_finding", "了解情况", "fact finding"
+    REVIEWING = "reviewing", "实施点评", "reviewing"
+    PUBLICIZING = "publicizing", "整理公开", "compiling and publicizing"
+    RECTIFYING = "rectifying", "整改落实", "rectifying"
+    CLOSED = "closed", "已销号", "closed"
+    WAIVED = "waived", "免于点评", "waived"
+    CANCELLED = "cancelled", "已撤销", "cancelled"
+
+    @property
+    def final(self) -> bool:
+        """Whether no step leaves this state."""
+        return self in _FINAL
+
+    @property
+    def reviewed(self) -> bool:
+        """Whether the review itself has been held (step 2 concluded)."""
+        return self in _REVIEWED
+
+
+_FINAL = frozenset({ReviewState.CLOSED, ReviewState.WAIVED, ReviewState.CANCELLED})
+_REVIEWED = frozenset({ReviewState.PUBLICIZING, ReviewState.RECTIFYING, ReviewState.CLOSED})
+
+
+@attrs.frozen
+class Review:
+    """One review of one subject by one reviewer for one period, and all it has recorded."""
+
+    id: str
+    kind: ReviewKind
+    reviewer_id: str
+    subject_id: str
+    period: Period
+    basis: Basis
+    org_id: str
+    state: ReviewState = ReviewState.SCHEDULED
+    version: int = 1
+    planned_method: MethodRecord | None = None
+    method: MethodRecord | None = None
+    reports: tuple[SituationReport, ...] = ()
+    judgements: tuple[CommitmentJudgement, ...] = ()
+    comments: tuple[AspectComment, ...] = ()
+    direction: str = ""
+    suggestions: str = ""
+    participants: tuple[Participant, ...] = ()
+    requirements: tuple[RectificationRequirement, ...] = ()
+    no_rectification_needed: bool = False
+    form: FormRecord | None = None
+    filing: Filing | None = None
+    publicity: Publicity | None = None
+    ledger: tuple[RectificationItem, ...] = ()
+    reply: WrittenReply | None = None
+    closeout: Closeout | None = None
+    end_reason: str = ""
+    last_digest: str = ""
+
+    @property
+    def key(self) -> tuple[str, ReviewKind, str, Period]:
+        """The slot this review fills: at most one review per key (R-CAD-4)."""
+        return (self.reviewer_id, self.kind, self.subject_id, self.period)
+
+    @property
+    def aspects(self) -> tuple[Aspect, ...]:
+        """The four aspects this review covers (R-CONT-ORG / R-CONT-MEM)."""
+        return Aspect.for_kind(self.kind)
+
+    def comment_on(self, aspect: Aspect) -> AspectComment | None:
+        """The reviewer's comment on an aspect, if recorded."""
+        return next((c for c in self.comments if c.aspect is aspect), None)
+
+    def problem_ids(self) -> tuple[str, ...]:
+        """The ids of every problem raised, in order."""
+        return tuple(p.id for c in self.comments for p in c.problems)
+
+    def commitments(self) -> tuple[Any, ...]:
+        """Every commitment reported in step 1, in order."""
+        return tuple(c for r in self.reports for c in r.commitments)
+
+
+@attrs.frozen
+class HistoryEntry:
+    """One recorded change of a review: who, when, from, to, with what data and why (R-AUDIT).
+
+    ``seq`` is the review's version after the change. ``digest`` chains the entry to the one
+    before it (``prev_digest``), so an entry edited or removed behind the library's back shows.
+    """
+
+    review_id: str
+    seq: int
+    at: datetime
+    actor_id: str
+    action: str
+    from_state: ReviewState | None
+    to_state: ReviewState
+    data: Mapping[str, Any] = attrs.field(factory=dict)
+    reason: str = ""
+    prev_digest: str = ""
+    digest: str = ""
+
+    @classmethod
+    def create(
+        cls,
+        *,
+        review_id: str,
+        seq: int,
+        at: datetime,
+        actor_id: str,
+        action: str,
+        from_state: ReviewState | None,
+        to_state: ReviewState,
+        data: Mapping[str, Any],
+        reason: str,
+        prev_digest: str,
+    ) -> HistoryEntry:
+        """An entry with its digest computed."""
+        entry = cls(
+            review_id=review_id,
+            seq=seq,
+            at=at,
+            actor_id=actor_id,
+            action=action,
+            from_state=from_state,
+            to_state=to_state,
+            data=data,
+            reason=reason,
+            prev_digest=prev_digest,
+        )
+        return attrs.evolve(entry, digest=entry.compute_digest())
+
+    def compute_digest(self) -> str:
+        """The SHA-256 of this entry's content and the previous entry's digest."""
+        content = {
+            "review_id": self.review_id,
+            "seq": self.seq,
+            "at": self.at.isoformat(),
+            "actor_id": self.actor_id,
+            "action": self.action,
+            "from_state": self.from_state.value if self.from_state else None,
+            "to_state": self.to_state.value,
+            "data": self.data,
+            "reason": self.reason,
+            "prev_digest": self.prev_digest,
+        }
+        canonical = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+@attrs.frozen
+class Attempt:
+    """A refused attempt (R-AUDIT): who tried what, when, and why it was refused."""
+
+    id: str
+    at: datetime
+    actor_id: str
+    action: str
+    review_id: str | None
+    error: str
+    message: str
+    details: Mapping[str, Any] = attrs.field(factory=dict)
+
+
+@attrs.frozen
+class ItemUpdate:
+    """A change to a ledger item's status (R-STEP-4)."""
+
+    item_id: str
+    status: ItemStatus = attrs.field(converter=ItemStatus)
+    done_on: date | None = None
+    note: str = ""
+
+
+# -- the reducer -----------------------------------------------------------------------------
+
+_Reducer = Callable[[Review, Mapping[str, Any]], Review]
+
+
+def _append(field: str, cls: type[Any]) -> _Reducer:
+    def reduce(review: Review, data: Mapping[str, Any]) -> Review:
+        changes: dict[str, Any] = {field: (*getattr(review, field), structure(data, cls))}
+        return attrs.evolve(review, **changes)
+
+    return reduce
+
+
+def _put(field: str, cls: type[Any]) -> _Reducer:
+    def reduce(review: Review, data: Mapping[str, Any]) -> Review:
+        changes: dict[str, Any] = {field: structure(data, cls)}
+        return attrs.evolve(review, **changes)
+
+    return reduce
+
+
+def _unchanged(review: Review, _data: Mapping[str, Any]) -> Review:
+    return review
+
+
+def _comment(review: Review, data: Mapping[str, Any]) -> Review:
+    new = structure(data, AspectComment)
+    kept = tuple(c for c in review.comments if c.aspect is not new.aspect)
+    order = {a: i for i, a in enumerate(Aspect)}
+    return attrs.evolve(review, comments=tuple(sorted((*kept, new), key=lambda c: order[c.aspect])))
+
+
+def _judge(review: Review, data: Mapping[str, Any]) -> Review:
+    new = structure(data, CommitmentJudgement)
+    kept = tuple(j for j in review.judgements if j.commitment_id != new.commitment_id)
+    return attrs.evolve(review, judgements=(*kept, new))
+
+
+def _direction(review: Review, data: Mapping[str, Any]) -> Review:
+    return attrs.evolve(review, direction=data["direction"], suggestions=data["suggestions"])
+
+
+def _no_rectification(review: Review, _data: Mapping[str, Any]) -> Review:
+    return attrs.evolve(review, no_rectification_needed=True)
+
+
+def _require(review: Review, data: Mapping[str, Any]) -> Review:
+    requirement = structure(data, RectificationRequirement)
+    return attrs.evolve(
+        review,
+        requirements=(*review.requirements, requirement),
+        no_rectification_needed=False,
+    )
+
+
+def _update_item(review: Review, data: Mapping[str, Any]) -> Review:
+    update = structure(data, ItemUpdate)
+    ledger = tuple(
+        attrs.evolve(item, status=update.status, done_on=update.done_on, note=update.note)
+        if item.id == update.item_id
+        else item
+        for item in review.ledger
+    )
+    return attrs.evolve(review, ledger=ledger)
+
+
+def _end(review: Review, _data: Mapping[str, Any]) -> Review:
+    return review
+
+
+_REDUCERS: dict[str, _Reducer] = {
+    "start": _unchanged,
+    "report": _append("reports", SituationReport),
+    "conclude_fact_finding": _unchanged,
+    "record_method": _put("method", MethodRecord),
+    "comment": _comment,
+    "set_direction": _direction,
+    "add_participant": _append("participants", Participant),
+    "require": _require,
+    "declare_no_rectification": _no_rectification,
+    "judge_commitment": _judge,
+    "conclude_review": _unchanged,
+    "fill_form": _put("form", FormRecord),
+    "file": _put("filing", Filing),
+    "publicize": _put("publicity", Publicity),
+    "begin_rectification": _unchanged,
+    "plan_item": _append("ledger", RectificationItem),
+    "update_item": _update_item,
+    "reply": _put("reply", WrittenReply),
+    "confirm_closeout": _put("closeout", Closeout),
+    "close": _unchanged,
+    "waive": _end,
+    "cancel": _end,
+}
+
+SCHEDULE_ACTION = "schedule"
+
+
+def apply_entry(review: Review | None, entry: HistoryEntry) -> Review:
+    """The record after ``entry``: the first entry (``schedule``) creates it."""
+    if entry.action == SCHEDULE_ACTION:
+        if review is not None:
+            raise InvalidInput("action", entry.action, "a review is scheduled only once")
+        created = structure(dict(entry.data), Review)
+        return attrs.evolve(
+            created,
+            id=entry.review_id,
+            state=entry.to_state,
+            version=entry.seq,
+            last_digest=entry.digest,
+        )
+    if review is None:
+        raise InvalidInput("action", entry.action, "the first entry of a history is 'schedule'")
+    reduce = _REDUCERS.get(entry.action)
+    if reduce is None:
+        raise InvalidInput("action", entry.action, "not an action of the workflow")
+    changed = reduce(review, entry.data)
+    end_reason = entry.reason if entry.to_state.final and entry.reason else changed.end_reason
+    return attrs.evolve(
+        changed,
+        state=entry.to_state,
+        version=entry.seq,
+        end_reason=end_reason,
+        last_digest=entry.digest,
+    )
+
+
+def replay(entries: Iterable[HistoryEntry]) -> Review | None:
+    """Fold a history into the record it describes (None for an empty history)."""
+    review: Review | None = None
+    for entry in entries:
+        review = apply_entry(review, entry)
+    return review
+
+
+def schedule_data(review: Review) -> dict[str, Any]:
+    """The data of a review's first (``schedule``) history entry."""
+    data: dict[str, Any] = unstructure(review)
+    return data

@@ -1,0 +1,359 @@
+"""The roster: organizations as a tree, their members, liaison assignments and the office staff.
+
+A :class:`Roster` is an immutable, validated snapshot with the indexes the rules need. Changes are
+made by building the changed records and a new snapshot; the service stores the records.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from datetime import date
+from typing import TypeVar
+
+import attrs
+
+from reviewflow.domain.vocabulary import MemberStatus, OrgKind, ReviewKind, Role
+from reviewflow.errors import InvalidInput, RosterConflict
+
+_T = TypeVar("_T")
+_K = TypeVar("_K")
+
+__all__ = [
+    "LiaisonAssignment",
+    "Member",
+    "OfficeStaff",
+    "Organization",
+    "Person",
+    "Roster",
+    "RosterRecord",
+]
+
+
+def _non_empty(_instance: object, attribute: attrs.Attribute[str], value: str) -> None:
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidInput(attribute.name, value, "must be a non-empty string")
+
+
+def _roles(roles: Iterable[Role | str]) -> frozenset[Role]:
+    return frozenset(Role(r) for r in roles)
+
+
+@attrs.frozen
+class Organization:
+    """A Party organization (基层党组织) in the tree. ``org_type`` is its class (R-CLASS)."""
+
+    id: str = attrs.field(validator=_non_empty)
+    name: str = attrs.field(validator=_non_empty)
+    kind: OrgKind = attrs.field(converter=OrgKind)
+    org_type: str = ""
+    parent_id: str | None = None
+    head_id: str | None = None
+    dissolved_on: date | None = None
+
+    @property
+    def active(self) -> bool:
+        """Whether the organization still exists."""
+        return self.dissolved_on is None
+
+
+@attrs.frozen
+class Member:
+    """A Party member (党员). ``roles`` are leadership-team roles in their own organization."""
+
+    id: str = attrs.field(validator=_non_empty)
+    name: str = attrs.field(validator=_non_empty)
+    org_id: str = attrs.field(validator=_non_empty)
+    post_category: str = ""
+    status: MemberStatus = attrs.field(default=MemberStatus.FULL, converter=MemberStatus)
+    roles: frozenset[Role] = attrs.field(default=frozenset(), converter=_roles)
+    left_on: date | None = None
+    left_reason: str = ""
+
+    @property
+    def active(self) -> bool:
+        """Whether the member is still on the roster."""
+        return self.left_on is None
+
+
+@attrs.frozen
+class OfficeStaff:
+    """A person acting for the campaign leading-group office (领导小组办公室)."""
+
+    id: str = attrs.field(validator=_non_empty)
+    name: str = attrs.field(validator=_non_empty)
+
+
+@attrs.frozen
+class LiaisonAssignment:
+    """A committee leadership-team member's liaison point (联系点) (R-SCOPE-1)."""
+
+    committee_member_id: str = attrs.field(validator=_non_empty)
+    org_id: str = attrs.field(validator=_non_empty)
+    since: date | None = None
+    until: date | None = None
+
+    @property
+    def key(self) -> tuple[str, str]:
+        """The assignment's identity: (committee member, organization)."""
+        return (self.committee_member_id, self.org_id)
+
+    @property
+    def active(self) -> bool:
+        """Whether the assignment has not ended."""
+        return self.until is None
+
+
+Person = Member | OfficeStaff
+RosterRecord = Organization | Member | LiaisonAssignment | OfficeStaff
+
+
+@attrs.frozen(eq=False)
+class Roster:
+    """A validated snapshot of the roster with lookup indexes.
+
+    Build it with :meth:`Roster.build`; it refuses a roster that breaks the tree or names
+    records that do not exist (:class:`~reviewflow.errors.RosterConflict`).
+    """
+
+    organizations: Mapping[str, Organization]
+    members: Mapping[str, Member]
+    liaisons: Mapping[tuple[str, str], LiaisonAssignment]
+    office_staff: Mapping[str, OfficeStaff]
+    _children: Mapping[str, tuple[str, ...]]
+    _members_of: Mapping[str, tuple[str, ...]]
+    _liaisons_of_org: Mapping[str, tuple[LiaisonAssignment, ...]]
+
+    @classmethod
+    def empty(cls) -> Roster:
+        """A roster with nothing in it."""
+        return cls.build()
+
+    @classmethod
+    def build(
+        cls,
+        organizations: Iterable[Organization] = (),
+        members: Iterable[Member] = (),
+        liaisons: Iterable[LiaisonAssignment] = (),
+        office_staff: Iterable[OfficeStaff] = (),
+    ) -> Roster:
+        """Validate the records and index them."""
+        orgs = _unique("organization", organizations, lambda o: o.id)
+        mems = _unique("member", members, lambda m: m.id)
+        links = _unique("liaison assignment", liaisons, lambda a: a.key)
+        staff = _unique("office staff", office_staff, lambda s: s.id)
+        clash = sorted(set(mems) & set(staff))
+        if clash:
+            raise RosterConflict("a person id is used for a member and for office staff", clash)
+        children: dict[str, list[str]] = {}
+        for org in orgs.values():
+            if org.parent_id is not None:
+                if org.parent_id not in orgs:
+                    raise RosterConflict(
+                        f"organization {org.id!r} names parent {org.parent_id!r}, "
+                        "which is not on the roster",
+                        [org.id],
+                    )
+                children.setdefault(org.parent_id, []).append(org.id)
+        _check_acyclic(orgs)
+        members_of: dict[str, list[str]] = {}
+        for mem in mems.values():
+            if mem.org_id not in orgs:
+                raise RosterConflict(
+                    f"member {mem.id!r} names organization {mem.org_id!r}, "
+                    "which is not on the roster",
+                    [mem.id],
+                )
+            if mem.active:
+                members_of.setdefault(mem.org_id, []).append(mem.id)
+        for org in orgs.values():
+            if org.head_id is not None:
+                head = mems.get(org.head_id)
+                if head is None or head.org_id != org.id:
+                    raise RosterConflict(
+                        f"the head {org.head_id!r} of organization {org.id!r} must be a member "
+                        "of that organization",
+                        [org.id],
+                    )
+        liaisons_of: dict[str, list[LiaisonAssignment]] = {}
+        for link in links.values():
+            committee_member = mems.get(link.committee_member_id)
+            if committee_member is None:
+                raise RosterConflict(
+                    f"liaison {link.key!r}: {link.committee_member_id!r} is not a member",
+                    [link.committee_member_id],
+                )
+            home = orgs[committee_member.org_id]
+            if home.kind is not OrgKind.COMMITTEE or not committee_member.roles:
+                raise RosterConflict(
+                    f"liaison {link.key!r}: {link.committee_member_id!r} is not on the leadership "
+                    "team of a Party committee (R-SCOPE-1)",
+                    [link.committee_member_id],
+                )
+            if link.org_id not in orgs:
+                raise RosterConflict(
+                    f"liaison {link.key!r}: organization {link.org_id!r} is not on the roster",
+                    [link.org_id],
+                )
+            if link.active:
+                liaisons_of.setdefault(link.org_id, []).append(link)
+        return cls(
+            organizations=orgs,
+            members=mems,
+            liaisons=links,
+            office_staff=staff,
+            children={k: tuple(v) for k, v in children.items()},
+            members_of={k: tuple(v) for k, v in members_of.items()},
+            liaisons_of_org={k: tuple(v) for k, v in liaisons_of.items()},
+        )
+
+    def records(self) -> Iterator[RosterRecord]:
+        """Every record, organizations first (parents before children), then the rest."""
+        yield from self._orgs_top_down()
+        yield from self.members.values()
+        yield from self.office_staff.values()
+        yield from self.liaisons.values()
+
+    def _orgs_top_down(self) -> Iterator[Organization]:
+        for root in self.roots():
+            for org_id in self.subtree(root.id):
+                yield self.organizations[org_id]
+
+    def with_records(self, records: Iterable[RosterRecord]) -> Roster:
+        """A new snapshot with these records added or replaced (validated)."""
+        orgs = dict(self.organizations)
+        mems = dict(self.members)
+        links = dict(self.liaisons)
+        staff = dict(self.office_staff)
+        for record in records:
+            match record:
+                case Organization():
+                    orgs[record.id] = record
+                case Member():
+                    mems[record.id] = record
+                case LiaisonAssignment():
+                    links[record.key] = record
+                case OfficeStaff():
+                    staff[record.id] = record
+        return Roster.build(orgs.values(), mems.values(), links.values(), staff.values())
+
+    # -- lookups ---------------------------------------------------------------------------
+
+    def organization(self, org_id: str) -> Organization | None:
+        """The organization with this id, if any."""
+        return self.organizations.get(org_id)
+
+    def member(self, member_id: str) -> Member | None:
+        """The member with this id, if any."""
+        return self.members.get(member_id)
+
+    def person(self, person_id: str) -> Person | None:
+        """The member or office staff with this id, if any."""
+        return self.members.get(person_id) or self.office_staff.get(person_id)
+
+    def subject_name(self, kind: ReviewKind, subject_id: str) -> str:
+        """The display name of a subject, or its id when it is not on the roster."""
+        record = (
+            self.organizations.get(subject_id)
+            if kind is ReviewKind.ORGANIZATION
+            else self.members.get(subject_id)
+        )
+        return record.name if record is not None else subject_id
+
+    def person_name(self, person_id: str) -> str:
+        """The display name of a person, or the id when unknown."""
+        person = self.person(person_id)
+        return person.name if person is not None else person_id
+
+    def is_office(self, person_id: str) -> bool:
+        """Whether the person acts for the office."""
+        return person_id in self.office_staff
+
+    def roots(self) -> tuple[Organization, ...]:
+        """The top organizations (the reviewing committees)."""
+        return tuple(o for o in self.organizations.values() if o.parent_id is None)
+
+    def children(self, org_id: str) -> tuple[str, ...]:
+        """The ids of the organization's direct children."""
+        return self._children.get(org_id, ())
+
+    def subtree(self, org_id: str) -> tuple[str, ...]:
+        """The organization and everything below it, parents before children."""
+        order = [org_id]
+        i = 0
+        while i < len(order):
+            order.extend(self._children.get(order[i], ()))
+            i += 1
+        return tuple(order)
+
+    def ancestors(self, org_id: str) -> tuple[str, ...]:
+        """The parent, grandparent, ... of an organization."""
+        out: list[str] = []
+        parent = self.organizations[org_id].parent_id
+        while parent is not None:
+            out.append(parent)
+            parent = self.organizations[parent].parent_id
+        return tuple(out)
+
+    def members_of(self, org_id: str) -> tuple[Member, ...]:
+        """The active members whose own organization is this one."""
+        return tuple(self.members[m] for m in self._members_of.get(org_id, ()))
+
+    def unit_of(self, org_id: str) -> Organization:
+        """The Party organization a member of ``org_id`` belongs to for reviews.
+
+        A Party group (党小组) is not a Party organization (R-SUBJ): its members are reviewed
+        by the head of the branch it belongs to.
+        """
+        org = self.organizations[org_id]
+        while org.kind is OrgKind.GROUP and org.parent_id is not None:
+            org = self.organizations[org.parent_id]
+        return org
+
+    def head_of(self, org_id: str) -> Member | None:
+        """The organization's head (负责人): its ``head_id``, else its active secretary."""
+        org = self.organizations[org_id]
+        if org.head_id is not None:
+            head = self.members[org.head_id]
+            return head if head.active else None
+        for mem in self.members_of(org_id):
+            if Role.SECRETARY in mem.roles:
+                return mem
+        return None
+
+    def leadership_team(self, org_id: str) -> tuple[Member, ...]:
+        """The organization's leadership team (班子成员): its head and members with a role."""
+        head = self.head_of(org_id)
+        team = [m for m in self.members_of(org_id) if m.roles or (head and m.id == head.id)]
+        return tuple(team)
+
+    def liaisons_of(self, org_id: str) -> tuple[LiaisonAssignment, ...]:
+        """The active liaison assignments to this organization."""
+        return self._liaisons_of_org.get(org_id, ())
+
+    def in_subtree(self, org_id: str, root_id: str | None) -> bool:
+        """Whether ``org_id`` lies in the subtree of ``root_id`` (everything when None)."""
+        return root_id is None or org_id == root_id or root_id in self.ancestors(org_id)
+
+
+def _unique(what: str, items: Iterable[_T], key: Callable[[_T], _K]) -> dict[_K, _T]:
+    out: dict[_K, _T] = {}
+    for item in items:
+        k = key(item)
+        if k in out:
+            raise RosterConflict(f"{what} {k!r} appears twice", [str(k)])
+        out[k] = item
+    return out
+
+
+def _check_acyclic(orgs: Mapping[str, Organization]) -> None:
+    for start in orgs.values():
+        seen = {start.id}
+        parent = start.parent_id
+        while parent is not None:
+            if parent in seen:
+                raise RosterConflict(
+                    f"organization {start.id!r} is its own ancestor: the tree has a cycle",
+                    sorted(seen),
+                )
+            seen.add(parent)
+            parent = orgs[parent].parent_id

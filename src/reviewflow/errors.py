@@ -1,0 +1,283 @@
+"""The errors reviewflow raises: one tree, each carrying the data a caller needs.
+
+::
+
+    ReviewflowError
+    ├── InvalidInput (ValueError)            bad data where it enters: .field, .value, .reason
+    │   ├── InvalidPeriod                    a period that does not parse: .text
+    │   ├── InvalidDeadline                  a deadline that does not parse: .text
+    │   └── InvalidPolicy                    a bad policy file: .key, .reason, .source
+    ├── CalendarDataMissing (LookupError)    working days in a year the holiday data lacks: .year
+    ├── NotFound (LookupError)               no such record: .kind, .key
+    ├── RosterConflict                       a roster change the roster refuses: .reason, .blocking
+    ├── OutOfScope (PermissionError)         R-SCOPE-4: .actor, .subject, .action
+    ├── WorkflowError
+    │   ├── TransitionNotAllowed             the step is not open in this state: .review_id,
+    │   │                                    .state, .trigger
+    │   └── GuardFailed                      a guard of R-STEP-1..4 holds the step: .review_id,
+    │                                        .trigger, .guard, .reason, .missing
+    └── StoreError
+        ├── ConcurrencyConflict              a stale write: .review_id, .expected, .actual
+        ├── IntegrityError                   a write the store's constraints refuse: .reason
+        └── StoreUnavailable                 the store cannot be opened: .url (no password)
+
+Every message says what went wrong and what to do about it, in plain words. Refused steps leave the
+data as it was; only the attempt log (R-AUDIT) records them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+__all__ = [
+    "CalendarDataMissing",
+    "ConcurrencyConflict",
+    "GuardFailed",
+    "IntegrityError",
+    "InvalidDeadline",
+    "InvalidInput",
+    "InvalidPeriod",
+    "InvalidPolicy",
+    "NotFound",
+    "OutOfScope",
+    "ReviewflowError",
+    "RosterConflict",
+    "StoreError",
+    "StoreUnavailable",
+    "TransitionNotAllowed",
+    "WorkflowError",
+]
+
+
+class ReviewflowError(Exception):
+    """The root of every error reviewflow raises on purpose."""
+
+    def details(self) -> dict[str, Any]:
+        """The data this error carries, as a plain mapping (for logs and the attempt log)."""
+        return {}
+
+
+class InvalidInput(ReviewflowError, ValueError):
+    """A value that cannot be accepted where it enters the library."""
+
+    def __init__(self, field: str, value: object, reason: str) -> None:
+        self.field = field
+        self.value = value
+        self.reason = reason
+        super().__init__(f"{field}: {reason} (got {value!r})")
+
+    def details(self) -> dict[str, Any]:
+        return {"field": self.field, "value": repr(self.value), "reason": self.reason}
+
+
+class InvalidPeriod(InvalidInput):
+    """A period that does not parse. Periods read ``2023-11``, ``2023-Q4`` or ``2023``."""
+
+    def __init__(self, text: object, reason: str | None = None) -> None:
+        self.text = text
+        super().__init__(
+            "period",
+            text,
+            reason
+            or "a period is written as a month '2023-11', a quarter '2023-Q4' or a year '2023'",
+        )
+
+
+class InvalidDeadline(InvalidInput):
+    """A deadline that does not parse."""
+
+    def __init__(self, text: object, reason: str | None = None) -> None:
+        self.text = text
+        super().__init__(
+            "deadline",
+            text,
+            reason
+            or "a deadline is written as a date '2023-12-30', a day of the year '12-30', "
+            "'10 working days' or '15 calendar days'",
+        )
+
+
+class InvalidPolicy(InvalidInput):
+    """A policy file or mapping that cannot be used. Nothing of it is applied."""
+
+    def __init__(self, key: str, reason: str, *, value: object = None, source: str = "") -> None:
+        self.key = key
+        self.source = source
+        where = f" in {source}" if source else ""
+        super().__init__(key, value, reason)
+        self.args = (f"policy key {key!r}{where}: {reason}; fix the policy file and load it again",)
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+    def details(self) -> dict[str, Any]:
+        return {"key": self.key, "reason": self.reason, "source": self.source}
+
+
+class CalendarDataMissing(ReviewflowError, LookupError):
+    """Working days were asked for a year the Chinese holiday data does not cover."""
+
+    def __init__(self, year: int, first: int, last: int) -> None:
+        self.year = year
+        self.first = first
+        self.last = last
+        super().__init__(
+            f"no Chinese holiday data for {year} (the installed data covers {first}-{last}); "
+            "upgrade the 'chinesecalendar' package, pass a calendar that knows that year, "
+            "or state the deadline in calendar days or as a fixed date"
+        )
+
+    def details(self) -> dict[str, Any]:
+        return {"year": self.year, "first": self.first, "last": self.last}
+
+
+class NotFound(ReviewflowError, LookupError):
+    """No record of this kind with this key."""
+
+    def __init__(self, kind: str, key: object) -> None:
+        self.kind = kind
+        self.key = key
+        super().__init__(f"no {kind} with id {key!r}; check the id, or list what exists first")
+
+    def details(self) -> dict[str, Any]:
+        return {"kind": self.kind, "key": repr(self.key)}
+
+
+class RosterConflict(ReviewflowError):
+    """A roster change that would leave the roster inconsistent."""
+
+    def __init__(self, reason: str, blocking: Sequence[str] = ()) -> None:
+        self.reason = reason
+        self.blocking = tuple(blocking)
+        names = f" ({', '.join(self.blocking)})" if self.blocking else ""
+        super().__init__(f"{reason}{names}")
+
+    def details(self) -> dict[str, Any]:
+        return {"reason": self.reason, "blocking": list(self.blocking)}
+
+
+class OutOfScope(ReviewflowError, PermissionError):
+    """R-SCOPE-4: the actor may not do this to this subject. Nothing was written."""
+
+    def __init__(self, actor: str, subject: str, action: str, reason: str = "") -> None:
+        self.actor = actor
+        self.subject = subject
+        self.action = action
+        self.reason = reason
+        why = f": {reason}" if reason else ""
+        super().__init__(
+            f"{actor!r} may not {action} for {subject!r}{why}; "
+            "ask the reviewer, the subject or the office whose part this is"
+        )
+
+    def details(self) -> dict[str, Any]:
+        return {
+            "actor": self.actor,
+            "subject": self.subject,
+            "action": self.action,
+            "reason": self.reason,
+        }
+
+
+class WorkflowError(ReviewflowError):
+    """A step of the four-step workflow that cannot be taken now."""
+
+
+class TransitionNotAllowed(WorkflowError):
+    """The step (trigger) is not open in the review's current state."""
+
+    def __init__(
+        self, review_id: str, state: str, trigger: str, allowed: Sequence[str] = ()
+    ) -> None:
+        self.review_id = review_id
+        self.state = state
+        self.trigger = trigger
+        self.allowed = tuple(allowed)
+        open_now = ", ".join(self.allowed) or "none: the review has ended"
+        super().__init__(
+            f"review {review_id!r} is {state!r}: {trigger!r} is not open there "
+            f"(open now: {open_now})"
+        )
+
+    def details(self) -> dict[str, Any]:
+        return {
+            "review_id": self.review_id,
+            "state": self.state,
+            "trigger": self.trigger,
+            "allowed": list(self.allowed),
+        }
+
+
+class GuardFailed(WorkflowError):
+    """A guard of R-STEP-1..4 holds the step; ``missing`` names what to record first."""
+
+    def __init__(
+        self,
+        review_id: str,
+        trigger: str,
+        guard: str,
+        reason: str,
+        missing: Sequence[str] = (),
+    ) -> None:
+        self.review_id = review_id
+        self.trigger = trigger
+        self.guard = guard
+        self.reason = reason
+        self.missing = tuple(missing)
+        todo = f"; record first: {', '.join(self.missing)}" if self.missing else ""
+        super().__init__(
+            f"review {review_id!r}: {trigger!r} refused by guard {guard!r}: {reason}{todo}"
+        )
+
+    def details(self) -> dict[str, Any]:
+        return {
+            "review_id": self.review_id,
+            "trigger": self.trigger,
+            "guard": self.guard,
+            "reason": self.reason,
+            "missing": list(self.missing),
+        }
+
+
+class StoreError(ReviewflowError):
+    """The store could not do what was asked."""
+
+
+class ConcurrencyConflict(StoreError):
+    """Someone else changed the record since it was read. Nothing was written: read it again."""
+
+    def __init__(self, review_id: str, expected: int, actual: int | None) -> None:
+        self.review_id = review_id
+        self.expected = expected
+        self.actual = actual
+        super().__init__(
+            f"review {review_id!r} is at version {actual}, not {expected}: someone changed it "
+            "since you read it; nothing was written, read it again and retry"
+        )
+
+    def details(self) -> dict[str, Any]:
+        return {"review_id": self.review_id, "expected": self.expected, "actual": self.actual}
+
+
+class IntegrityError(StoreError):
+    """A write the store's constraints refuse (a duplicate key, a missing reference)."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(f"{reason}; nothing was written")
+
+    def details(self) -> dict[str, Any]:
+        return {"reason": self.reason}
+
+
+class StoreUnavailable(StoreError):
+    """The store cannot be opened or reached. ``url`` never carries a password."""
+
+    def __init__(self, url: str, reason: str) -> None:
+        self.url = url
+        self.reason = reason
+        super().__init__(f"store {url} is unavailable: {reason}")
+
+    def details(self) -> dict[str, Any]:
+        return {"url": self.url, "reason": self.reason}

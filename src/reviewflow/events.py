@@ -1,0 +1,94 @@
+"""What the service tells its listeners, after the change is stored (never inside it).
+
+A host system subscribes with :meth:`reviewflow.ReviewService.subscribe` to send its own
+reminders and messages. A listener that raises is logged and skipped: the change stands.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+
+import attrs
+
+from reviewflow.domain.office import Exemplar, SupervisionOrder
+from reviewflow.domain.periods import Period
+from reviewflow.domain.review import HistoryEntry, Review
+from reviewflow.domain.vocabulary import Labelled
+
+__all__ = [
+    "DeadlineNear",
+    "DueKind",
+    "Event",
+    "ExemplarRecorded",
+    "Listener",
+    "OrderChanged",
+    "OrderIssued",
+    "ReviewsScheduled",
+    "StepTaken",
+]
+
+
+@attrs.frozen
+class StepTaken:
+    """A review changed: ``entry`` is its new history entry, ``review`` the record after it."""
+
+    review: Review
+    entry: HistoryEntry
+
+
+@attrs.frozen
+class ReviewsScheduled:
+    """Scheduling created these reviews (none when everything existed already)."""
+
+    period: Period
+    created: tuple[Review, ...]
+
+
+@attrs.frozen
+class OrderIssued:
+    """The office issued a supervision order (R-SUPERVISE)."""
+
+    order: SupervisionOrder
+
+
+@attrs.frozen
+class OrderChanged:
+    """A supervision order was reported done, verified or sent back."""
+
+    order: SupervisionOrder
+
+
+@attrs.frozen
+class ExemplarRecorded:
+    """An exemplar was recorded (R-EXEMPLAR)."""
+
+    exemplar: Exemplar
+
+
+class DueKind(Labelled):
+    """What a near deadline belongs to."""
+
+    LEDGER_ITEM = "ledger_item", "整改事项", "ledger item"
+    ORDER = "order", "限期整改", "supervision order"
+    REVIEW = "review", "点评", "review"
+    SUMMARY = "summary", "点评情况总结", "yearly summary"
+
+
+@attrs.frozen
+class DeadlineNear:
+    """Something is due within the policy's ``reminder_days`` (or overdue) and not done."""
+
+    kind: DueKind
+    due: date
+    overdue: bool
+    owner_id: str | None
+    review_id: str | None = None
+    item_id: str | None = None
+    order_id: str | None = None
+    org_id: str | None = None
+    description: str = ""
+
+
+Event = StepTaken | ReviewsScheduled | OrderIssued | OrderChanged | ExemplarRecorded | DeadlineNear
+Listener = Callable[[Event], None]

@@ -1,0 +1,117 @@
+"""The store protocol: the few methods an adapter implements.
+
+Every write goes through one call, :meth:`Store.apply`, with a :class:`ChangeSet`; the adapter
+applies it atomically (all of it or nothing) and enforces:
+
+- optimistic concurrency: an updated review (or order) must be at ``version - 1`` in the store,
+  else :class:`~reviewflow.errors.ConcurrencyConflict` and nothing is written;
+- a review and its history entry go together; history is append-only, one entry per
+  (review, seq), with ``seq`` equal to the review's new version;
+- at most one review per (reviewer, kind, subject, period) (R-CAD-4): a new review whose key
+  exists is skipped, not an error, so scheduling is idempotent.
+
+Reads return immutable domain values. The helpers (planning, coverage, guards) live in the
+service, not in adapters.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol, runtime_checkable
+
+import attrs
+
+from reviewflow.domain.office import Exemplar, SupervisionOrder
+from reviewflow.domain.periods import Period
+from reviewflow.domain.review import Attempt, HistoryEntry, Review, ReviewState
+from reviewflow.domain.roster import Organization, Person, Roster, RosterRecord
+
+__all__ = ["Applied", "ChangeSet", "ReviewQuery", "Store"]
+
+
+@attrs.frozen
+class ChangeSet:
+    """Everything one operation writes, applied atomically by :meth:`Store.apply`."""
+
+    roster: tuple[RosterRecord, ...] = ()
+    new_reviews: tuple[tuple[Review, HistoryEntry], ...] = ()
+    review_updates: tuple[tuple[Review, HistoryEntry], ...] = ()
+    orders: tuple[SupervisionOrder, ...] = ()
+    exemplars: tuple[Exemplar, ...] = ()
+    attempts: tuple[Attempt, ...] = ()
+
+
+@attrs.frozen
+class Applied:
+    """What :meth:`Store.apply` wrote: the ids of the new reviews it inserted (others existed)."""
+
+    inserted: tuple[str, ...] = ()
+
+
+@attrs.frozen
+class ReviewQuery:
+    """Which reviews to read. Every given criterion must hold; None means any."""
+
+    within: Period | None = None
+    reviewer_id: str | None = None
+    subject_id: str | None = None
+    org_ids: frozenset[str] | None = None
+    states: frozenset[ReviewState] | None = None
+
+
+@runtime_checkable
+class Store(Protocol):
+    """What the service needs from storage."""
+
+    @property
+    def url(self) -> str:
+        """Where the store lives, without any password."""
+        ...
+
+    def apply(self, changes: ChangeSet) -> Applied:
+        """Write ``changes`` atomically, or raise and write nothing."""
+        ...
+
+    def roster(self) -> Roster:
+        """The current roster."""
+        ...
+
+    def person(self, person_id: str) -> Person | None:
+        """One member or office staff."""
+        ...
+
+    def organization(self, org_id: str) -> Organization | None:
+        """One organization."""
+        ...
+
+    def review(self, review_id: str) -> Review | None:
+        """One review, at its current version."""
+        ...
+
+    def reviews(self, query: ReviewQuery) -> Sequence[Review]:
+        """The reviews matching ``query``, ordered by period then id."""
+        ...
+
+    def history(self, review_id: str) -> Sequence[HistoryEntry]:
+        """A review's history, in order (seq 1, 2, ...)."""
+        ...
+
+    def attempts(self, review_id: str | None = None) -> Sequence[Attempt]:
+        """The attempt log, oldest first; only one review's when ``review_id`` is given."""
+        ...
+
+    def order(self, order_id: str) -> SupervisionOrder | None:
+        """One supervision order."""
+        ...
+
+    def orders(self) -> Sequence[SupervisionOrder]:
+        """Every supervision order, oldest first."""
+        ...
+
+    def exemplars(self) -> Sequence[Exemplar]:
+        """Every exemplar, oldest first."""
+        ...
+
+    def close(self) -> None:
+        """Release the store's resources."""
+        ...

@@ -1,0 +1,169 @@
+"""The in-memory store: the reference implementation, and the oracle other adapters are
+checked against."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+
+from reviewflow.domain.office import Exemplar, SupervisionOrder
+from reviewflow.domain.review import Attempt, HistoryEntry, Review
+from reviewflow.domain.roster import Organization, Person, Roster
+from reviewflow.errors import ConcurrencyConflict, IntegrityError
+from reviewflow.store.base import Applied, ChangeSet, ReviewQuery
+
+__all__ = ["MemoryStore"]
+
+
+class MemoryStore:
+    """Everything in dictionaries, guarded by one lock; nothing survives the process."""
+
+    def __init__(self) -> None:
+        self._lock = threading.RLock()
+        self._roster = Roster.empty()
+        self._reviews: dict[str, Review] = {}
+        self._keys: dict[tuple[object, ...], str] = {}
+        self._history: dict[str, list[HistoryEntry]] = {}
+        self._attempts: list[Attempt] = []
+        self._orders: dict[str, SupervisionOrder] = {}
+        self._exemplars: dict[str, Exemplar] = {}
+
+    @property
+    def url(self) -> str:
+        """``memory://``."""
+        return "memory://"
+
+    def __repr__(self) -> str:
+        return f"MemoryStore(reviews={len(self._reviews)})"
+
+    # -- the one write -------------------------------------------------------------------------
+
+    def apply(self, changes: ChangeSet) -> Applied:
+        """Check everything first, then write everything: a refused change set writes nothing."""
+        with self._lock:
+            roster = self._roster.with_records(changes.roster) if changes.roster else None
+            inserts = self._check_inserts(changes)
+            self._check_updates(changes)
+            self._check_orders(changes)
+            # All checks passed: from here on nothing raises.
+            if roster is not None:
+                self._roster = roster
+            for review, entry in inserts:
+                self._reviews[review.id] = review
+                self._keys[review.key] = review.id
+                self._history[review.id] = [entry]
+            for review, entry in changes.review_updates:
+                self._reviews[review.id] = review
+                self._history[review.id].append(entry)
+            for order in changes.orders:
+                self._orders[order.id] = order
+            for exemplar in changes.exemplars:
+                self._exemplars[exemplar.id] = exemplar
+            self._attempts.extend(changes.attempts)
+            return Applied(inserted=tuple(review.id for review, _ in inserts))
+
+    def _check_inserts(self, changes: ChangeSet) -> list[tuple[Review, HistoryEntry]]:
+        inserts: list[tuple[Review, HistoryEntry]] = []
+        seen: set[tuple[object, ...]] = set()
+        for review, entry in changes.new_reviews:
+            if review.key in self._keys or review.key in seen:
+                continue  # R-CAD-4: the slot is filled; scheduling again creates nothing
+            if review.id in self._reviews:
+                raise IntegrityError(f"review id {review.id!r} exists already")
+            _check_entry(review, entry, 1)
+            seen.add(review.key)
+            inserts.append((review, entry))
+        return inserts
+
+    def _check_updates(self, changes: ChangeSet) -> None:
+        seen: set[str] = set()
+        for review, entry in changes.review_updates:
+            if review.id in seen:
+                raise IntegrityError(f"review {review.id!r} is changed twice in one change set")
+            seen.add(review.id)
+            current = self._reviews.get(review.id)
+            if current is None:
+                raise IntegrityError(f"review {review.id!r} does not exist")
+            if current.version != review.version - 1:
+                raise ConcurrencyConflict(review.id, review.version - 1, current.version)
+            _check_entry(review, entry, review.version)
+            if entry.prev_digest != self._history[review.id][-1].digest:
+                raise IntegrityError(
+                    f"review {review.id!r}: the entry does not follow the last history entry"
+                )
+
+    def _check_orders(self, changes: ChangeSet) -> None:
+        for order in changes.orders:
+            current = self._orders.get(order.id)
+            actual = current.version if current else 0
+            if actual != order.version - 1:
+                raise ConcurrencyConflict(order.id, order.version - 1, actual or None)
+
+    # -- reads -----------------------------------------------------------------------------------
+
+    def roster(self) -> Roster:
+        """The current roster snapshot."""
+        return self._roster
+
+    def person(self, person_id: str) -> Person | None:
+        """One member or office staff."""
+        return self._roster.person(person_id)
+
+    def organization(self, org_id: str) -> Organization | None:
+        """One organization."""
+        return self._roster.organization(org_id)
+
+    def review(self, review_id: str) -> Review | None:
+        """One review."""
+        return self._reviews.get(review_id)
+
+    def reviews(self, query: ReviewQuery) -> Sequence[Review]:
+        """The reviews matching ``query``, by period then id."""
+        with self._lock:
+            found = [r for r in self._reviews.values() if _matches(r, query)]
+        return sorted(found, key=lambda r: (r.period, r.id))
+
+    def history(self, review_id: str) -> Sequence[HistoryEntry]:
+        """A review's history, in order."""
+        with self._lock:
+            return tuple(self._history.get(review_id, ()))
+
+    def attempts(self, review_id: str | None = None) -> Sequence[Attempt]:
+        """The attempt log, oldest first."""
+        with self._lock:
+            return tuple(a for a in self._attempts if review_id is None or a.review_id == review_id)
+
+    def order(self, order_id: str) -> SupervisionOrder | None:
+        """One supervision order."""
+        return self._orders.get(order_id)
+
+    def orders(self) -> Sequence[SupervisionOrder]:
+        """Every supervision order."""
+        with self._lock:
+            return tuple(self._orders.values())
+
+    def exemplars(self) -> Sequence[Exemplar]:
+        """Every exemplar."""
+        with self._lock:
+            return tuple(self._exemplars.values())
+
+    def close(self) -> None:
+        """Nothing to release."""
+
+
+def _check_entry(review: Review, entry: HistoryEntry, seq: int) -> None:
+    if entry.review_id != review.id or entry.seq != seq or entry.to_state is not review.state:
+        raise IntegrityError(
+            f"review {review.id!r}: history entry {entry.seq} does not match the review "
+            f"(expected seq {seq}, state {review.state.value})"
+        )
+
+
+def _matches(review: Review, query: ReviewQuery) -> bool:
+    return (
+        (query.within is None or review.period.within(query.within))
+        and (query.reviewer_id is None or review.reviewer_id == query.reviewer_id)
+        and (query.subject_id is None or review.subject_id == query.subject_id)
+        and (query.org_ids is None or review.org_id in query.org_ids)
+        and (query.states is None or review.state in query.states)
+    )

@@ -55,6 +55,14 @@ def _strs(values: Iterable[str]) -> tuple[str, ...]:
     return tuple(values)
 
 
+def _commitments(values: Iterable[Commitment]) -> tuple[Commitment, ...]:
+    return tuple(values)
+
+
+def _problems(values: Iterable[Problem]) -> tuple[Problem, ...]:
+    return tuple(values)
+
+
 @attrs.frozen
 class Commitment:
     """A public commitment (公开承诺) and how far it has been kept (R-COMMIT)."""
@@ -76,7 +84,7 @@ class SituationReport:
     reported_on: date = attrs.field(validator=_a_date)
     summary: str = attrs.field(validator=_text)
     ideas_and_measures: str = attrs.field(default="", validator=_optional_text)
-    commitments: tuple[Commitment, ...] = attrs.field(default=(), converter=tuple)
+    commitments: tuple[Commitment, ...] = attrs.field(default=(), converter=_commitments)
 
 
 @attrs.frozen
@@ -124,7 +132,7 @@ class AspectComment:
 
     aspect: Aspect = attrs.field(converter=Aspect)
     achievements: str = attrs.field(default="", validator=_optional_text)
-    problems: tuple[Problem, ...] = attrs.field(default=(), converter=tuple)
+    problems: tuple[Problem, ...] = attrs.field(default=(), converter=_problems)
 
     def __attrs_post_init__(self) -> None:
         if not self.achievements.strip() and not self.problems:

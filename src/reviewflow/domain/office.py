@@ -21,8 +21,8 @@ __all__ = [
     "CoverageGap",
     "CoverageReport",
     "Exemplar",
-    "OrgSummary",
     "ReviewerRate",
+    "Summary",
     "SupervisionOrder",
     "build_coverage",
     "build_summary",
@@ -148,7 +148,15 @@ def build_coverage(
     root_id: str | None,
 ) -> CoverageReport:
     """Compare the plan with the reviews of the period: counts, gaps and rates."""
-    by_key = {r.key: r for r in reviews if r.state is not ReviewState.CANCELLED}
+    review_list = list(reviews)
+    by_key = {r.key: r for r in review_list}
+    # A subject is covered in a period by any live review of it, whoever the reviewer: after a
+    # move, the review held by the old head still counts (R-COVER is about the subject).
+    by_subject: dict[tuple[ReviewKind, str, Period], list[Review]] = {}
+    for r in review_list:
+        if r.state is not ReviewState.CANCELLED:
+            by_subject.setdefault((r.kind, r.subject_id, r.period), []).append(r)
+    used: set[str] = set()
     planned = {s.key for s in plan.slots}
     gaps: list[CoverageGap] = []
     per_reviewer: dict[str, Counter[str]] = {}
@@ -167,6 +175,8 @@ def build_coverage(
             category_counts.setdefault(category, Counter())[what] += 1
 
     def tally(review: Review) -> None:
+        if review.state is ReviewState.CANCELLED:
+            return
         args = (review.reviewer_id, review.org_id, review.kind, review.subject_id)
         count(*args, "expected")
         if review.state is ReviewState.WAIVED:
@@ -180,8 +190,15 @@ def build_coverage(
 
     for slot in plan.slots:
         review = by_key.get(slot.key)
-        if review is not None:
-            tally(review)
+        live = [review] if review is not None and review.state is not ReviewState.CANCELLED else []
+        live += [
+            r
+            for r in by_subject.get((slot.kind, slot.subject_id, slot.period), ())
+            if r.id not in used
+        ]
+        if live:
+            used.add(live[0].id)
+            tally(live[0])
             continue
         count(slot.reviewer_id, slot.org_id, slot.kind, slot.subject_id, "expected")
         count(slot.reviewer_id, slot.org_id, slot.kind, slot.subject_id, "missing")
@@ -193,12 +210,12 @@ def build_coverage(
                 period=slot.period,
                 org_id=slot.org_id,
                 reviewer_id=slot.reviewer_id,
-                reason=GapReason.NOT_SCHEDULED,
+                reason=GapReason.NOT_SCHEDULED if review is None else GapReason.CANCELLED,
             )
         )
-    for key, review in by_key.items():
-        if key not in planned:  # scheduled earlier under a roster that has since changed
-            tally(review)
+    for review in review_list:
+        if review.id not in used and review.key not in planned:
+            tally(review)  # scheduled earlier under a roster that has since changed
     for planned_gap in plan.gaps:
         totals["expected"] += 1
         totals["missing"] += 1
@@ -271,7 +288,7 @@ def _gap(
 
 
 @attrs.frozen
-class OrgSummary:
+class Summary:
     """The yearly summary of one organization's review work (点评情况总结, R-SUMMARY)."""
 
     org_id: str
@@ -301,7 +318,7 @@ def build_summary(
     reviews: Iterable[Review],
     orders: Iterable[SupervisionOrder],
     exemplars: Iterable[Exemplar],
-) -> OrgSummary:
+) -> Summary:
     """Gather one organization subtree's year (R-SUMMARY)."""
     held = [r for r in reviews if r.state.reviewed]
     by_kind = Counter(r.kind for r in held)
@@ -309,7 +326,7 @@ def build_summary(
     items = [item for r in held for item in r.ledger]
     order_list = list(orders)
     org = roster.organizations[org_id]
-    return OrgSummary(
+    return Summary(
         org_id=org_id,
         org_name=org.name,
         year=year.year,

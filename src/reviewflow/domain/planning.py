@@ -25,6 +25,7 @@ class GapReason(Labelled):
 
     NOT_SCHEDULED = "not_scheduled", "未安排点评", "not scheduled"
     NO_REVIEWER = "no_reviewer", "无点评领导", "no reviewer on the roster"
+    CANCELLED = "cancelled", "点评已撤销", "review cancelled"
 
 
 @attrs.frozen
@@ -151,6 +152,7 @@ def _plan_organization(
                 Slot(reviewer_id, ReviewKind.MEMBER, m.id, q, basis, org.id, method, occasion)
                 for m in members
                 if m.id != reviewer_id  # R-SCOPE-3: nobody reviews themselves
+                and m.on_roll(q)
             )
 
 
@@ -174,12 +176,14 @@ def _plan_members(
             gaps.extend(
                 PlannedGap(ReviewKind.MEMBER, member.id, q, org.id, GapReason.NO_REVIEWER)
                 for q in periods
+                if member.on_roll(q)
             )
             continue
         method, occasion = policy.member_method_for(member.post_category, org.org_type)
         slots.extend(
             Slot(head.id, ReviewKind.MEMBER, member.id, q, Basis.HEAD, org.id, method, occasion)
             for q in periods
+            if member.on_roll(q)
         )
 
 

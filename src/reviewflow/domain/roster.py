@@ -12,6 +12,7 @@ from typing import TypeVar
 
 import attrs
 
+from reviewflow.domain.periods import Period
 from reviewflow.domain.vocabulary import MemberStatus, OrgKind, ReviewKind, Role
 from reviewflow.errors import InvalidInput, RosterConflict
 
@@ -68,11 +69,16 @@ class Member:
     roles: frozenset[Role] = attrs.field(default=frozenset(), converter=_roles)
     left_on: date | None = None
     left_reason: str = ""
+    joined_on: date | None = None
 
     @property
     def active(self) -> bool:
         """Whether the member is still on the roster."""
         return self.left_on is None
+
+    def on_roll(self, period: Period) -> bool:
+        """Whether the member belonged here during ``period`` (joined by its end)."""
+        return self.joined_on is None or self.joined_on <= period.end
 
 
 @attrs.frozen

@@ -10,6 +10,8 @@ from __future__ import annotations
 import enum
 from typing import Self
 
+from reviewflow.errors import InvalidInput
+
 __all__ = [
     "Aspect",
     "Basis",
@@ -45,6 +47,16 @@ class Labelled(enum.StrEnum):
     def label(self, lang: str = "zh") -> str:
         """The label in ``lang`` ("zh" or "en")."""
         return self.label_en if lang == "en" else self.label_zh
+
+    @classmethod
+    def _missing_(cls, value: object) -> Self:
+        # Accept the Chinese or English label where the value is expected (forms, CLI input);
+        # anything else is bad input that names the choices, not a bare ValueError.
+        for member in cls:
+            if value in (member.label_zh, member.label_en):
+                return member
+        choices = ", ".join(f"{m.value} ({m.label_zh})" for m in cls)
+        raise InvalidInput(cls.__name__, value, f"must be one of: {choices}")
 
 
 class OrgKind(Labelled):

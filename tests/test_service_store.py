@@ -1,0 +1,206 @@
+"""The service over the store: concurrency, atomic writes, listeners, bad input, open_store."""
+
+from __future__ import annotations
+
+import logging
+from datetime import date
+
+import attrs
+import pytest
+
+import reviewflow as rf
+from steps import find, to_reviewing
+
+
+@pytest.fixture
+def scheduled(service: rf.ReviewService, office: str) -> rf.ReviewService:
+    service.schedule(office, "2023-11", root_id="internal")
+    return service
+
+
+@pytest.fixture
+def review(scheduled: rf.ReviewService) -> rf.Review:
+    return find(scheduled, "zhou", "wu", "2023-11")
+
+
+# -- optimistic concurrency ----------------------------------------------------------------------
+
+
+def test_stale_expected_version_raises_and_writes_nothing(
+    scheduled: rf.ReviewService, review: rf.Review, office: str
+) -> None:
+    """A caller that read version 1 cannot act on version 2."""
+    scheduled.start("zhou", review.id, expected_version=1)
+    with pytest.raises(rf.ConcurrencyConflict) as caught:
+        scheduled.report("wu", review.id, summary="汇报", expected_version=1)
+    assert (caught.value.expected, caught.value.actual) == (1, 2)
+    assert scheduled.review(office, review.id).version == 2
+
+
+def test_store_refuses_a_stale_update_atomically(
+    scheduled: rf.ReviewService, review: rf.Review, office: str
+) -> None:
+    """The store checks every update before writing any: one stale update, nothing written."""
+    other = find(scheduled, "zhou", "sun", "2023-11")
+    started = scheduled.start("zhou", review.id)
+    history = scheduled.history(office, review.id)
+    stale_entry = rf.HistoryEntry.create(
+        review_id=review.id, seq=2, at=history[-1].at, actor_id="zhou", action="start",
+        from_state=rf.ReviewState.SCHEDULED, to_state=rf.ReviewState.FACT_FINDING, data={},
+        reason="", prev_digest=history[0].digest,
+    )  # fmt: skip
+    fresh_entry = rf.HistoryEntry.create(
+        review_id=other.id, seq=2, at=history[-1].at, actor_id="zhou", action="start",
+        from_state=rf.ReviewState.SCHEDULED, to_state=rf.ReviewState.FACT_FINDING, data={},
+        reason="", prev_digest=other.last_digest,
+    )  # fmt: skip
+    changes = rf.ChangeSet(
+        review_updates=(
+            (rf.apply_entry(other, fresh_entry), fresh_entry),
+            (rf.apply_entry(review, stale_entry), stale_entry),
+        )
+    )
+    with pytest.raises(rf.ConcurrencyConflict):
+        scheduled.store.apply(changes)
+    assert scheduled.review(office, other.id) == other
+    assert scheduled.review(office, review.id) == started
+
+
+def test_store_refuses_an_entry_that_does_not_follow_the_chain(
+    scheduled: rf.ReviewService, review: rf.Review
+) -> None:
+    """An entry whose prev_digest is not the last digest is an integrity error."""
+    entry = rf.HistoryEntry.create(
+        review_id=review.id, seq=2, at=scheduled.now(), actor_id="zhou", action="start",
+        from_state=rf.ReviewState.SCHEDULED, to_state=rf.ReviewState.FACT_FINDING, data={},
+        reason="", prev_digest="forged",
+    )  # fmt: skip
+    with pytest.raises(rf.IntegrityError):
+        scheduled.store.apply(
+            rf.ChangeSet(review_updates=((rf.apply_entry(review, entry), entry),))
+        )
+
+
+# -- listeners -----------------------------------------------------------------------------------
+
+
+def test_listeners_hear_steps_after_they_are_stored(
+    scheduled: rf.ReviewService, review: rf.Review, office: str
+) -> None:
+    """A listener sees the stored change: the store already has the new version."""
+    seen: list[int] = []
+
+    def listener(event: rf.Event) -> None:
+        if isinstance(event, rf.StepTaken):
+            seen.append(scheduled.store.review(event.review.id).version)  # type: ignore[union-attr]
+
+    scheduled.subscribe(listener)
+    scheduled.start("zhou", review.id)
+    assert seen == [2]
+
+
+def test_a_failing_listener_never_undoes_the_change(
+    scheduled: rf.ReviewService,
+    review: rf.Review,
+    office: str,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A listener that raises is logged; the step stands and later listeners still run."""
+    heard: list[rf.Event] = []
+
+    def broken(_event: rf.Event) -> None:
+        raise RuntimeError("SMS gateway down")
+
+    scheduled.subscribe(broken)
+    scheduled.subscribe(heard.append)
+    with caplog.at_level(logging.ERROR, logger="reviewflow"):
+        started = scheduled.start("zhou", review.id)
+    assert started.state is rf.ReviewState.FACT_FINDING
+    assert scheduled.review(office, review.id) == started
+    assert [type(e) for e in heard] == [rf.StepTaken]
+    assert "SMS gateway down" in caplog.text
+
+
+def test_unsubscribe_stops_events(scheduled: rf.ReviewService, review: rf.Review) -> None:
+    heard: list[rf.Event] = []
+    unsubscribe = scheduled.subscribe(heard.append)
+    unsubscribe()
+    scheduled.start("zhou", review.id)
+    assert heard == []
+
+
+def test_scheduling_and_orders_are_announced(service: rf.ReviewService, office: str) -> None:
+    heard: list[rf.Event] = []
+    service.subscribe(heard.append)
+    result = service.schedule(office, "2023-11", root_id="internal")
+    order = service.issue_order(
+        office, kind="member", subject_id="wu", criticism="c", requirement="r",
+        deadline=date(2024, 1, 5),
+    )  # fmt: skip
+    scheduled_events = [e for e in heard if isinstance(e, rf.ReviewsScheduled)]
+    assert scheduled_events == [rf.ReviewsScheduled(result.period, result.created)]
+    assert rf.OrderIssued(order) in heard
+
+
+# -- bad input -----------------------------------------------------------------------------------
+
+
+def test_future_dates_are_refused(scheduled: rf.ReviewService, review: rf.Review) -> None:
+    """A step dated after today is bad input naming the field."""
+    review = to_reviewing(scheduled, review)
+    with pytest.raises(rf.InvalidInput) as caught:
+        scheduled.record_method("zhou", review.id, method="talk", held_on=date(2024, 3, 1))
+    assert caught.value.field == "held_on"
+
+
+def test_unknown_review_is_not_found(service: rf.ReviewService, office: str) -> None:
+    with pytest.raises(rf.NotFound) as caught:
+        service.start(office, "review-404")
+    assert (caught.value.kind, caught.value.key) == ("review", "review-404")
+    assert service.attempts(office)[-1].error == "NotFound"
+
+
+def test_labels_are_accepted_where_values_are_expected() -> None:
+    """Chinese labels name the same members as the values (forms and CLI input)."""
+    assert rf.Method("现场点评") is rf.Method.ON_SITE
+    with pytest.raises(rf.InvalidInput, match="on_site"):
+        rf.Method("电话点评")
+
+
+def test_empty_comment_is_refused(scheduled: rf.ReviewService, review: rf.Review) -> None:
+    review = to_reviewing(scheduled, review)
+    with pytest.raises(rf.InvalidInput):
+        scheduled.comment("zhou", review.id, aspect="mem_commitments")
+
+
+def test_recomment_cannot_drop_a_cited_problem(
+    scheduled: rf.ReviewService, review: rf.Review, office: str
+) -> None:
+    """Replacing a comment whose problem a requirement cites is refused."""
+    review = to_reviewing(scheduled, review)
+    review = scheduled.comment("zhou", review.id, aspect="mem_commitments", problems=["拖延"])
+    review = scheduled.require("zhou", review.id, text="按期践诺", problem_ids=review.problem_ids())
+    with pytest.raises(rf.InvalidInput):
+        scheduled.comment("zhou", review.id, aspect="mem_commitments", achievements="已改")
+    assert scheduled.review(office, review.id) == review
+
+
+# -- open_store ----------------------------------------------------------------------------------
+
+
+def test_open_store_memory() -> None:
+    store = rf.open_store("memory://")
+    assert isinstance(store, rf.Store)
+    assert store.url == "memory://"
+
+
+def test_open_store_unknown_scheme_hides_the_password() -> None:
+    with pytest.raises(rf.StoreUnavailable) as caught:
+        rf.open_store("oracle://scott:tiger@db/x")
+    assert "tiger" not in str(caught.value)
+    assert caught.value.url == "oracle://scott:***@db/x"
+
+
+def test_records_are_immutable(review: rf.Review) -> None:
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        review.state = rf.ReviewState.CLOSED  # type: ignore[misc]

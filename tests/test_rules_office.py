@@ -53,7 +53,9 @@ def test_r_supervise_overdue_orders_are_listed(service: rf.ReviewService, office
     """R-SUPERVISE: orders past their deadline and not verified are listed as overdue."""
     late = issue(service, office, deadline=date(2023, 12, 1))
     issue(service, office, deadline=date(2024, 1, 31))
-    assert service.orders(overdue_on=date(2023, 12, 28)) == (late,)
+    assert service.orders(office, overdue_on=date(2023, 12, 28)) == (late,)
+    assert service.orders("he", overdue_on=date(2023, 12, 28)) == (late,)  # the CDC's head
+    assert service.orders("wu") == ()
 
 
 def test_r_supervise_only_the_office_orders_and_only_the_subject_reports(
@@ -70,7 +72,7 @@ def test_r_supervise_only_the_office_orders_and_only_the_subject_reports(
         service.report_order("zhou", order.id, report="代报")
     with pytest.raises(rf.OutOfScope):
         service.verify_order("he", order.id, accepted=True)
-    assert service.orders() == (order,)
+    assert service.orders(office) == (order,)
 
 
 def test_r_supervise_deadline_may_be_working_days(service: rf.ReviewService, office: str) -> None:

@@ -1232,12 +1232,29 @@ class ReviewService:
         self._emit([OrderChanged(changed)])
         return changed
 
-    def orders(self, *, overdue_on: date | None = None) -> tuple[SupervisionOrder, ...]:
-        """Every supervision order; only those overdue on ``overdue_on`` when given."""
-        found = self.store.orders()
-        if overdue_on is None:
-            return tuple(found)
-        return tuple(o for o in found if o.overdue(overdue_on))
+    def orders(self, actor: str, *, overdue_on: date | None = None) -> tuple[SupervisionOrder, ...]:
+        """The supervision orders the actor may see; only those overdue on ``overdue_on`` if given.
+
+        The office sees every order; a subject its own; a head those of its subtree.
+        """
+        roster = self.store.roster()
+        found = [o for o in self.store.orders() if self._may_see_order(roster, actor, o)]
+        if overdue_on is not None:
+            found = [o for o in found if o.overdue(overdue_on)]
+        return tuple(found)
+
+    @staticmethod
+    def _may_see_order(roster: Roster, actor: str, order: SupervisionOrder) -> bool:
+        if roster.is_office(actor) or _speaks_for(roster, actor, order.kind, order.subject_id):
+            return True
+        org = roster.organization(order.org_id)
+        if org is None:
+            return False
+        for org_id in (org.id, *roster.ancestors(org.id)):
+            head = roster.head_of(org_id)
+            if head is not None and head.id == actor:
+                return True
+        return False
 
     def _order(self, order_id: str) -> SupervisionOrder:
         order = self.store.order(order_id)

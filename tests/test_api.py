@@ -33,3 +33,9 @@ def test_every_public_service_method_is_documented() -> None:
     public = [n for n in dir(rf.ReviewService) if not n.startswith("_")]
     missing = [n for n in public if f"`ReviewService.{n}(" not in text]
     assert missing == []
+
+
+def test_version_matches_the_package_metadata() -> None:
+    from importlib.metadata import version  # noqa: PLC0415
+
+    assert rf.__version__ == version("reviewflow")

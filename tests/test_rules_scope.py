@@ -270,3 +270,16 @@ def test_r_lead_each_reviewer_has_their_own_rate(service: rf.ReviewService, offi
     (zhou,) = report.reviewers
     assert (zhou.reviewer_name, zhou.expected, zhou.reviewed) == ("周明", 3, 1)
     assert zhou.rate == pytest.approx(1 / 3)
+
+
+def test_r_scope_4_the_office_fills_the_form_when_nobody_else_can(
+    scheduled: rf.ReviewService, office: str
+) -> None:
+    """R-STEP-3 (decision): without a head, the parent head fills the form; without either, the
+    office does."""
+    review = to_publicizing(scheduled, find(scheduled, "li", "hospital", Q4))
+    scheduled.member_leaves(office, "liu", on=date(2023, 12, 1), reason="调离")
+    assert actor_for(scheduled, review, rf.Party.FORM_FILLER) == "wang"
+    scheduled.member_leaves(office, "wang", on=date(2023, 12, 1), reason="退休")
+    assert actor_for(scheduled, review, rf.Party.FORM_FILLER) == office
+    assert scheduled.fill_form(office, review.id).form is not None

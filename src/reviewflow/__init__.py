@@ -108,7 +108,7 @@ from reviewflow.events import (
 from reviewflow.service import ReviewService, ScheduleResult, WorkItem, sequential_ids
 from reviewflow.store import Applied, ChangeSet, MemoryStore, ReviewQuery, Store, open_store
 
-__version__ = "0.1.0"
+__version__ = "0.1.0.dev0"
 
 __all__ = [
     "WORKFLOW",

@@ -1076,10 +1076,13 @@ class ReviewService:
             found.add(Party.REVIEWER)
         if actor != review.reviewer_id and _speaks_for_subject(roster, actor, review):
             found.add(Party.SUBJECT)
-        if actor == _form_filler(roster, review):
-            found.add(Party.FORM_FILLER)
+        filler = _form_filler(roster, review)
         if roster.is_office(actor):
             found.add(Party.OFFICE)
+            if filler is None:  # nobody left to fill the form: the office does it
+                found.add(Party.FORM_FILLER)
+        elif actor == filler:
+            found.add(Party.FORM_FILLER)
         return frozenset(found)
 
     def _require_reader(self, actor: str, review: Review) -> None:
@@ -1530,8 +1533,9 @@ def _speaks_for_subject(roster: Roster, actor: str, review: Review) -> bool:
 def _form_filler(roster: Roster, review: Review) -> str | None:
     """Who fills in the review's form for the organization (R-STEP-3).
 
-    The head of the review's organization; when that head is the subject, the head of the
-    parent organization (党支部书记的点评表由党总支书记填写); the office when there is none.
+    The head of the review's organization; when that head is the subject or there is no head,
+    the head of the parent organization (党支部书记的点评表由党总支书记填写). None when there is
+    neither: then the office fills it in (see :meth:`ReviewService.parties`).
     """
     org = roster.organization(review.org_id)
     if org is None:

@@ -1,0 +1,32 @@
+# Developer entry points. `make demo` and `make test` work on a fresh clone with Python 3.11;
+# `make test` is what CI runs (.ci/run).
+
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: venv demo test clean
+
+venv: $(STAMP)
+
+# Redone only when pyproject.toml changes (or the venv is gone).
+$(STAMP): pyproject.toml
+	@if [ ! -x $(BIN)/python ]; then \
+		if command -v python3.11 >/dev/null 2>&1; then python3.11 -m venv $(VENV); \
+		else python3 -m venv $(VENV); fi; \
+	fi
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $@
+
+demo: venv
+	$(BIN)/python -m reviewflow
+
+test: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/python -m pytest
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis build dist
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +

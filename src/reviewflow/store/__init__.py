@@ -7,29 +7,38 @@ from urllib.parse import urlsplit
 from reviewflow.errors import StoreUnavailable
 from reviewflow.store.base import Applied, ChangeSet, ReviewQuery, Store
 from reviewflow.store.memory import MemoryStore
+from reviewflow.store.sql import DIALECTS, SchemaMismatch, SqlStore, redact_url
 
-__all__ = ["Applied", "ChangeSet", "MemoryStore", "ReviewQuery", "Store", "open_store"]
+__all__ = [
+    "Applied",
+    "ChangeSet",
+    "MemoryStore",
+    "ReviewQuery",
+    "SchemaMismatch",
+    "SqlStore",
+    "Store",
+    "open_store",
+    "redact_url",
+]
 
 
 def open_store(url: str) -> Store:
     """The store a URL names.
 
-    ``memory://`` is the in-memory reference store. SQL stores (``sqlite:///path.db``,
-    ``postgresql://…``, ``mysql://…``) come with the storage adapters.
+    - ``memory://``: the in-memory reference store;
+    - ``sqlite:///path.db`` (``sqlite://`` alone: an in-memory database), the embedded default;
+    - ``postgresql://user@host:5432/db`` (psycopg 3, extra ``postgres``);
+    - ``mysql://user:password@host:3306/db`` (MySQL or MariaDB through PyMySQL, extra ``mysql``).
+
+    A SQL database is set up on first open; see :class:`~reviewflow.store.sql.SqlStore`.
     """
     scheme = urlsplit(url).scheme
     if scheme == "memory":
         return MemoryStore()
-    raise StoreUnavailable(
-        redact_url(url),
-        f"no store for the scheme {scheme!r}; this version knows 'memory://'",
-    )
-
-
-def redact_url(url: str) -> str:
-    """``url`` with any password replaced by ``***``."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
-    return parts._replace(netloc=netloc).geturl()
+    dialect = DIALECTS.get(scheme)
+    if dialect is None:
+        known = ", ".join(f"{s}://" for s in ("memory", *DIALECTS))
+        raise StoreUnavailable(
+            redact_url(url), f"no store for the scheme {scheme!r}; this version knows {known}"
+        )
+    return SqlStore(url, dialect())

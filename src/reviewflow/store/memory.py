@@ -121,7 +121,7 @@ class MemoryStore:
         """The reviews matching ``query``, by period then id."""
         with self._lock:
             found = [r for r in self._reviews.values() if _matches(r, query)]
-        return sorted(found, key=lambda r: (r.period, r.id))
+        return tuple(sorted(found, key=lambda r: (r.period, r.id)))
 
     def history(self, review_id: str) -> Sequence[HistoryEntry]:
         """A review's history, in order."""

@@ -1,0 +1,957 @@
+"""SQL stores: SQLite (the embedded default), PostgreSQL (psycopg 3) and MySQL/MariaDB (PyMySQL).
+
+One :class:`SqlStore` speaks plain DB-API to every database; a small :class:`Dialect` holds what
+differs (placeholders, upserts, column types, how to connect, which driver errors mean what).
+No ORM sits in between: the bulk paths (scheduling a period, one step over many reviews) are
+``executemany`` calls the driver batches itself.
+
+A review is kept as one row: the columns the queries filter on, plus the whole record as JSON
+(``doc``). Its history, ledger items, the attempt log, orders and exemplars have tables of their
+own. The database enforces what it can: one review per (reviewer, kind, subject, period), one
+history entry per (review, seq), foreign keys. The schema is versioned (see :data:`SCHEMA_VERSION`):
+an empty database is set up on first open; an older one is refused until :meth:`SqlStore.upgrade`
+runs, and a newer one is refused outright.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import sqlite3
+import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from datetime import date, datetime
+from typing import Any, Protocol
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from reviewflow.domain.office import Exemplar, SupervisionOrder
+from reviewflow.domain.periods import Period
+from reviewflow.domain.review import Attempt, HistoryEntry, Review, ReviewState
+from reviewflow.domain.roster import (
+    LiaisonAssignment,
+    Member,
+    OfficeStaff,
+    Organization,
+    Person,
+    Roster,
+    RosterRecord,
+)
+from reviewflow.domain.serial import structure, unstructure
+from reviewflow.domain.vocabulary import MemberStatus, OrgKind, Role
+from reviewflow.errors import (
+    ConcurrencyConflict,
+    IntegrityError,
+    ReviewflowError,
+    StoreError,
+    StoreUnavailable,
+)
+from reviewflow.store.base import Applied, ChangeSet, ReviewQuery
+
+__all__ = ["SCHEMA_VERSION", "Dialect", "SchemaMismatch", "SqlStore", "redact_url"]
+
+SCHEMA_VERSION = 1
+"""The schema this version of the library reads and writes."""
+
+_RETRIES = 3  # a scheduling batch that loses a race to another scheduler is re-read and retried
+
+
+class SchemaMismatch(StoreError):
+    """The database's schema is not the one this library version uses.
+
+    ``found`` is the database's schema version, ``expected`` the library's. An older database is
+    upgraded with :meth:`SqlStore.upgrade` (``reviewflow db upgrade``); a newer one needs a newer
+    library.
+    """
+
+    def __init__(self, url: str, found: int, expected: int) -> None:
+        self.url = url
+        self.found = found
+        self.expected = expected
+        if found < expected:
+            todo = "run the upgrade (SqlStore.upgrade() or `reviewflow db upgrade`) once"
+        else:
+            todo = "this library is older than the database: install the newer reviewflow"
+        super().__init__(
+            f"the database {url} has schema version {found}, this library uses {expected}; {todo}"
+        )
+
+
+def redact_url(url: str) -> str:
+    """``url`` with any password replaced by ``***``."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return parts._replace(netloc=netloc).geturl()
+
+
+# -- dialects ------------------------------------------------------------------------------------
+
+
+class Connection(Protocol):
+    """The part of a DB-API connection the store uses."""
+
+    def cursor(self) -> Any: ...
+    def commit(self) -> None: ...
+    def rollback(self) -> None: ...
+    def close(self) -> None: ...
+
+
+class Dialect:
+    """What differs between databases. Subclasses fill in the details."""
+
+    name = "sql"
+    placeholder = "%s"
+    id_type = "VARCHAR(128)"
+    text_type = "TEXT"
+    big_text_type = "TEXT"
+    table_suffix = ""
+
+    def connect(self, url: str) -> Connection:
+        """A new connection to ``url``, with autocommit off."""
+        raise NotImplementedError
+
+    def begin(self, conn: Connection) -> None:
+        """Start a write transaction."""
+        conn.cursor().execute("BEGIN")
+
+    def upsert(self, table: str, columns: Sequence[str], keys: Sequence[str]) -> str:
+        """An INSERT that replaces the row with the same ``keys``."""
+        names = ", ".join(columns)
+        marks = ", ".join("?" for _ in columns)
+        updates = ", ".join(f"{c} = excluded.{c}" for c in columns if c not in keys)
+        return (
+            f"INSERT INTO {table} ({names}) VALUES ({marks}) "
+            f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {updates}"
+        )
+
+    def sql(self, statement: str) -> str:
+        """``statement`` with ``?`` placeholders in this driver's style."""
+        return statement if self.placeholder == "?" else statement.replace("?", self.placeholder)
+
+    def is_unique_violation(self, error: BaseException) -> bool:
+        """Whether the driver error is a unique or primary key violation."""
+        raise NotImplementedError
+
+    def is_unavailable(self, error: BaseException) -> bool:
+        """Whether the driver error means the database cannot be reached or used now."""
+        raise NotImplementedError
+
+    def is_integrity_error(self, error: BaseException) -> bool:
+        """Whether the driver error is a constraint violation."""
+        raise NotImplementedError
+
+    def is_driver_error(self, error: BaseException) -> bool:
+        """Whether ``error`` comes from this dialect's driver."""
+        raise NotImplementedError
+
+
+class SqliteDialect(Dialect):
+    """SQLite through the standard library, in WAL mode with a busy timeout."""
+
+    name = "sqlite"
+    placeholder = "?"
+    id_type = "TEXT"
+    busy_timeout_ms = 10_000
+
+    def connect(self, url: str) -> Connection:
+        path = _sqlite_path(url)
+        conn = sqlite3.connect(
+            path,
+            isolation_level=None,  # transactions are begun explicitly (BEGIN IMMEDIATE)
+            check_same_thread=False,  # the store serializes access with its own lock
+            timeout=self.busy_timeout_ms / 1000,
+        )
+        conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute(f"PRAGMA busy_timeout = {self.busy_timeout_ms}")
+        if path != ":memory:":
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = NORMAL")
+        return conn
+
+    def begin(self, conn: Connection) -> None:
+        # IMMEDIATE takes the write lock at once: two writers never deadlock on an upgrade.
+        conn.cursor().execute("BEGIN IMMEDIATE")
+
+    def is_unique_violation(self, error: BaseException) -> bool:
+        return isinstance(error, sqlite3.IntegrityError) and "UNIQUE" in str(error)
+
+    def is_unavailable(self, error: BaseException) -> bool:
+        words = ("locked", "busy", "unable to open", "disk", "readonly", "not a database")
+        return isinstance(error, sqlite3.OperationalError) and any(w in str(error) for w in words)
+
+    def is_integrity_error(self, error: BaseException) -> bool:
+        return isinstance(error, sqlite3.IntegrityError)
+
+    def is_driver_error(self, error: BaseException) -> bool:
+        return isinstance(error, sqlite3.Error)
+
+
+class PostgresDialect(Dialect):
+    """PostgreSQL through psycopg 3, at the default isolation (read committed)."""
+
+    name = "postgresql"
+
+    def connect(self, url: str) -> Connection:
+        import psycopg  # noqa: PLC0415 - an optional dependency
+
+        conninfo = url.replace("postgresql+psycopg://", "postgresql://", 1)
+        return psycopg.connect(conninfo, autocommit=False)
+
+    def begin(self, conn: Connection) -> None:
+        """psycopg opens a transaction with the first statement."""
+
+    def is_unique_violation(self, error: BaseException) -> bool:
+        import psycopg.errors  # noqa: PLC0415
+
+        return isinstance(error, psycopg.errors.UniqueViolation)
+
+    def is_unavailable(self, error: BaseException) -> bool:
+        import psycopg  # noqa: PLC0415
+
+        return isinstance(error, psycopg.OperationalError)
+
+    def is_integrity_error(self, error: BaseException) -> bool:
+        import psycopg  # noqa: PLC0415
+
+        return isinstance(error, psycopg.IntegrityError)
+
+    def is_driver_error(self, error: BaseException) -> bool:
+        import psycopg  # noqa: PLC0415
+
+        return isinstance(error, psycopg.Error)
+
+
+class MysqlDialect(Dialect):
+    """MySQL and MariaDB through PyMySQL (InnoDB, utf8mb4, binary collation for ids)."""
+
+    name = "mysql"
+    id_type = "VARCHAR(128)"
+    text_type = "TEXT"
+    big_text_type = "LONGTEXT"
+    table_suffix = " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin"
+
+    def connect(self, url: str) -> Connection:
+        import pymysql  # noqa: PLC0415 - an optional dependency
+
+        parts = urlsplit(url)
+        options = {k: v[-1] for k, v in parse_qs(parts.query).items()}
+        return pymysql.connect(
+            host=parts.hostname or "localhost",
+            port=parts.port or 3306,
+            user=unquote(parts.username or "root"),
+            password=unquote(parts.password or ""),
+            database=parts.path.lstrip("/") or None,
+            charset="utf8mb4",
+            autocommit=False,
+            unix_socket=options.get("unix_socket"),
+        )
+
+    def begin(self, conn: Connection) -> None:
+        conn.cursor().execute("START TRANSACTION")
+
+    def upsert(self, table: str, columns: Sequence[str], keys: Sequence[str]) -> str:
+        names = ", ".join(columns)
+        marks = ", ".join("?" for _ in columns)
+        updates = ", ".join(f"{c} = VALUES({c})" for c in columns if c not in keys)
+        return f"INSERT INTO {table} ({names}) VALUES ({marks}) ON DUPLICATE KEY UPDATE {updates}"
+
+    def is_unique_violation(self, error: BaseException) -> bool:
+        import pymysql  # noqa: PLC0415
+
+        return isinstance(error, pymysql.err.IntegrityError) and error.args[0] == 1062
+
+    def is_unavailable(self, error: BaseException) -> bool:
+        import pymysql  # noqa: PLC0415
+
+        return isinstance(error, pymysql.err.OperationalError)
+
+    def is_integrity_error(self, error: BaseException) -> bool:
+        import pymysql  # noqa: PLC0415
+
+        return isinstance(error, pymysql.err.IntegrityError)
+
+    def is_driver_error(self, error: BaseException) -> bool:
+        import pymysql  # noqa: PLC0415
+
+        return isinstance(error, pymysql.err.Error)
+
+
+DIALECTS: Mapping[str, type[Dialect]] = {
+    "sqlite": SqliteDialect,
+    "postgresql": PostgresDialect,
+    "postgres": PostgresDialect,
+    "postgresql+psycopg": PostgresDialect,
+    "mysql": MysqlDialect,
+    "mariadb": MysqlDialect,
+    "mysql+pymysql": MysqlDialect,
+}
+
+
+def _sqlite_path(url: str) -> str:
+    # sqlite:///relative.db, sqlite:////absolute.db, sqlite:// (in memory)
+    rest = url.split("://", 1)[1]
+    if rest in ("", "/", "/:memory:"):
+        return ":memory:"
+    return rest[1:] if rest.startswith("/") else rest
+
+
+# -- the schema ----------------------------------------------------------------------------------
+
+
+def _schema_v1(d: Dialect) -> list[str]:
+    i, t, b, s = d.id_type, d.text_type, d.big_text_type, d.table_suffix
+    day = "VARCHAR(10)"
+    return [
+        f"CREATE TABLE reviewflow_meta (name VARCHAR(64) PRIMARY KEY, value {t} NOT NULL){s}",
+        f"""CREATE TABLE organizations (
+            id {i} PRIMARY KEY, name {t} NOT NULL, kind VARCHAR(32) NOT NULL,
+            org_type {t} NOT NULL, parent_id {i} NULL REFERENCES organizations (id),
+            head_id {i} NULL, dissolved_on {day} NULL){s}""",
+        f"""CREATE TABLE members (
+            id {i} PRIMARY KEY, name {t} NOT NULL,
+            org_id {i} NOT NULL REFERENCES organizations (id),
+            post_category {t} NOT NULL, status VARCHAR(32) NOT NULL, roles {t} NOT NULL,
+            left_on {day} NULL, left_reason {t} NOT NULL, joined_on {day} NULL){s}""",
+        f"CREATE TABLE office_staff (id {i} PRIMARY KEY, name {t} NOT NULL){s}",
+        f"""CREATE TABLE liaisons (
+            committee_member_id {i} NOT NULL REFERENCES members (id),
+            org_id {i} NOT NULL REFERENCES organizations (id),
+            since {day} NULL, until {day} NULL,
+            PRIMARY KEY (committee_member_id, org_id)){s}""",
+        f"""CREATE TABLE reviews (
+            id {i} PRIMARY KEY, kind VARCHAR(16) NOT NULL,
+            reviewer_id {i} NOT NULL REFERENCES members (id), subject_id {i} NOT NULL,
+            period VARCHAR(8) NOT NULL, period_start {day} NOT NULL, period_end {day} NOT NULL,
+            basis VARCHAR(16) NOT NULL, org_id {i} NOT NULL REFERENCES organizations (id),
+            state VARCHAR(16) NOT NULL, version INTEGER NOT NULL, last_digest VARCHAR(64) NOT NULL,
+            doc {b} NOT NULL,
+            CONSTRAINT reviews_one_per_slot UNIQUE (reviewer_id, kind, subject_id, period)){s}""",
+        "CREATE INDEX reviews_by_period ON reviews (period_start, period_end)",
+        "CREATE INDEX reviews_by_org ON reviews (org_id, period_start)",
+        "CREATE INDEX reviews_by_reviewer ON reviews (reviewer_id, state)",
+        "CREATE INDEX reviews_by_subject ON reviews (subject_id, period_start)",
+        f"""CREATE TABLE history (
+            review_id {i} NOT NULL REFERENCES reviews (id), seq INTEGER NOT NULL,
+            at VARCHAR(40) NOT NULL, actor_id {i} NOT NULL, action VARCHAR(40) NOT NULL,
+            from_state VARCHAR(16) NULL, to_state VARCHAR(16) NOT NULL, data {b} NOT NULL,
+            reason {t} NOT NULL, prev_digest VARCHAR(64) NOT NULL, digest VARCHAR(64) NOT NULL,
+            PRIMARY KEY (review_id, seq)){s}""",
+        f"""CREATE TABLE ledger_items (
+            review_id {i} NOT NULL REFERENCES reviews (id), item_id {i} NOT NULL,
+            requirement_id {i} NOT NULL, measure {t} NOT NULL, owner {t} NOT NULL,
+            due {day} NOT NULL, status VARCHAR(16) NOT NULL, done_on {day} NULL,
+            PRIMARY KEY (review_id, item_id)){s}""",
+        "CREATE INDEX ledger_items_by_due ON ledger_items (status, due)",
+        f"""CREATE TABLE attempts (
+            seq INTEGER NOT NULL, id {i} PRIMARY KEY, at VARCHAR(40) NOT NULL,
+            actor_id {i} NOT NULL, action VARCHAR(40) NOT NULL, review_id {i} NULL,
+            error VARCHAR(64) NOT NULL, message {b} NOT NULL, details {b} NOT NULL){s}""",
+        "CREATE INDEX attempts_by_review ON attempts (review_id, seq)",
+        f"""CREATE TABLE orders (
+            id {i} PRIMARY KEY, seq INTEGER NOT NULL, org_id {i} NOT NULL,
+            status VARCHAR(16) NOT NULL, deadline {day} NOT NULL, version INTEGER NOT NULL,
+            doc {b} NOT NULL){s}""",
+        f"""CREATE TABLE exemplars (
+            id {i} PRIMARY KEY, seq INTEGER NOT NULL, org_id {i} NOT NULL, doc {b} NOT NULL){s}""",
+    ]
+
+
+MIGRATIONS: Mapping[int, Callable[[Dialect], list[str]]] = {1: _schema_v1}
+"""Schema version → the statements that bring the previous version to it."""
+
+
+# -- the store -----------------------------------------------------------------------------------
+
+
+class SqlStore:
+    """A :class:`~reviewflow.store.Store` over a SQL database. Open it with ``open_store(url)``.
+
+    One connection, used under a lock: share the store between the threads of a process, or
+    open one per process. The roster is cached and reloaded when another writer changed it.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        dialect: Dialect,
+        *,
+        connect: Callable[[], Connection] | None = None,
+        create: bool = True,
+    ) -> None:
+        self._url = redact_url(url)
+        self.dialect = dialect
+        self._lock = threading.RLock()
+        try:
+            self._conn = connect() if connect is not None else dialect.connect(url)
+        except Exception as error:
+            raise StoreUnavailable(self._url, _driver_message(error)) from None
+        self._roster: Roster | None = None
+        self._roster_version = -1
+        try:
+            self._check_schema(create=create)
+        except BaseException:
+            self._conn.close()
+            raise
+
+    @property
+    def url(self) -> str:
+        """Where the store lives, without any password."""
+        return self._url
+
+    def __repr__(self) -> str:
+        return f"SqlStore({self._url!r})"
+
+    # -- low-level helpers ------------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def _write(self) -> Iterator[Any]:
+        """A write transaction: commit on success, roll back and translate errors on failure."""
+        with self._lock:
+            try:
+                self.dialect.begin(self._conn)
+                cursor = self._conn.cursor()
+                yield cursor
+                self._conn.commit()
+            except BaseException as error:
+                with contextlib.suppress(Exception):
+                    self._conn.rollback()
+                if isinstance(error, ReviewflowError) or not self.dialect.is_driver_error(error):
+                    raise
+                raise self._translate(error) from error
+
+    @contextlib.contextmanager
+    def _read(self) -> Iterator[Any]:
+        with self._lock:
+            try:
+                cursor = self._conn.cursor()
+                yield cursor
+                self._conn.commit()  # end the read transaction (PostgreSQL, MySQL)
+            except BaseException as error:
+                with contextlib.suppress(Exception):
+                    self._conn.rollback()
+                if isinstance(error, ReviewflowError) or not self.dialect.is_driver_error(error):
+                    raise
+                raise self._translate(error) from error
+
+    def _translate(self, error: BaseException) -> StoreError:
+        if self.dialect.is_unavailable(error):
+            return StoreUnavailable(self._url, _driver_message(error))
+        if self.dialect.is_integrity_error(error):
+            return IntegrityError(_driver_message(error))
+        return StoreError(f"{self._url}: {_driver_message(error)}")
+
+    def _q(self, cursor: Any, statement: str, params: Sequence[Any] = ()) -> Any:
+        cursor.execute(self.dialect.sql(statement), tuple(params))
+        return cursor
+
+    def _many(self, cursor: Any, statement: str, rows: Sequence[Sequence[Any]]) -> None:
+        if rows:
+            cursor.executemany(self.dialect.sql(statement), [tuple(r) for r in rows])
+
+    # -- schema -----------------------------------------------------------------------------------
+
+    def schema_version(self) -> int:
+        """The database's schema version (0 for an empty database)."""
+        with self._read() as cur:
+            if not self._has_meta(cur):
+                return 0
+            row = self._q(cur, "SELECT value FROM reviewflow_meta WHERE name = ?", ["schema"])
+            found = row.fetchone()
+            return int(found[0]) if found else 0
+
+    def _has_meta(self, cur: Any) -> bool:
+        try:
+            cur.execute("SELECT 1 FROM reviewflow_meta WHERE 1 = 0")
+            cur.fetchall()
+        except Exception as error:
+            if not self.dialect.is_driver_error(error):
+                raise
+            self._conn.rollback()
+            return False
+        return True
+
+    def _check_schema(self, *, create: bool) -> None:
+        found = self.schema_version()
+        if found == 0 and create:
+            self.upgrade()
+            return
+        if found != SCHEMA_VERSION:
+            raise SchemaMismatch(self._url, found, SCHEMA_VERSION)
+
+    def upgrade(self) -> int:
+        """Bring the schema to :data:`SCHEMA_VERSION`, one migration at a time; returns it.
+
+        Each migration runs in its own transaction where the database allows DDL in one
+        (SQLite, PostgreSQL); MySQL commits DDL as it goes.
+        """
+        found = self.schema_version()
+        if found > SCHEMA_VERSION:
+            raise SchemaMismatch(self._url, found, SCHEMA_VERSION)
+        for version in range(found + 1, SCHEMA_VERSION + 1):
+            with self._write() as cur:
+                for statement in MIGRATIONS[version](self.dialect):
+                    cur.execute(statement)
+                upsert = self.dialect.upsert("reviewflow_meta", ("name", "value"), ("name",))
+                self._q(cur, upsert, ["schema", str(version)])
+                if version == 1:
+                    self._q(cur, "INSERT INTO reviewflow_meta VALUES (?, ?)", ["roster", "0"])
+        return SCHEMA_VERSION
+
+    # -- the one write ----------------------------------------------------------------------------
+
+    def apply(self, changes: ChangeSet) -> Applied:
+        """Write ``changes`` in one transaction, or raise and write nothing."""
+        for attempt in range(_RETRIES):
+            try:
+                return self._apply_once(changes)
+            except _LostRace:
+                if attempt == _RETRIES - 1:
+                    raise IntegrityError(
+                        "another writer kept inserting the same reviews; try again"
+                    ) from None
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _apply_once(self, changes: ChangeSet) -> Applied:
+        with self._write() as cur:
+            if changes.roster:
+                self._write_roster(cur, changes.roster)
+            inserted = self._insert_reviews(cur, changes.new_reviews)
+            self._update_reviews(cur, changes.review_updates)
+            self._write_orders(cur, changes.orders)
+            self._write_exemplars(cur, changes.exemplars)
+            self._write_attempts(cur, changes.attempts)
+        return Applied(inserted=inserted)
+
+    def _write_roster(self, cur: Any, records: Sequence[RosterRecord]) -> None:
+        # Take the roster lock first (serializes roster writers), then check against the roster
+        # as it is now, inside the transaction.
+        self._q(cur, "UPDATE reviewflow_meta SET value = value WHERE name = ?", ["roster"])
+        current = self._load_roster(cur)
+        updated = current.with_records(records)
+        orgs = [r for r in records if isinstance(r, Organization)]
+        depth = {o.id: len(updated.ancestors(o.id)) for o in orgs}
+        orgs.sort(key=lambda o: depth[o.id])
+        d = self.dialect
+        # Parents first; a head may be a member added in the same change, so heads come after.
+        self._many(
+            cur,
+            d.upsert("organizations", _ORG_COLUMNS, ("id",)),
+            [_org_row(o, head=False) for o in orgs],
+        )
+        self._many(
+            cur,
+            d.upsert("members", _MEMBER_COLUMNS, ("id",)),
+            [_member_row(m) for m in records if isinstance(m, Member)],
+        )
+        self._many(
+            cur,
+            "UPDATE organizations SET head_id = ? WHERE id = ?",
+            [(o.head_id, o.id) for o in orgs],
+        )
+        self._many(
+            cur,
+            d.upsert("office_staff", ("id", "name"), ("id",)),
+            [(s.id, s.name) for s in records if isinstance(s, OfficeStaff)],
+        )
+        self._many(
+            cur,
+            d.upsert("liaisons", _LIAISON_COLUMNS, ("committee_member_id", "org_id")),
+            [_liaison_row(a) for a in records if isinstance(a, LiaisonAssignment)],
+        )
+        version = self._roster_version_in(cur) + 1
+        self._q(
+            cur, "UPDATE reviewflow_meta SET value = ? WHERE name = ?", [str(version), "roster"]
+        )
+
+    def _insert_reviews(
+        self, cur: Any, new: Sequence[tuple[Review, HistoryEntry]]
+    ) -> tuple[str, ...]:
+        if not new:
+            return ()
+        fresh: list[tuple[Review, HistoryEntry]] = []
+        seen: set[tuple[object, ...]] = set()
+        existing = self._existing_keys(cur, [r for r, _ in new])
+        for review, entry in new:
+            if review.key in existing or review.key in seen:
+                continue  # R-CAD-4: the slot is filled; scheduling again creates nothing
+            _check_entry(review, entry, 1)
+            seen.add(review.key)
+            fresh.append((review, entry))
+        try:
+            self._many(cur, _INSERT_REVIEW, [_review_row(r) for r, _ in fresh])
+        except Exception as error:
+            if self.dialect.is_unique_violation(error):
+                raise _LostRace from error  # another scheduler inserted some first: retry
+            raise
+        self._many(cur, _INSERT_HISTORY, [_history_row(e) for _, e in fresh])
+        self._many(cur, _INSERT_ITEM, [row for r, _ in fresh for row in _item_rows(r)])
+        return tuple(r.id for r, _ in fresh)
+
+    def _existing_keys(self, cur: Any, reviews: Sequence[Review]) -> set[tuple[object, ...]]:
+        start = min(r.period.start for r in reviews).isoformat()
+        end = max(r.period.end for r in reviews).isoformat()
+        rows = self._q(
+            cur,
+            "SELECT reviewer_id, kind, subject_id, period FROM reviews "
+            "WHERE period_start >= ? AND period_end <= ?",
+            [start, end],
+        ).fetchall()
+        return {(rid, _kind(k), sid, Period.parse(p)) for rid, k, sid, p in rows}
+
+    def _update_reviews(self, cur: Any, updates: Sequence[tuple[Review, HistoryEntry]]) -> None:
+        if not updates:
+            return
+        ids = [r.id for r, _ in updates]
+        if len(set(ids)) != len(ids):
+            raise IntegrityError("a review is changed twice in one change set")
+        for review, entry in updates:
+            _check_entry(review, entry, review.version)
+            self._q(
+                cur,
+                "UPDATE reviews SET state = ?, version = ?, last_digest = ?, doc = ? "
+                "WHERE id = ? AND version = ? AND last_digest = ?",
+                [
+                    review.state.value,
+                    review.version,
+                    review.last_digest,
+                    _json(unstructure(review)),
+                    review.id,
+                    review.version - 1,
+                    entry.prev_digest,
+                ],
+            )
+            if cur.rowcount != 1:
+                self._refuse_update(cur, review, entry)
+        self._many(cur, _INSERT_HISTORY, [_history_row(e) for _, e in updates])
+        self._many(cur, "DELETE FROM ledger_items WHERE review_id = ?", [(i,) for i in ids])
+        self._many(cur, _INSERT_ITEM, [row for r, _ in updates for row in _item_rows(r)])
+
+    def _refuse_update(self, cur: Any, review: Review, entry: HistoryEntry) -> None:
+        row = self._q(
+            cur, "SELECT version, last_digest FROM reviews WHERE id = ?", [review.id]
+        ).fetchone()
+        if row is None:
+            raise IntegrityError(f"review {review.id!r} does not exist")
+        version, digest = int(row[0]), row[1]
+        if version != review.version - 1:
+            raise ConcurrencyConflict(review.id, review.version - 1, version)
+        raise IntegrityError(
+            f"review {review.id!r}: the entry does not follow the last history entry "
+            f"({entry.prev_digest[:12]} is not {digest[:12]})"
+        )
+
+    def _write_orders(self, cur: Any, orders: Sequence[SupervisionOrder]) -> None:
+        for order in orders:
+            doc = _json(unstructure(order))
+            if order.version == 1:
+                try:
+                    self._q(
+                        cur,
+                        "INSERT INTO orders (id, seq, org_id, status, deadline, version, doc) "
+                        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                        [order.id, self._next_seq(cur, "orders"), order.org_id, order.status.value,
+                         order.deadline.isoformat(), 1, doc],
+                    )  # fmt: skip
+                except Exception as error:
+                    if self.dialect.is_unique_violation(error):
+                        raise ConcurrencyConflict(order.id, 0, 1) from error
+                    raise
+                continue
+            self._q(
+                cur,
+                "UPDATE orders SET status = ?, deadline = ?, version = ?, doc = ? "
+                "WHERE id = ? AND version = ?",
+                [order.status.value, order.deadline.isoformat(), order.version, doc, order.id,
+                 order.version - 1],
+            )  # fmt: skip
+            if cur.rowcount != 1:
+                row = self._q(cur, "SELECT version FROM orders WHERE id = ?", [order.id]).fetchone()
+                raise ConcurrencyConflict(order.id, order.version - 1, int(row[0]) if row else None)
+
+    def _write_exemplars(self, cur: Any, exemplars: Sequence[Exemplar]) -> None:
+        if exemplars:
+            first = self._next_seq(cur, "exemplars")
+            self._many(
+                cur,
+                "INSERT INTO exemplars (id, seq, org_id, doc) VALUES (?, ?, ?, ?)",
+                [
+                    (e.id, first + n, e.org_id, _json(unstructure(e)))
+                    for n, e in enumerate(exemplars)
+                ],
+            )
+
+    def _write_attempts(self, cur: Any, attempts: Sequence[Attempt]) -> None:
+        if attempts:
+            first = self._next_seq(cur, "attempts")
+            self._many(
+                cur,
+                "INSERT INTO attempts (seq, id, at, actor_id, action, review_id, error, message, "
+                "details) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (first + n, a.id, a.at.isoformat(), a.actor_id, a.action, a.review_id,
+                     a.error, a.message, _json(dict(a.details)))
+                    for n, a in enumerate(attempts)
+                ],
+            )  # fmt: skip
+
+    def _next_seq(self, cur: Any, table: str) -> int:
+        row = self._q(cur, f"SELECT COALESCE(MAX(seq), 0) FROM {table}").fetchone()
+        return int(row[0]) + 1
+
+    # -- reads ------------------------------------------------------------------------------------
+
+    def roster(self) -> Roster:
+        """The current roster (cached; reloaded when another writer changed it)."""
+        with self._read() as cur:
+            return self._load_roster(cur)
+
+    def _roster_version_in(self, cur: Any) -> int:
+        row = self._q(cur, "SELECT value FROM reviewflow_meta WHERE name = ?", ["roster"])
+        return int(row.fetchone()[0])
+
+    def _load_roster(self, cur: Any) -> Roster:
+        version = self._roster_version_in(cur)
+        if self._roster is not None and version == self._roster_version:
+            return self._roster
+        orgs = [
+            _org(r) for r in self._q(cur, f"SELECT {', '.join(_ORG_COLUMNS)} FROM organizations")
+        ]
+        members = [
+            _member(r) for r in self._q(cur, f"SELECT {', '.join(_MEMBER_COLUMNS)} FROM members")
+        ]
+        links = [
+            _liaison(r) for r in self._q(cur, f"SELECT {', '.join(_LIAISON_COLUMNS)} FROM liaisons")
+        ]
+        staff = [OfficeStaff(i, n) for i, n in self._q(cur, "SELECT id, name FROM office_staff")]
+        self._roster = Roster.build(orgs, members, links, staff)
+        self._roster_version = version
+        return self._roster
+
+    def person(self, person_id: str) -> Person | None:
+        """One member or office staff."""
+        return self.roster().person(person_id)
+
+    def organization(self, org_id: str) -> Organization | None:
+        """One organization."""
+        return self.roster().organization(org_id)
+
+    def review(self, review_id: str) -> Review | None:
+        """One review, at its current version."""
+        with self._read() as cur:
+            row = self._q(cur, "SELECT doc FROM reviews WHERE id = ?", [review_id]).fetchone()
+        return _review(row[0]) if row else None
+
+    def reviews(self, query: ReviewQuery) -> Sequence[Review]:
+        """The reviews matching ``query``, by period then id."""
+        where: list[str] = []
+        params: list[Any] = []
+        if query.within is not None:
+            where.append("period_start >= ? AND period_end <= ?")
+            params += [query.within.start.isoformat(), query.within.end.isoformat()]
+        if query.reviewer_id is not None:
+            where.append("reviewer_id = ?")
+            params.append(query.reviewer_id)
+        if query.subject_id is not None:
+            where.append("subject_id = ?")
+            params.append(query.subject_id)
+        if query.org_ids is not None:
+            if not query.org_ids:
+                return ()
+            where.append(f"org_id IN ({', '.join('?' for _ in query.org_ids)})")
+            params += sorted(query.org_ids)
+        if query.states is not None:
+            if not query.states:
+                return ()
+            where.append(f"state IN ({', '.join('?' for _ in query.states)})")
+            params += sorted(s.value for s in query.states)
+        clause = f" WHERE {' AND '.join(where)}" if where else ""
+        with self._read() as cur:
+            rows = self._q(cur, f"SELECT doc FROM reviews{clause}", params).fetchall()
+        found = [_review(doc) for (doc,) in rows]
+        # within() for a year includes its quarters and months: the date range says the same.
+        return tuple(sorted(found, key=lambda r: (r.period, r.id)))
+
+    def history(self, review_id: str) -> Sequence[HistoryEntry]:
+        """A review's history, in order."""
+        with self._read() as cur:
+            rows = self._q(
+                cur, f"SELECT {', '.join(_HISTORY_COLUMNS)} FROM history WHERE review_id = ? "
+                "ORDER BY seq", [review_id]
+            ).fetchall()  # fmt: skip
+        return tuple(_history(r) for r in rows)
+
+    def attempts(self, review_id: str | None = None) -> Sequence[Attempt]:
+        """The attempt log, oldest first."""
+        columns = "id, at, actor_id, action, review_id, error, message, details"
+        with self._read() as cur:
+            if review_id is None:
+                rows = self._q(cur, f"SELECT {columns} FROM attempts ORDER BY seq, id").fetchall()
+            else:
+                rows = self._q(
+                    cur,
+                    f"SELECT {columns} FROM attempts WHERE review_id = ? ORDER BY seq, id",
+                    [review_id],
+                ).fetchall()
+        return tuple(
+            Attempt(i, datetime.fromisoformat(at), actor, action, rid, err, msg, json.loads(det))
+            for i, at, actor, action, rid, err, msg, det in rows
+        )
+
+    def order(self, order_id: str) -> SupervisionOrder | None:
+        """One supervision order."""
+        with self._read() as cur:
+            row = self._q(cur, "SELECT doc FROM orders WHERE id = ?", [order_id]).fetchone()
+        return structure(json.loads(row[0]), SupervisionOrder) if row else None
+
+    def orders(self) -> Sequence[SupervisionOrder]:
+        """Every supervision order, oldest first."""
+        with self._read() as cur:
+            rows = self._q(cur, "SELECT doc FROM orders ORDER BY seq, id").fetchall()
+        return tuple(structure(json.loads(doc), SupervisionOrder) for (doc,) in rows)
+
+    def exemplars(self) -> Sequence[Exemplar]:
+        """Every exemplar, oldest first."""
+        with self._read() as cur:
+            rows = self._q(cur, "SELECT doc FROM exemplars ORDER BY seq, id").fetchall()
+        return tuple(structure(json.loads(doc), Exemplar) for (doc,) in rows)
+
+    def close(self) -> None:
+        """Close the connection."""
+        with self._lock:
+            self._conn.close()
+
+
+class _LostRace(Exception):
+    """Another writer inserted a review of the same key between our read and our insert."""
+
+
+# -- rows ----------------------------------------------------------------------------------------
+
+_ORG_COLUMNS = ("id", "name", "kind", "org_type", "parent_id", "head_id", "dissolved_on")
+_MEMBER_COLUMNS = (
+    "id", "name", "org_id", "post_category", "status", "roles", "left_on", "left_reason",
+    "joined_on",
+)  # fmt: skip
+_LIAISON_COLUMNS = ("committee_member_id", "org_id", "since", "until")
+_HISTORY_COLUMNS = (
+    "review_id", "seq", "at", "actor_id", "action", "from_state", "to_state", "data", "reason",
+    "prev_digest", "digest",
+)  # fmt: skip
+_REVIEW_COLUMNS = (
+    "id", "kind", "reviewer_id", "subject_id", "period", "period_start", "period_end", "basis",
+    "org_id", "state", "version", "last_digest", "doc",
+)  # fmt: skip
+_ITEM_COLUMNS = (
+    "review_id", "item_id", "requirement_id", "measure", "owner", "due", "status", "done_on",
+)  # fmt: skip
+
+
+def _insert(table: str, columns: Sequence[str]) -> str:
+    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})"
+
+
+_INSERT_REVIEW = _insert("reviews", _REVIEW_COLUMNS)
+_INSERT_HISTORY = _insert("history", _HISTORY_COLUMNS)
+_INSERT_ITEM = _insert("ledger_items", _ITEM_COLUMNS)
+
+
+def _day(value: date | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _date(value: str | None) -> date | None:
+    return date.fromisoformat(value) if value else None
+
+
+def _json(value: object) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def _kind(value: str) -> Any:
+    from reviewflow.domain.vocabulary import ReviewKind  # noqa: PLC0415
+
+    return ReviewKind(value)
+
+
+def _org_row(o: Organization, *, head: bool = True) -> tuple[Any, ...]:
+    head_id = o.head_id if head else None  # set after the members exist
+    return (o.id, o.name, o.kind.value, o.org_type, o.parent_id, head_id, _day(o.dissolved_on))
+
+
+def _org(row: Sequence[Any]) -> Organization:
+    i, name, kind, org_type, parent, head, dissolved = row
+    return Organization(i, name, OrgKind(kind), org_type, parent, head, _date(dissolved))
+
+
+def _member_row(m: Member) -> tuple[Any, ...]:
+    roles = ",".join(sorted(r.value for r in m.roles))
+    return (m.id, m.name, m.org_id, m.post_category, m.status.value, roles, _day(m.left_on),
+            m.left_reason, _day(m.joined_on))  # fmt: skip
+
+
+def _member(row: Sequence[Any]) -> Member:
+    i, name, org_id, category, status, roles, left_on, left_reason, joined_on = row
+    return Member(
+        i, name, org_id, category, MemberStatus(status),
+        frozenset(Role(r) for r in roles.split(",") if r), _date(left_on), left_reason,
+        _date(joined_on),
+    )  # fmt: skip
+
+
+def _liaison_row(a: LiaisonAssignment) -> tuple[Any, ...]:
+    return (a.committee_member_id, a.org_id, _day(a.since), _day(a.until))
+
+
+def _liaison(row: Sequence[Any]) -> LiaisonAssignment:
+    member_id, org_id, since, until = row
+    return LiaisonAssignment(member_id, org_id, _date(since), _date(until))
+
+
+def _review_row(r: Review) -> tuple[Any, ...]:
+    return (
+        r.id, r.kind.value, r.reviewer_id, r.subject_id, str(r.period),
+        r.period.start.isoformat(), r.period.end.isoformat(), r.basis.value, r.org_id,
+        r.state.value, r.version, r.last_digest, _json(unstructure(r)),
+    )  # fmt: skip
+
+
+def _review(doc: str) -> Review:
+    return structure(json.loads(doc), Review)
+
+
+def _history_row(e: HistoryEntry) -> tuple[Any, ...]:
+    return (
+        e.review_id, e.seq, e.at.isoformat(), e.actor_id, e.action,
+        e.from_state.value if e.from_state else None, e.to_state.value, _json(dict(e.data)),
+        e.reason, e.prev_digest, e.digest,
+    )  # fmt: skip
+
+
+def _history(row: Sequence[Any]) -> HistoryEntry:
+    rid, seq, at, actor, action, from_state, to_state, data, reason, prev, digest = row
+    return HistoryEntry(
+        review_id=rid, seq=int(seq), at=datetime.fromisoformat(at), actor_id=actor,
+        action=action, from_state=ReviewState(from_state) if from_state else None,
+        to_state=ReviewState(to_state), data=json.loads(data), reason=reason, prev_digest=prev,
+        digest=digest,
+    )  # fmt: skip
+
+
+def _item_rows(r: Review) -> Iterable[tuple[Any, ...]]:
+    for item in r.ledger:
+        yield (r.id, item.id, item.requirement_id, item.measure, item.owner,
+               item.due.isoformat(), item.status.value, _day(item.done_on))  # fmt: skip
+
+
+def _check_entry(review: Review, entry: HistoryEntry, seq: int) -> None:
+    if entry.review_id != review.id or entry.seq != seq or entry.to_state is not review.state:
+        raise IntegrityError(
+            f"review {review.id!r}: history entry {entry.seq} does not match the review "
+            f"(expected seq {seq}, state {review.state.value})"
+        )
+
+
+def _driver_message(error: BaseException) -> str:
+    text = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    return f"{type(error).__name__}: {text}"

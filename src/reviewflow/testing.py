@@ -1,0 +1,407 @@
+"""The conformance kit: the tests every store adapter must pass, shipped with the library.
+
+A third party writing an adapter for its own database runs the same suite as the adapters
+here. Subclass :class:`StoreContract`, give it a ``store`` fixture that yields a fresh, empty
+store, and let pytest collect it::
+
+    from reviewflow.testing import StoreContract, agreement_test
+
+    class TestMyStore(StoreContract):
+        @pytest.fixture
+        def store(self):
+            store = MyStore(...)
+            yield store
+            store.close()
+
+    TestMyStoreAgrees = agreement_test(lambda: MyStore(...))
+
+:func:`agreement_test` builds a Hypothesis state machine that drives the adapter and the
+in-memory reference store side by side through the service and checks after every step that
+both gave the same answer and hold the same data.
+
+Needs pytest and Hypothesis (``pip install reviewflow[dev]``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import attrs
+import pytest
+from hypothesis import settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
+
+import reviewflow as rf
+from reviewflow.demo import OFFICE, scenario_roster
+
+__all__ = ["CLOCK", "StoreContract", "agreement_test", "scenario_on"]
+
+CLOCK = datetime(2023, 12, 28, 9, tzinfo=ZoneInfo("Asia/Shanghai"))
+"""The fixed clock of the kit: the services stand on 2023-12-28."""
+
+
+def scenario_on(store: rf.Store) -> rf.ReviewService:
+    """A service over ``store`` with the demonstration roster imported and a fixed clock."""
+    service = rf.ReviewService(store, clock=lambda: CLOCK, ids=rf.sequential_ids())
+    service.import_roster(OFFICE, **scenario_roster())  # type: ignore[arg-type]
+    return service
+
+
+def _entry(review: rf.Review, *, action: str, to: rf.ReviewState, prev: str) -> rf.HistoryEntry:
+    return rf.HistoryEntry.create(
+        review_id=review.id,
+        seq=review.version + 1,
+        at=CLOCK,
+        actor_id=review.reviewer_id,
+        action=action,
+        from_state=review.state,
+        to_state=to,
+        data={},
+        reason="",
+        prev_digest=prev,
+    )
+
+
+def _step(review: rf.Review, prev: str | None = None) -> tuple[rf.Review, rf.HistoryEntry]:
+    """The ``start`` step of a scheduled review, as the service would write it."""
+    entry = _entry(
+        review,
+        action="start",
+        to=rf.ReviewState.FACT_FINDING,
+        prev=review.last_digest if prev is None else prev,
+    )
+    return rf.apply_entry(review, entry), entry
+
+
+class StoreContract:
+    """The behaviour every store must show. One behaviour per test.
+
+    Subclasses provide a ``store`` fixture yielding a fresh, empty store.
+    """
+
+    @pytest.fixture
+    def store(self) -> Iterator[rf.Store]:
+        """A fresh, empty store; subclasses override this."""
+        raise NotImplementedError("override the store fixture")
+
+    @pytest.fixture
+    def service(self, store: rf.Store) -> rf.ReviewService:
+        """The demonstration roster on the store."""
+        return scenario_on(store)
+
+    @pytest.fixture
+    def scheduled(self, service: rf.ReviewService) -> rf.ReviewService:
+        """The demonstration roster with 2023-Q4 scheduled."""
+        service.schedule(OFFICE, "2023-Q4")
+        return service
+
+    # -- the protocol -----------------------------------------------------------------------------
+
+    def test_store_satisfies_the_protocol(self, store: rf.Store) -> None:
+        assert isinstance(store, rf.Store)
+        assert "://" in store.url
+
+    def test_empty_store_reads_empty(self, store: rf.Store) -> None:
+        assert store.roster().organizations == {}
+        assert store.reviews(rf.ReviewQuery()) == ()
+        assert tuple(store.history("review-1")) == ()
+        assert tuple(store.attempts()) == ()
+        assert tuple(store.orders()) == ()
+        assert tuple(store.exemplars()) == ()
+        assert store.review("review-1") is None
+        assert store.order("order-1") is None
+
+    # -- roster -----------------------------------------------------------------------------------
+
+    def test_roster_round_trips(self, service: rf.ReviewService, store: rf.Store) -> None:
+        records = scenario_roster()
+        expected = rf.Roster.build(
+            records["organizations"],  # type: ignore[arg-type]
+            records["members"],  # type: ignore[arg-type]
+            records["liaisons"],  # type: ignore[arg-type]
+        )
+        roster = store.roster()
+        assert dict(roster.organizations) == dict(expected.organizations)
+        assert dict(roster.members) == dict(expected.members)
+        assert dict(roster.liaisons) == dict(expected.liaisons)
+        assert store.person("wang") == expected.members["wang"]
+        assert store.organization("hospital") == expected.organizations["hospital"]
+
+    def test_roster_change_is_seen_at_once(
+        self, service: rf.ReviewService, store: rf.Store
+    ) -> None:
+        service.move_member(OFFICE, "feng", to_org_id="internal", on=date(2023, 12, 1))
+        assert store.roster().members["feng"].org_id == "internal"
+        assert store.roster().organizations["surgery"].head_id == "qian"
+
+    def test_a_refused_roster_change_writes_nothing(
+        self, service: rf.ReviewService, store: rf.Store
+    ) -> None:
+        orphan = rf.Member("x", "某", "no-such-org")
+        with pytest.raises(rf.RosterConflict):
+            store.apply(rf.ChangeSet(roster=(rf.Member("y", "乙", "cdc"), orphan)))
+        assert store.person("y") is None
+
+    # -- reviews and history ----------------------------------------------------------------------
+
+    def test_scheduling_inserts_reviews_with_their_first_entry(
+        self, scheduled: rf.ReviewService, store: rf.Store
+    ) -> None:
+        reviews = store.reviews(rf.ReviewQuery())
+        assert reviews
+        for review in reviews:
+            (entry,) = store.history(review.id)
+            assert (entry.seq, entry.action, entry.to_state) == (1, "schedule", review.state)
+            assert store.review(review.id) == review
+
+    def test_r_cad_4_a_second_review_for_a_key_is_skipped(
+        self, scheduled: rf.ReviewService, store: rf.Store
+    ) -> None:
+        review = store.reviews(rf.ReviewQuery())[0]
+        first = store.history(review.id)[0]
+        twin_entry = attrs.evolve(first, review_id="twin", data={**first.data, "id": "twin"})
+        twin = rf.apply_entry(None, twin_entry)
+        assert store.apply(rf.ChangeSet(new_reviews=((twin, twin_entry),))).inserted == ()
+        assert store.review("twin") is None
+
+    def test_reviews_are_ordered_by_period_then_id(
+        self, scheduled: rf.ReviewService, store: rf.Store
+    ) -> None:
+        reviews = store.reviews(rf.ReviewQuery())
+        assert list(reviews) == sorted(reviews, key=lambda r: (r.period, r.id))
+
+    @pytest.mark.parametrize(
+        "query",
+        [
+            rf.ReviewQuery(within=rf.Period.parse("2023-11")),
+            rf.ReviewQuery(within=rf.Period.parse("2023-Q4")),
+            rf.ReviewQuery(within=rf.Period.parse("2023-Q3")),
+            rf.ReviewQuery(reviewer_id="zhou"),
+            rf.ReviewQuery(subject_id="hospital"),
+            rf.ReviewQuery(org_ids=frozenset({"internal", "cdc"})),
+            rf.ReviewQuery(org_ids=frozenset()),
+            rf.ReviewQuery(states=frozenset({rf.ReviewState.FACT_FINDING})),
+            rf.ReviewQuery(reviewer_id="zhou", within=rf.Period.parse("2023-12")),
+        ],
+        ids=repr,
+    )
+    def test_review_queries_filter(
+        self, scheduled: rf.ReviewService, store: rf.Store, query: rf.ReviewQuery
+    ) -> None:
+        first = store.reviews(rf.ReviewQuery(reviewer_id="zhou"))[0]
+        store.apply(rf.ChangeSet(review_updates=(_step(first),)))
+        everything = store.reviews(rf.ReviewQuery())
+        expected = [r for r in everything if _matches(r, query)]
+        assert list(store.reviews(query)) == expected
+
+    def test_a_step_writes_the_review_and_its_entry(
+        self, scheduled: rf.ReviewService, store: rf.Store
+    ) -> None:
+        review = store.reviews(rf.ReviewQuery())[0]
+        changed, entry = _step(review)
+        store.apply(rf.ChangeSet(review_updates=((changed, entry),)))
+        assert store.review(review.id) == changed
+        assert store.history(review.id)[-1] == entry
+
+    def test_a_stale_version_is_a_conflict_and_writes_nothing(
+        self, scheduled: rf.ReviewService, store: rf.Store
+    ) -> None:
+        review = store.reviews(rf.ReviewQuery())[0]
+        store.apply(rf.ChangeSet(review_updates=(_step(review),)))
+        current = store.review(review.id)
+        with pytest.raises(rf.ConcurrencyConflict) as caught:
+            store.apply(rf.ChangeSet(review_updates=(_step(review),)))
+        assert (caught.value.expected, caught.value.actual) == (1, 2)
+        assert store.review(review.id) == current
+        assert len(store.history(review.id)) == 2
+
+    def test_a_change_set_is_all_or_nothing(
+        self, scheduled: rf.ReviewService, store: rf.Store
+    ) -> None:
+        first, second = store.reviews(rf.ReviewQuery())[:2]
+        store.apply(rf.ChangeSet(review_updates=(_step(second),)))
+        attempt = rf.Attempt("attempt-x", CLOCK, OFFICE, "start", first.id, "E", "m", {})
+        with pytest.raises(rf.ConcurrencyConflict):
+            store.apply(
+                rf.ChangeSet(review_updates=(_step(first), _step(second)), attempts=(attempt,))
+            )
+        assert store.review(first.id) == first
+        assert len(store.history(first.id)) == 1
+        assert tuple(store.attempts()) == ()
+
+    def test_an_entry_off_the_chain_is_refused(
+        self, scheduled: rf.ReviewService, store: rf.Store
+    ) -> None:
+        review = store.reviews(rf.ReviewQuery())[0]
+        with pytest.raises(rf.IntegrityError):
+            store.apply(rf.ChangeSet(review_updates=(_step(review, prev="forged"),)))
+        assert store.review(review.id) == review
+
+    def test_an_entry_that_does_not_match_is_refused(
+        self, scheduled: rf.ReviewService, store: rf.Store
+    ) -> None:
+        review = store.reviews(rf.ReviewQuery())[0]
+        changed, entry = _step(review)
+        with pytest.raises(rf.IntegrityError):
+            store.apply(rf.ChangeSet(review_updates=((changed, attrs.evolve(entry, seq=5)),)))
+
+    def test_a_full_review_round_trips(self, scheduled: rf.ReviewService, store: rf.Store) -> None:
+        service = scheduled
+        review = next(r for r in store.reviews(rf.ReviewQuery()) if r.subject_id == "hospital")
+        rid = review.id
+        service.start("li", rid)
+        service.report(
+            "liu",
+            rid,
+            summary="汇报：完成门诊流程再造 ✓",
+            commitments=[rf.Commitment("c1", "预约率60%", "fulfilled", "已达64%")],
+        )
+        service.conclude_fact_finding("li", rid)
+        service.record_method("li", rid, method="on_site", occasion="field_visit")
+        for aspect in review.aspects:
+            review = service.comment("li", rid, aspect=aspect, achievements="好", problems=["差"])
+        service.set_direction("li", rid, direction="方向", suggestions="建议")
+        service.require("li", rid, text="整改", problem_ids=list(review.problem_ids()))
+        service.conclude_review("li", rid)
+        after = service.review(OFFICE, rid)
+        assert store.review(rid) == after
+        assert rf.replay(store.history(rid)) == after
+
+    # -- attempts, orders, exemplars --------------------------------------------------------------
+
+    def test_attempts_are_appended_in_order(
+        self, scheduled: rf.ReviewService, store: rf.Store
+    ) -> None:
+        review = store.reviews(rf.ReviewQuery())[0]
+        for actor in ("nobody", "wu", OFFICE):
+            with pytest.raises(rf.ReviewflowError):
+                scheduled.close(actor, review.id)
+        logged = tuple(store.attempts())
+        assert [a.actor_id for a in logged] == ["nobody", "wu", OFFICE]
+        assert tuple(store.attempts(review.id)) == logged
+        assert tuple(store.attempts("other")) == ()
+
+    def test_orders_are_versioned(self, service: rf.ReviewService, store: rf.Store) -> None:
+        order = service.issue_order(
+            OFFICE, kind="organization", subject_id="cdc", criticism="c", requirement="r",
+            deadline=date(2024, 1, 5),
+        )  # fmt: skip
+        reported = service.report_order("he", order.id, report="done")
+        assert store.order(order.id) == reported
+        with pytest.raises(rf.ConcurrencyConflict):
+            store.apply(rf.ChangeSet(orders=(attrs.evolve(order, version=2),)))
+        assert tuple(store.orders()) == (reported,)
+
+    def test_exemplars_are_kept_in_order(self, service: rf.ReviewService, store: rf.Store) -> None:
+        recorded = [
+            service.record_exemplar(OFFICE, kind="member", subject_id=m, deeds=f"事迹{m}")
+            for m in ("wu", "sun", "lv")
+        ]
+        assert tuple(store.exemplars()) == tuple(recorded)
+
+
+def _matches(review: rf.Review, query: rf.ReviewQuery) -> bool:
+    return (
+        (query.within is None or review.period.within(query.within))
+        and (query.reviewer_id is None or review.reviewer_id == query.reviewer_id)
+        and (query.subject_id is None or review.subject_id == query.subject_id)
+        and (query.org_ids is None or review.org_id in query.org_ids)
+        and (query.states is None or review.state in query.states)
+    )
+
+
+# -- agreement with the reference store ----------------------------------------------------------
+
+_PERIODS = ("2023-10", "2023-11", "2023-12", "2023-Q4")
+_TRIGGERS = tuple(rf.WORKFLOW.steps)
+
+
+def _call(service: rf.ReviewService, trigger: str, actor: str, review: rf.Review) -> rf.Review:
+    """Take ``trigger`` on ``review`` as ``actor`` with plausible data."""
+    rid = review.id
+    every: Mapping[str, Mapping[str, Any]] = {
+        "report": {"summary": "汇报", "commitments": [rf.Commitment(f"c{review.version}", "诺")]},
+        "record_method": {"method": "on_site", "held_on": date(2023, 12, 1)},
+        "comment": {"aspect": review.aspects[review.version % 4], "achievements": "好",
+                    "problems": ["问题"] if review.version % 3 == 0 else []},
+        "set_direction": {"direction": "方向"},
+        "judge_commitment": {"commitment_id": "c1", "status": "fulfilled"},
+        "add_participant": {"name": "代表", "capacity": "member", "opinion": "意见"},
+        "require": {"text": "整改", "problem_ids": list(review.problem_ids())[:1]},
+        "file": {"filing_no": f"F-{rid}"},
+        "publicize": {"scope": "本支部", "medium": "meeting"},
+        "plan_item": {"requirement_id": review.requirements[0].id if review.requirements else "r",
+                      "measure": "措施", "owner": "本人", "due": date(2024, 1, 31)},
+        "update_item": {"item_id": review.ledger[0].id if review.ledger else "i",
+                        "status": "done", "done_on": date(2023, 12, 20)},
+        "reply": {"text": "已整改"},
+        "waive": {"reason": "免"},
+        "cancel": {"reason": "撤"},
+    }  # fmt: skip
+    data = every.get(trigger, {})
+    method: Callable[..., rf.Review] = getattr(service, trigger)
+    return method(actor, rid, **data)
+
+
+def agreement_test(make_store: Callable[[], rf.Store]) -> type[Any]:
+    """A test case that drives ``make_store()`` and the memory store side by side."""
+
+    class StoreAgreement(RuleBasedStateMachine):
+        """The adapter and the reference store answer alike and hold the same data."""
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.adapter = make_store()
+            self.services = (scenario_on(rf.MemoryStore()), scenario_on(self.adapter))
+            people = self.services[0].roster()
+            self.actors = sorted([*people.members, *people.office_staff])
+
+        def teardown(self) -> None:
+            self.adapter.close()
+
+        def _both(self, act: Callable[[rf.ReviewService], object]) -> None:
+            outcomes = []
+            for service in self.services:
+                try:
+                    outcomes.append(("ok", act(service)))
+                except rf.ReviewflowError as error:
+                    outcomes.append((type(error).__name__, str(error)))
+            assert outcomes[0] == outcomes[1]
+
+        @rule(period=st.sampled_from(_PERIODS))
+        def schedule(self, period: str) -> None:
+            self._both(lambda s: s.schedule(OFFICE, period))
+
+        @precondition(lambda self: bool(self.services[0].store.reviews(rf.ReviewQuery())))
+        @rule(data=st.data(), trigger=st.sampled_from(_TRIGGERS), right_actor=st.booleans())
+        def step(self, data: st.DataObject, trigger: str, right_actor: bool) -> None:
+            reviews = self.services[0].store.reviews(rf.ReviewQuery())
+            review = data.draw(st.sampled_from(list(reviews)))
+            if right_actor:
+                roster = self.services[0].roster()
+                by = rf.WORKFLOW.steps[trigger].by
+                fitting = [
+                    a for a in self.actors if by & self.services[0].parties(roster, a, review)
+                ]
+                actor = data.draw(st.sampled_from(fitting or self.actors))
+            else:
+                actor = data.draw(st.sampled_from(self.actors))
+            self._both(lambda s: _call(s, trigger, actor, s.store.review(review.id) or review))
+
+        @invariant()
+        def stores_agree(self) -> None:
+            reference, adapter = (s.store for s in self.services)
+            reviews = reference.reviews(rf.ReviewQuery())
+            assert adapter.reviews(rf.ReviewQuery()) == reviews
+            for review in reviews[:5]:
+                assert tuple(adapter.history(review.id)) == tuple(reference.history(review.id))
+            assert tuple(adapter.attempts()) == tuple(reference.attempts())
+
+    StoreAgreement.TestCase.settings = settings(
+        max_examples=settings().max_examples // 4 or 1, stateful_step_count=25, deadline=None
+    )
+    return StoreAgreement.TestCase

@@ -320,3 +320,16 @@ def test_roster_first_import_must_name_its_office(office: str) -> None:
     service.import_roster(office, office_staff=[rf.OfficeStaff(office, "陈敏")])
     with pytest.raises(rf.OutOfScope):
         service.import_roster("someone", office_staff=[rf.OfficeStaff("x", "某")])
+
+
+def test_roster_a_liaison_reviewer_who_leaves_ends_the_liaison(
+    service: rf.ReviewService, office: str
+) -> None:
+    """Decision: a committee member who leaves ends their liaison points the same day; the
+    parent head covers the organization from then (R-SCOPE-3)."""
+    service.schedule(office, "2023-Q4")
+    cancelled = service.member_leaves(office, "zhao", on=date(2023, 12, 1), reason="调任")
+    assert {r.subject_id for r in cancelled} >= {"cdc", "he"}
+    assert service.roster().liaisons["zhao", "cdc"].until == date(2023, 12, 1)
+    created = service.schedule(office, "2023-Q4").created
+    assert {(r.reviewer_id, r.subject_id) for r in created} == {("wang", "cdc"), ("wang", "he")}

@@ -173,16 +173,22 @@ def test_empty_comment_is_refused(scheduled: rf.ReviewService, review: rf.Review
         scheduled.comment("zhou", review.id, aspect="mem_commitments")
 
 
-def test_recomment_cannot_drop_a_cited_problem(
+def test_recomment_keeps_cited_problems(
     scheduled: rf.ReviewService, review: rf.Review, office: str
 ) -> None:
-    """Replacing a comment whose problem a requirement cites is refused."""
+    """Commenting an aspect again replaces it, but keeps the problems requirements cite."""
     review = to_reviewing(scheduled, review)
-    review = scheduled.comment("zhou", review.id, aspect="mem_commitments", problems=["拖延"])
-    review = scheduled.require("zhou", review.id, text="按期践诺", problem_ids=review.problem_ids())
-    with pytest.raises(rf.InvalidInput):
-        scheduled.comment("zhou", review.id, aspect="mem_commitments", achievements="已改")
-    assert scheduled.review(office, review.id) == review
+    review = scheduled.comment(
+        "zhou", review.id, aspect="mem_commitments", problems=["拖延", "敷衍"]
+    )
+    cited, dropped = review.problem_ids()
+    review = scheduled.require("zhou", review.id, text="按期践诺", problem_ids=[cited])
+    review = scheduled.comment("zhou", review.id, aspect="mem_commitments", achievements="已改")
+    comment = review.comment_on(rf.Aspect.MEM_COMMITMENTS)
+    assert comment is not None
+    assert comment.achievements == "已改"
+    assert [p.id for p in comment.problems] == [cited]
+    assert dropped not in review.problem_ids()
 
 
 # -- open_store ----------------------------------------------------------------------------------

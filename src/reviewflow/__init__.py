@@ -105,8 +105,26 @@ from reviewflow.events import (
     ReviewsScheduled,
     StepTaken,
 )
-from reviewflow.service import ReviewService, ScheduleResult, WorkItem, sequential_ids
-from reviewflow.store import Applied, ChangeSet, MemoryStore, ReviewQuery, Store, open_store
+from reviewflow.service import (
+    ReviewService,
+    ScheduleResult,
+    Tampering,
+    WorkItem,
+    sequential_ids,
+    verify_history,
+)
+from reviewflow.store import (
+    Applied,
+    ChangeSet,
+    CopyReport,
+    MemoryStore,
+    ReviewQuery,
+    SchemaMismatch,
+    SqlStore,
+    Store,
+    copy_store,
+    open_store,
+)
 
 __version__ = "0.1.0.dev0"
 
@@ -126,6 +144,7 @@ __all__ = [
     "Commitment",
     "CommitmentJudgement",
     "ConcurrencyConflict",
+    "CopyReport",
     "CoverageGap",
     "CoverageReport",
     "Deadline",
@@ -192,8 +211,10 @@ __all__ = [
     "Roster",
     "RosterConflict",
     "ScheduleResult",
+    "SchemaMismatch",
     "SituationReport",
     "Slot",
+    "SqlStore",
     "Step",
     "StepTaken",
     "Store",
@@ -201,6 +222,7 @@ __all__ = [
     "StoreUnavailable",
     "Summary",
     "SupervisionOrder",
+    "Tampering",
     "TransitionNotAllowed",
     "WeekendCalendar",
     "WorkCalendar",
@@ -211,8 +233,10 @@ __all__ = [
     "__version__",
     "add_workdays",
     "apply_entry",
+    "copy_store",
     "open_store",
     "plan_period",
     "replay",
     "sequential_ids",
+    "verify_history",
 ]

@@ -58,6 +58,7 @@ from reviewflow.domain.review import (
     Review,
     ReviewState,
     apply_entry,
+    replay,
     schedule_data,
 )
 from reviewflow.domain.roster import (
@@ -104,7 +105,14 @@ from reviewflow.events import (
 )
 from reviewflow.store.base import ChangeSet, ReviewQuery, Store
 
-__all__ = ["ReviewService", "ScheduleResult", "WorkItem", "sequential_ids"]
+__all__ = [
+    "ReviewService",
+    "ScheduleResult",
+    "Tampering",
+    "WorkItem",
+    "sequential_ids",
+    "verify_history",
+]
 
 log = logging.getLogger("reviewflow")
 
@@ -145,6 +153,18 @@ class ScheduleResult:
     created: tuple[Review, ...]
     existing: int
     gaps: tuple[PlannedGap, ...]
+
+
+@attrs.frozen
+class Tampering:
+    """A place where a review's record is not what the library wrote (R-AUDIT).
+
+    ``seq`` names the history entry (None when the review as a whole is concerned).
+    """
+
+    review_id: str
+    seq: int | None
+    problem: str
 
 
 @attrs.frozen
@@ -355,9 +375,11 @@ class ReviewService:
                 raise RosterConflict("the member has left", [member_id])
             if member.org_id == to_org_id:
                 raise InvalidInput("to_org_id", to_org_id, "the member is there already")
-            records = [*_release_head(roster, member), attrs.evolve(
-                member, org_id=to_org_id, roles=frozenset(), joined_on=on
-            )]  # fmt: skip
+            records = [
+                *_release_head(roster, member),
+                attrs.evolve(member, org_id=to_org_id, roles=frozenset(), joined_on=on),
+                *_end_liaisons(roster, member, on),
+            ]
             why = reason or f"党员组织关系转至{roster.organizations[to_org_id].name}"
             return self._roster_change(actor, records, self._open_reviews_of(member_id, on), why)
 
@@ -376,6 +398,7 @@ class ReviewService:
             records = [
                 *_release_head(roster, member),
                 attrs.evolve(member, left_on=on, left_reason=reason, roles=frozenset()),
+                *_end_liaisons(roster, member, on),
             ]
             return self._roster_change(actor, records, self._open_reviews_of(member_id, on), reason)
 
@@ -660,8 +683,9 @@ class ReviewService:
     ) -> Review:
         """The reviewer's comment on one aspect: achievements and problems (R-CONT-ORG/-MEM).
 
-        Commenting on an aspect again replaces the earlier comment. Each problem gets an id
-        (see ``review.comment_on(aspect).problems``) that requirements cite.
+        Commenting on an aspect again replaces the earlier comment, except the problems a
+        requirement cites, which stay. Each problem gets an id (see
+        ``review.comment_on(aspect).problems``) that requirements cite.
         """
 
         def build(review: Review) -> Mapping[str, Any]:
@@ -675,21 +699,15 @@ class ReviewService:
                 )
             texts = [problems] if isinstance(problems, str) else list(problems)
             found = tuple(Problem(self._ids("problem"), text) for text in texts)
-            if not achievements.strip() and not found:
+            # Commenting again replaces the comment, but a problem a requirement cites stays.
+            cited = _cited_problems(review)
+            earlier = review.comment_on(chosen)
+            kept = tuple(p for p in earlier.problems if p.id in cited) if earlier else ()
+            if not achievements.strip() and not found and not kept:
                 raise InvalidInput(
                     "achievements", achievements, "state achievements or problems, or both"
                 )
-            cited = _cited_problems(review)
-            earlier = review.comment_on(chosen)
-            lost = [p.id for p in earlier.problems if p.id in cited] if earlier else []
-            if lost:
-                raise InvalidInput(
-                    "problems",
-                    lost,
-                    "requirements cite problems of the earlier comment on this aspect; "
-                    "a comment that would drop them is refused",
-                )
-            return _data(AspectComment(chosen, achievements, found))
+            return _data(AspectComment(chosen, achievements, (*kept, *found)))
 
         return self._act(actor, review_id, "comment", build, expected_version=expected_version)
 
@@ -882,6 +900,7 @@ class ReviewService:
         """
 
         def build(review: Review) -> Mapping[str, Any]:
+            _ledger_open(review, "requirement_id", requirement_id)
             if requirement_id not in {r.id for r in review.requirements}:
                 raise InvalidInput(
                     "requirement_id", requirement_id, "no such requirement in this review"
@@ -907,6 +926,7 @@ class ReviewService:
         """Report a ledger item's progress; ``done`` needs the day it was done (default today)."""
 
         def build(review: Review) -> Mapping[str, Any]:
+            _ledger_open(review, "item_id", item_id)
             if item_id not in {i.id for i in review.ledger}:
                 raise InvalidInput("item_id", item_id, "no such ledger item in this review")
             new_status = ItemStatus(status)
@@ -1356,6 +1376,20 @@ class ReviewService:
 
     # -- reminders --------------------------------------------------------------------------------
 
+    def verify(self, actor: str) -> tuple[Tampering, ...]:
+        """Check every review's history (office only): none edited, removed or out of chain.
+
+        Each entry's digest must match its content and follow the entry before it; the
+        sequence must run 1, 2, 3 ... without a gap; the review must be what its history
+        replays to. An empty result means the records are as the library wrote them.
+        """
+        with self._refusals(actor, "verify"):
+            self._require_office(actor, "the records", "verify the records")
+        found: list[Tampering] = []
+        for review in self.store.reviews(ReviewQuery()):
+            found.extend(verify_history(review, self.store.history(review.id)))
+        return tuple(found)
+
     def check_deadlines(self, as_of: date | None = None) -> tuple[DeadlineNear, ...]:
         """Everything due within the policy's ``reminder_days`` or overdue, and not done.
 
@@ -1415,6 +1449,40 @@ class ReviewService:
         return tuple(found)
 
 
+def verify_history(review: Review | None, history: Sequence[HistoryEntry]) -> list[Tampering]:
+    """Where ``history`` is not an untouched chain that replays to ``review``."""
+    review_id = review.id if review is not None else (history[0].review_id if history else "")
+    found: list[Tampering] = []
+    if not history:
+        return [Tampering(review_id, None, "the review has no history")]
+    previous = ""
+    expected_seq = 1
+    for entry in history:
+        if entry.seq != expected_seq:
+            missing = (
+                f"{expected_seq}"
+                if entry.seq == expected_seq + 1
+                else (f"{expected_seq}-{entry.seq - 1}")
+            )
+            found.append(Tampering(review_id, entry.seq, f"entries {missing} are missing"))
+        expected_seq = entry.seq + 1
+        if entry.compute_digest() != entry.digest:
+            found.append(Tampering(review_id, entry.seq, "the entry was edited"))
+        if entry.prev_digest != previous:
+            found.append(
+                Tampering(review_id, entry.seq, "the entry does not follow the one before it")
+            )
+        previous = entry.digest
+    try:
+        replayed = replay(history)
+    except (ReviewflowError, KeyError, ValueError, TypeError) as error:
+        found.append(Tampering(review_id, None, f"the history does not replay: {error}"))
+        return found
+    if review is not None and replayed != review:
+        found.append(Tampering(review_id, None, "the review differs from what its history says"))
+    return found
+
+
 # -- module helpers ------------------------------------------------------------------------------
 
 
@@ -1459,6 +1527,17 @@ def _unique_ids(field: str, ids: Sequence[str], taken: set[str]) -> None:
         raise InvalidInput(field, clash, "ids must be unique within the review")
 
 
+def _ledger_open(review: Review, field: str, value: object) -> None:
+    """R-STEP-4: the written reply and the closeout certify the ledger; after them it is shut."""
+    if review.reply is not None or review.closeout is not None:
+        raise InvalidInput(
+            field,
+            value,
+            "the written reply (or closeout) is recorded: the ledger is closed; "
+            "cancel the review and review again if rectification must go on",
+        )
+
+
 def _cited_problems(review: Review) -> set[str]:
     return {pid for r in review.requirements for pid in r.problem_ids}
 
@@ -1475,6 +1554,15 @@ def _release_head(roster: Roster, member: Member) -> list[RosterRecord]:
     if org.head_id == member.id:
         return [attrs.evolve(org, head_id=None)]
     return []
+
+
+def _end_liaisons(roster: Roster, member: Member, on: date) -> list[RosterRecord]:
+    """A member who leaves the committee's team leaves their liaison points on the same day."""
+    return [
+        attrs.evolve(link, until=on)
+        for link in roster.liaisons.values()
+        if link.committee_member_id == member.id and link.active
+    ]
 
 
 def _refuse_hidden_changes(

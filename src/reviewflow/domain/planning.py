@@ -118,13 +118,13 @@ def _plan_organization(
     method, occasion = policy.liaison_method_for(org.org_type)
     head = roster.head_of(org.id)
     team = roster.leadership_team(org.id)
-    liaisons = roster.liaisons_of(org.id)
-    if liaisons:
-        pairs = [
-            (link.committee_member_id, Basis.LIAISON, team)
-            for link in liaisons
-            if _active_member(roster, link.committee_member_id)
-        ]
+    liaisons = [
+        link
+        for link in roster.liaisons_of(org.id)
+        if _active_member(roster, link.committee_member_id)
+    ]
+    if liaisons:  # R-SCOPE-1; a liaison reviewer who has left counts as none (R-SCOPE-3)
+        pairs = [(link.committee_member_id, Basis.LIAISON, team) for link in liaisons]
     else:
         parent = roster.unit_of(org.parent_id) if org.parent_id else None
         parent_head = roster.head_of(parent.id) if parent else None
@@ -136,7 +136,7 @@ def _plan_organization(
             gaps.append(
                 PlannedGap(ReviewKind.ORGANIZATION, org.id, q, org.id, GapReason.NO_REVIEWER)
             )
-            if head is not None:
+            if head is not None and head.on_roll(q):
                 gaps.append(
                     PlannedGap(ReviewKind.MEMBER, head.id, q, org.id, GapReason.NO_REVIEWER)
                 )

@@ -142,11 +142,17 @@ class Roster:
         liaisons: Iterable[LiaisonAssignment] = (),
         office_staff: Iterable[OfficeStaff] = (),
     ) -> Roster:
-        """Validate the records and index them."""
-        orgs = _unique("organization", organizations, lambda o: o.id)
-        mems = _unique("member", members, lambda m: m.id)
-        links = _unique("liaison assignment", liaisons, lambda a: a.key)
-        staff = _unique("office staff", office_staff, lambda s: s.id)
+        """Validate the records and index them.
+
+        Records are kept in the order of their ids, whatever order they came in: the same
+        roster plans the same reviews in the same order in every store.
+        """
+        orgs = _unique("organization", sorted(organizations, key=lambda o: o.id), lambda o: o.id)
+        mems = _unique("member", sorted(members, key=lambda m: m.id), lambda m: m.id)
+        links = _unique(
+            "liaison assignment", sorted(liaisons, key=lambda a: a.key), lambda a: a.key
+        )
+        staff = _unique("office staff", sorted(office_staff, key=lambda s: s.id), lambda s: s.id)
         clash = sorted(set(mems) & set(staff))
         if clash:
             raise RosterConflict("a person id is used for a member and for office staff", clash)
@@ -189,7 +195,7 @@ class Roster:
                     [link.committee_member_id],
                 )
             home = orgs[committee_member.org_id]
-            if home.kind is not OrgKind.COMMITTEE or not committee_member.roles:
+            if link.active and (home.kind is not OrgKind.COMMITTEE or not committee_member.roles):
                 raise RosterConflict(
                     f"liaison {link.key!r}: {link.committee_member_id!r} is not on the leadership "
                     "team of a Party committee (R-SCOPE-1)",

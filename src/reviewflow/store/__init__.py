@@ -6,17 +6,20 @@ from urllib.parse import urlsplit
 
 from reviewflow.errors import StoreUnavailable
 from reviewflow.store.base import Applied, ChangeSet, ReviewQuery, Store
+from reviewflow.store.copy import CopyReport, copy_store
 from reviewflow.store.memory import MemoryStore
 from reviewflow.store.sql import DIALECTS, SchemaMismatch, SqlStore, redact_url
 
 __all__ = [
     "Applied",
     "ChangeSet",
+    "CopyReport",
     "MemoryStore",
     "ReviewQuery",
     "SchemaMismatch",
     "SqlStore",
     "Store",
+    "copy_store",
     "open_store",
     "redact_url",
 ]

@@ -8,7 +8,9 @@ applies it atomically (all of it or nothing) and enforces:
 - a review and its history entry go together; history is append-only, one entry per
   (review, seq), with ``seq`` equal to the review's new version;
 - at most one review per (reviewer, kind, subject, period) (R-CAD-4): a new review whose key
-  exists is skipped, not an error, so scheduling is idempotent.
+  exists is skipped, not an error, so scheduling is idempotent;
+- an imported review (a copy from another store) comes with its whole history, written as it
+  is; a review whose id exists is skipped, so a copy can be resumed.
 
 Reads return immutable domain values. The helpers (planning, coverage, guards) live in the
 service, not in adapters.
@@ -25,8 +27,9 @@ from reviewflow.domain.office import Exemplar, SupervisionOrder
 from reviewflow.domain.periods import Period
 from reviewflow.domain.review import Attempt, HistoryEntry, Review, ReviewState
 from reviewflow.domain.roster import Organization, Person, Roster, RosterRecord
+from reviewflow.errors import IntegrityError
 
-__all__ = ["Applied", "ChangeSet", "ReviewQuery", "Store"]
+__all__ = ["Applied", "ChangeSet", "ReviewQuery", "Store", "check_imported"]
 
 
 @attrs.frozen
@@ -39,11 +42,15 @@ class ChangeSet:
     orders: tuple[SupervisionOrder, ...] = ()
     exemplars: tuple[Exemplar, ...] = ()
     attempts: tuple[Attempt, ...] = ()
+    imported: tuple[tuple[Review, tuple[HistoryEntry, ...]], ...] = ()
+    """Reviews copied with their whole history (``copy_store``); an existing id is skipped."""
+    imported_orders: tuple[SupervisionOrder, ...] = ()
+    """Orders copied as they are, at their version (``copy_store``); an existing id is skipped."""
 
 
 @attrs.frozen
 class Applied:
-    """What :meth:`Store.apply` wrote: the ids of the new reviews it inserted (others existed)."""
+    """What :meth:`Store.apply` wrote: the ids of the new (or imported) reviews it inserted."""
 
     inserted: tuple[str, ...] = ()
 
@@ -115,3 +122,19 @@ class Store(Protocol):
     def close(self) -> None:
         """Release the store's resources."""
         ...
+
+
+def check_imported(review: Review, entries: Sequence[HistoryEntry]) -> None:
+    """Refuse an imported review whose history does not end where the review stands."""
+    seqs = [e.seq for e in entries]
+    if (
+        not entries
+        or seqs != list(range(1, len(entries) + 1))
+        or any(e.review_id != review.id for e in entries)
+        or entries[-1].seq != review.version
+        or entries[-1].to_state is not review.state
+        or entries[-1].digest != review.last_digest
+    ):
+        raise IntegrityError(
+            f"review {review.id!r}: the imported history does not lead to the review"
+        )

@@ -10,7 +10,7 @@ from reviewflow.domain.office import Exemplar, SupervisionOrder
 from reviewflow.domain.review import Attempt, HistoryEntry, Review
 from reviewflow.domain.roster import Organization, Person, Roster
 from reviewflow.errors import ConcurrencyConflict, IntegrityError
-from reviewflow.store.base import Applied, ChangeSet, ReviewQuery
+from reviewflow.store.base import Applied, ChangeSet, ReviewQuery, check_imported
 
 __all__ = ["MemoryStore"]
 
@@ -43,6 +43,7 @@ class MemoryStore:
         with self._lock:
             roster = self._roster.with_records(changes.roster) if changes.roster else None
             inserts = self._check_inserts(changes)
+            imports = self._check_imports(changes)
             self._check_updates(changes)
             self._check_orders(changes)
             # All checks passed: from here on nothing raises.
@@ -52,15 +53,22 @@ class MemoryStore:
                 self._reviews[review.id] = review
                 self._keys[review.key] = review.id
                 self._history[review.id] = [entry]
+            for review, entries in imports:
+                self._reviews[review.id] = review
+                self._keys[review.key] = review.id
+                self._history[review.id] = list(entries)
             for review, entry in changes.review_updates:
                 self._reviews[review.id] = review
                 self._history[review.id].append(entry)
             for order in changes.orders:
                 self._orders[order.id] = order
+            for order in changes.imported_orders:
+                self._orders.setdefault(order.id, order)
             for exemplar in changes.exemplars:
                 self._exemplars[exemplar.id] = exemplar
             self._attempts.extend(changes.attempts)
-            return Applied(inserted=tuple(review.id for review, _ in inserts))
+            inserted = [review.id for review, _ in inserts] + [review.id for review, _ in imports]
+            return Applied(inserted=tuple(inserted))
 
     def _check_inserts(self, changes: ChangeSet) -> list[tuple[Review, HistoryEntry]]:
         inserts: list[tuple[Review, HistoryEntry]] = []
@@ -74,6 +82,17 @@ class MemoryStore:
             seen.add(review.key)
             inserts.append((review, entry))
         return inserts
+
+    def _check_imports(self, changes: ChangeSet) -> list[tuple[Review, tuple[HistoryEntry, ...]]]:
+        imports = []
+        for review, entries in changes.imported:
+            if review.id in self._reviews:
+                continue  # copied before: a resumed copy skips it
+            if review.key in self._keys:
+                raise IntegrityError(f"review {review.id!r}: another review holds its slot")
+            check_imported(review, entries)
+            imports.append((review, entries))
+        return imports
 
     def _check_updates(self, changes: ChangeSet) -> None:
         seen: set[str] = set()

@@ -45,7 +45,7 @@ from reviewflow.errors import (
     StoreError,
     StoreUnavailable,
 )
-from reviewflow.store.base import Applied, ChangeSet, ReviewQuery
+from reviewflow.store.base import Applied, ChangeSet, ReviewQuery, check_imported
 
 __all__ = ["SCHEMA_VERSION", "Dialect", "SchemaMismatch", "SqlStore", "redact_url"]
 
@@ -517,8 +517,10 @@ class SqlStore:
             if changes.roster:
                 self._write_roster(cur, changes.roster)
             inserted = self._insert_reviews(cur, changes.new_reviews)
+            inserted += self._import_reviews(cur, changes.imported)
             self._update_reviews(cur, changes.review_updates)
             self._write_orders(cur, changes.orders)
+            self._import_orders(cur, changes.imported_orders)
             self._write_exemplars(cur, changes.exemplars)
             self._write_attempts(cur, changes.attempts)
         return Applied(inserted=inserted)
@@ -585,6 +587,23 @@ class SqlStore:
                 raise _LostRace from error  # another scheduler inserted some first: retry
             raise
         self._many(cur, _INSERT_HISTORY, [_history_row(e) for _, e in fresh])
+        self._many(cur, _INSERT_ITEM, [row for r, _ in fresh for row in _item_rows(r)])
+        return tuple(r.id for r, _ in fresh)
+
+    def _import_reviews(
+        self, cur: Any, imported: Sequence[tuple[Review, tuple[HistoryEntry, ...]]]
+    ) -> tuple[str, ...]:
+        if not imported:
+            return ()
+        ids = [r.id for r, _ in imported]
+        marks = ", ".join("?" for _ in ids)
+        rows = self._q(cur, f"SELECT id FROM reviews WHERE id IN ({marks})", ids).fetchall()
+        present = {row[0] for row in rows}
+        fresh = [(r, h) for r, h in imported if r.id not in present]
+        for review, entries in fresh:
+            check_imported(review, entries)
+        self._many(cur, _INSERT_REVIEW, [_review_row(r) for r, _ in fresh])
+        self._many(cur, _INSERT_HISTORY, [_history_row(e) for _, h in fresh for e in h])
         self._many(cur, _INSERT_ITEM, [row for r, _ in fresh for row in _item_rows(r)])
         return tuple(r.id for r, _ in fresh)
 
@@ -668,6 +687,20 @@ class SqlStore:
             if cur.rowcount != 1:
                 row = self._q(cur, "SELECT version FROM orders WHERE id = ?", [order.id]).fetchone()
                 raise ConcurrencyConflict(order.id, order.version - 1, int(row[0]) if row else None)
+
+    def _import_orders(self, cur: Any, orders: Sequence[SupervisionOrder]) -> None:
+        if not orders:
+            return
+        present = {row[0] for row in self._q(cur, "SELECT id FROM orders").fetchall()}
+        first = self._next_seq(cur, "orders")
+        fresh = [o for o in orders if o.id not in present]
+        self._many(
+            cur,
+            "INSERT INTO orders (id, seq, org_id, status, deadline, version, doc) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [(o.id, first + n, o.org_id, o.status.value, o.deadline.isoformat(), o.version,
+              _json(unstructure(o))) for n, o in enumerate(fresh)],
+        )  # fmt: skip
 
     def _write_exemplars(self, cur: Any, exemplars: Sequence[Exemplar]) -> None:
         if exemplars:

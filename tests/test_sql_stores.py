@@ -1,0 +1,176 @@
+"""SQL stores beyond the contract: schema versions, tamper evidence, copying between databases."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+import reviewflow as rf
+from reviewflow.demo import OFFICE, run_quarter
+from reviewflow.store.sql import SCHEMA_VERSION
+from reviewflow.testing import scenario_on
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres),
+                        pytest.param("mysql", marks=pytest.mark.mysql)])  # fmt: skip
+def url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A URL to a fresh, empty database of each kind."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'reviews.db'}"
+    else:
+        yield request.getfixturevalue(f"{request.param}_url")
+
+
+def execute(store: rf.SqlStore, statement: str) -> None:
+    """Run plain SQL on the store's database, behind the library's back."""
+    conn = store.dialect.connect(_raw_url(store))
+    try:
+        conn.cursor().execute(statement)
+        conn.commit()
+    finally:
+        conn.close()
+
+
+_URLS: dict[int, str] = {}
+
+
+def _raw_url(store: rf.SqlStore) -> str:
+    return _URLS[id(store)]
+
+
+def open_sql(url: str) -> rf.SqlStore:
+    store = rf.open_store(url)
+    assert isinstance(store, rf.SqlStore)
+    _URLS[id(store)] = url
+    return store
+
+
+@pytest.fixture
+def quarter(url: str) -> Iterator[tuple[rf.ReviewService, rf.SqlStore]]:
+    """The demonstration quarter, run on the database."""
+    store = open_sql(url)
+    service = scenario_on(store)
+    run_quarter(service)
+    yield service, store
+    store.close()
+
+
+def closed_review(store: rf.SqlStore) -> str:
+    """The id of the quarter's closed liaison review (李文华 → 区人民医院党总支)."""
+    query = rf.ReviewQuery(reviewer_id="li", subject_id="hospital")
+    (review,) = store.reviews(query)
+    assert review.state is rf.ReviewState.CLOSED
+    return review.id
+
+
+# -- schema versions ----------------------------------------------------------------------------
+
+
+def test_a_new_database_gets_the_current_schema(url: str) -> None:
+    store = open_sql(url)
+    assert store.schema_version() == SCHEMA_VERSION
+    store.close()
+    again = open_sql(url)  # reopening an up-to-date database changes nothing
+    assert again.schema_version() == SCHEMA_VERSION
+    again.close()
+
+
+def test_a_newer_database_is_refused(url: str) -> None:
+    store = open_sql(url)
+    execute(
+        store, f"UPDATE reviewflow_meta SET value = '{SCHEMA_VERSION + 1}' WHERE name = 'schema'"
+    )
+    store.close()
+    with pytest.raises(rf.SchemaMismatch) as caught:
+        rf.open_store(url)
+    assert (caught.value.found, caught.value.expected) == (SCHEMA_VERSION + 1, SCHEMA_VERSION)
+    assert "newer reviewflow" in str(caught.value)
+
+
+def test_data_survives_reopening(quarter: tuple[rf.ReviewService, rf.SqlStore], url: str) -> None:
+    service, store = quarter
+    before = store.reviews(rf.ReviewQuery())
+    reopened = open_sql(url)
+    assert reopened.reviews(rf.ReviewQuery()) == before
+    assert rf.ReviewService(reopened).coverage(OFFICE, "2023-Q4") == service.coverage(
+        OFFICE, "2023-Q4"
+    )
+    reopened.close()
+
+
+# -- tamper evidence (R-AUDIT) --------------------------------------------------------------------
+
+
+def test_untouched_records_verify(quarter: tuple[rf.ReviewService, rf.SqlStore]) -> None:
+    service, _ = quarter
+    assert service.verify(OFFICE) == ()
+
+
+def test_an_edited_entry_is_found(quarter: tuple[rf.ReviewService, rf.SqlStore]) -> None:
+    service, store = quarter
+    rid = closed_review(store)
+    execute(store, f"UPDATE history SET reason = '改过' WHERE review_id = '{rid}' AND seq = 3")
+    found = service.verify(OFFICE)
+    assert rf.Tampering(rid, 3, "the entry was edited") in found
+
+
+def test_a_deleted_entry_is_found(quarter: tuple[rf.ReviewService, rf.SqlStore]) -> None:
+    service, store = quarter
+    rid = closed_review(store)
+    execute(store, f"DELETE FROM history WHERE review_id = '{rid}' AND seq = 4")
+    found = {(t.review_id, t.seq) for t in service.verify(OFFICE)}
+    assert (rid, 5) in found
+
+
+def test_an_edited_review_row_is_found(quarter: tuple[rf.ReviewService, rf.SqlStore]) -> None:
+    service, store = quarter
+    rid = closed_review(store)
+    execute(
+        store,
+        f"UPDATE reviews SET doc = REPLACE(doc, '组织3次义诊进村', '组织1次义诊') "
+        f"WHERE id = '{rid}'",
+    )
+    found = service.verify(OFFICE)
+    assert rf.Tampering(rid, None, "the review differs from what its history says") in found
+
+
+def test_only_the_office_verifies(quarter: tuple[rf.ReviewService, rf.SqlStore]) -> None:
+    service, _ = quarter
+    with pytest.raises(rf.OutOfScope):
+        service.verify("li")
+
+
+# -- copying ------------------------------------------------------------------------------------
+
+
+def test_copy_from_sqlite_verifies_equal(url: str, tmp_path: Path) -> None:
+    """A unit outgrowing SQLite copies everything, and the copy verifies equal."""
+    source_url = f"sqlite:///{tmp_path / 'source.db'}"
+    source = rf.open_store(source_url)
+    run_quarter(scenario_on(source))
+    target_url = url if not url.endswith("reviews.db") else f"sqlite:///{tmp_path / 'copy.db'}"
+    seen: list[tuple[int, int]] = []
+    report = rf.copy_store(source, target_url, batch_size=10, progress=lambda *p: seen.append(p))
+    assert report.verified, report.differences
+    assert report.reviews_copied == report.reviews_total == len(source.reviews(rf.ReviewQuery()))
+    assert seen[-1] == (report.reviews_total, report.reviews_total)
+    copy = rf.open_store(target_url)
+    assert rf.ReviewService(copy).verify(OFFICE) == ()
+    assert copy.reviews(rf.ReviewQuery()) == source.reviews(rf.ReviewQuery())
+    copy.close()
+    source.close()
+
+
+def test_copy_resumes_where_it_stopped(tmp_path: Path) -> None:
+    source = rf.MemoryStore()
+    run_quarter(scenario_on(source))
+    target = rf.open_store(f"sqlite:///{tmp_path / 'copy.db'}")
+    reviews = source.reviews(rf.ReviewQuery())
+    half = tuple((r, tuple(source.history(r.id))) for r in reviews[: len(reviews) // 2])
+    target.apply(rf.ChangeSet(roster=tuple(source.roster().records()), imported=half))
+    report = rf.copy_store(source, target)
+    assert report.verified
+    assert report.reviews_copied == len(reviews) - len(half)
+    target.close()

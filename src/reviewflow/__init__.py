@@ -108,6 +108,7 @@ from reviewflow.events import (
 from reviewflow.service import (
     ReviewService,
     ScheduleResult,
+    StepResult,
     Tampering,
     WorkItem,
     sequential_ids,
@@ -216,6 +217,7 @@ __all__ = [
     "Slot",
     "SqlStore",
     "Step",
+    "StepResult",
     "StepTaken",
     "Store",
     "StoreError",

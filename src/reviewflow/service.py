@@ -13,6 +13,7 @@ import threading
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import date, datetime
 from typing import Any
 
@@ -108,6 +109,7 @@ from reviewflow.store.base import ChangeSet, ReviewQuery, Store
 __all__ = [
     "ReviewService",
     "ScheduleResult",
+    "StepResult",
     "Tampering",
     "WorkItem",
     "sequential_ids",
@@ -168,6 +170,27 @@ class Tampering:
 
 
 @attrs.frozen
+class StepResult:
+    """The outcome of one review in :meth:`ReviewService.take_many`: the review, or the error."""
+
+    review_id: str
+    review: Review | None = None
+    error: ReviewflowError | None = None
+
+    @property
+    def ok(self) -> bool:
+        """Whether the step was taken."""
+        return self.error is None
+
+
+@attrs.define
+class _Batch:
+    updates: list[tuple[Review, HistoryEntry]] = attrs.Factory(list)
+    attempts: list[Attempt] = attrs.Factory(list)
+    seen: set[str] = attrs.Factory(set)
+
+
+@attrs.frozen
 class WorkItem:
     """A review waiting for someone: which of its parties they are and which steps they may take."""
 
@@ -202,6 +225,9 @@ class ReviewService:
         self.calendar: WorkCalendar = calendar if calendar is not None else ChineseWorkCalendar()
         self.workflow = workflow
         self._listeners: list[Listener] = []
+        self._batch: ContextVar[_Batch | None] = ContextVar(
+            f"reviewflow-batch-{id(self)}", default=None
+        )
         self._listeners_lock = threading.Lock()
 
     def __repr__(self) -> str:
@@ -263,6 +289,10 @@ class ReviewService:
                 message=str(error),
                 details=_plain(details),
             )
+            batch = self._batch.get()
+            if batch is not None:  # take_many writes its attempts with its steps
+                batch.attempts.append(attempt)
+                raise
             try:
                 self.store.apply(ChangeSet(attempts=(attempt,)))
             except ReviewflowError:
@@ -1059,9 +1089,71 @@ class ReviewService:
                 at=self.now(),
             )
             changed = apply_entry(review, entry)
+            batch = self._batch.get()
+            if batch is not None:
+                if review_id in batch.seen:
+                    raise InvalidInput("review_ids", review_id, "a review is named twice")
+                batch.seen.add(review_id)
+                batch.updates.append((changed, entry))
+                return changed
             self.store.apply(ChangeSet(review_updates=((changed, entry),)))
         self._emit([StepTaken(changed, entry)])
         return changed
+
+    def take_many(
+        self, actor: str, trigger: str, review_ids: Iterable[str], **data: Any
+    ) -> tuple[StepResult, ...]:
+        """Take one step on many reviews at once, with one result per review.
+
+        For the bulk work of a meeting: a secretary who held forty member reviews at the branch
+        general meeting records the method for all of them in one call. ``data`` are the
+        keyword arguments of the step's method (``take_many(a, "record_method", ids,
+        method="centralized")``). Each review is checked on its own: the refused ones come back
+        with their error (and go to the attempt log), the others are written together in one
+        transaction. If another writer changed one of them meanwhile, the rest are written one
+        by one, so that only the changed one is refused.
+        """
+        if trigger not in self.workflow.steps:
+            raise InvalidInput("trigger", trigger, "not a step of the workflow")
+        step: Callable[..., Review] = getattr(self, trigger)
+        batch = _Batch()
+        results: dict[str, StepResult] = {}
+        token = self._batch.set(batch)
+        try:
+            for review_id in review_ids:
+                try:
+                    results[review_id] = StepResult(review_id, step(actor, review_id, **data))
+                except ReviewflowError as error:
+                    results.setdefault(review_id, StepResult(review_id, error=error))
+        finally:
+            self._batch.reset(token)
+        written = self._write_batch(batch, results)
+        self._emit(StepTaken(review, entry) for review, entry in written)
+        return tuple(results.values())
+
+    def _write_batch(
+        self, batch: _Batch, results: dict[str, StepResult]
+    ) -> list[tuple[Review, HistoryEntry]]:
+        try:
+            self.store.apply(
+                ChangeSet(review_updates=tuple(batch.updates), attempts=tuple(batch.attempts))
+            )
+        except ConcurrencyConflict:
+            pass  # someone else changed one of them: write one by one below
+        else:
+            return batch.updates
+        if batch.attempts:
+            self.store.apply(ChangeSet(attempts=tuple(batch.attempts)))
+        written = []
+        for changed, entry in batch.updates:
+            try:
+                with self._refusals(entry.actor_id, entry.action, changed.id):
+                    self.store.apply(ChangeSet(review_updates=((changed, entry),)))
+            except ConcurrencyConflict as error:
+                results[changed.id] = StepResult(changed.id, error=error)
+                continue
+            written.append((changed, entry))
+        return written
 
     def _entry(
         self,

@@ -1,0 +1,88 @@
+"""One step over many reviews at once (a branch meeting), with one result per review."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import reviewflow as rf
+from reviewflow.demo import OFFICE
+from reviewflow.testing import CLOCK, scenario_on
+
+
+def zhou_reviews(service: rf.ReviewService) -> list[str]:
+    return [r.id for r in service.reviews(OFFICE, within="2023-Q4") if r.reviewer_id == "zhou"]
+
+
+def test_take_many_applies_each_and_reports_each(service: rf.ReviewService) -> None:
+    """A secretary starts all her member reviews of the quarter; one foreign id is refused."""
+    service.schedule(OFFICE, "2023-Q4")
+    ids = zhou_reviews(service)
+    foreign = next(r.id for r in service.reviews(OFFICE) if r.reviewer_id == "li")
+    results = service.take_many("zhou", "start", [*ids, foreign])
+    assert [r.review_id for r in results] == [*ids, foreign]
+    assert all(r.ok for r in results[:-1])
+    assert isinstance(results[-1].error, rf.OutOfScope)
+    for review_id in ids:
+        review = service.review(OFFICE, review_id)
+        assert (review.state, review.version) == (rf.ReviewState.FACT_FINDING, 2)
+    assert [a.review_id for a in service.attempts(OFFICE)] == [foreign]
+
+
+def test_take_many_passes_the_steps_data(service: rf.ReviewService) -> None:
+    service.schedule(OFFICE, "2023-11", root_id="internal")
+    ids = zhou_reviews(service)
+    service.take_many("zhou", "start", ids)
+    for review_id in ids:
+        subject = service.review(OFFICE, review_id).subject_id
+        service.report(subject, review_id, summary="汇报")
+    service.take_many("zhou", "conclude_fact_finding", ids)
+    results = service.take_many(
+        "zhou", "record_method", ids, method="centralized", occasion="branch_general_meeting",
+        held_on=date(2023, 11, 24),
+    )  # fmt: skip
+    assert all(r.ok for r in results)
+    methods = {service.review(OFFICE, i).method for i in ids}
+    assert methods == {
+        rf.MethodRecord(
+            rf.Method.CENTRALIZED, rf.Occasion.BRANCH_GENERAL_MEETING, date(2023, 11, 24)
+        )
+    }
+
+
+def test_take_many_names_a_review_twice_once(service: rf.ReviewService) -> None:
+    service.schedule(OFFICE, "2023-11", root_id="internal")
+    (first, *_) = zhou_reviews(service)
+    results = service.take_many("zhou", "start", [first, first])
+    assert len(results) == 1
+    assert results[0].ok
+    assert service.review(OFFICE, first).version == 2
+
+
+class RacingStore(rf.MemoryStore):
+    """A memory store where another worker changes one review just before a batch lands."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sneak: rf.ReviewService | None = None
+        self.target = ""
+
+    def apply(self, changes: rf.ChangeSet) -> rf.Applied:
+        if self.sneak is not None and len(changes.review_updates) > 1:
+            sneak, self.sneak = self.sneak, None
+            sneak.waive(OFFICE, self.target, reason="另一进程先行处理")
+        return super().apply(changes)
+
+
+def test_take_many_writes_the_rest_when_one_changed_meanwhile() -> None:
+    store = RacingStore()
+    service = scenario_on(store)
+    service.schedule(OFFICE, "2023-11", root_id="internal")
+    ids = zhou_reviews(service)
+    store.target = ids[1]
+    store.sneak = rf.ReviewService(store, clock=lambda: CLOCK)
+    results = service.take_many("zhou", "start", ids)
+    assert [r.ok for r in results] == [True, False, True]
+    assert isinstance(results[1].error, rf.ConcurrencyConflict)
+    assert service.review(OFFICE, ids[1]).state is rf.ReviewState.WAIVED
+    assert service.review(OFFICE, ids[0]).state is rf.ReviewState.FACT_FINDING
+    assert service.attempts(OFFICE)[-1].error == "ConcurrencyConflict"

@@ -52,7 +52,7 @@ __all__ = ["SCHEMA_VERSION", "Dialect", "SchemaMismatch", "SqlStore", "redact_ur
 SCHEMA_VERSION = 1
 """The schema this version of the library reads and writes."""
 
-_RETRIES = 3  # a scheduling batch that loses a race to another scheduler is re-read and retried
+_RETRIES = 5  # a transaction that loses a race (a deadlock, another scheduler) is retried
 
 
 class SchemaMismatch(StoreError):
@@ -141,6 +141,10 @@ class Dialect:
         """Whether the driver error is a constraint violation."""
         raise NotImplementedError
 
+    def is_retryable(self, error: BaseException) -> bool:  # noqa: ARG002 - none by default
+        """Whether the transaction lost a race (deadlock, serialization) and may be retried."""
+        return False
+
     def is_driver_error(self, error: BaseException) -> bool:
         """Whether ``error`` comes from this dialect's driver."""
         raise NotImplementedError
@@ -216,6 +220,13 @@ class PostgresDialect(Dialect):
 
         return isinstance(error, psycopg.IntegrityError)
 
+    def is_retryable(self, error: BaseException) -> bool:
+        import psycopg.errors  # noqa: PLC0415
+
+        return isinstance(
+            error, psycopg.errors.DeadlockDetected | psycopg.errors.SerializationFailure
+        )
+
     def is_driver_error(self, error: BaseException) -> bool:
         import psycopg  # noqa: PLC0415
 
@@ -270,6 +281,15 @@ class MysqlDialect(Dialect):
         import pymysql  # noqa: PLC0415
 
         return isinstance(error, pymysql.err.IntegrityError)
+
+    def is_retryable(self, error: BaseException) -> bool:
+        import pymysql  # noqa: PLC0415
+
+        deadlock, lock_wait_timeout = 1213, 1205
+        return isinstance(error, pymysql.err.OperationalError) and error.args[0] in (
+            deadlock,
+            lock_wait_timeout,
+        )
 
     def is_driver_error(self, error: BaseException) -> bool:
         import pymysql  # noqa: PLC0415
@@ -418,6 +438,8 @@ class SqlStore:
                     self._conn.rollback()
                 if isinstance(error, ReviewflowError) or not self.dialect.is_driver_error(error):
                     raise
+                if self.dialect.is_retryable(error):
+                    raise _LostRace from error
                 raise self._translate(error) from error
 
     @contextlib.contextmanager
@@ -507,8 +529,8 @@ class SqlStore:
                 return self._apply_once(changes)
             except _LostRace:
                 if attempt == _RETRIES - 1:
-                    raise IntegrityError(
-                        "another writer kept inserting the same reviews; try again"
+                    raise StoreUnavailable(
+                        self._url, "the transaction kept losing races with other writers; try again"
                     ) from None
         raise AssertionError("unreachable")  # pragma: no cover
 

@@ -65,7 +65,7 @@ def closed_review(store: rf.SqlStore) -> str:
     return review.id
 
 
-# -- schema versions ----------------------------------------------------------------------------
+# -- schema versions -----------------------------------------------------------------------------
 
 
 def test_a_new_database_gets_the_current_schema(url: str) -> None:
@@ -100,7 +100,7 @@ def test_data_survives_reopening(quarter: tuple[rf.ReviewService, rf.SqlStore], 
     reopened.close()
 
 
-# -- tamper evidence (R-AUDIT) --------------------------------------------------------------------
+# -- tamper evidence (R-AUDIT) -------------------------------------------------------------------
 
 
 def test_untouched_records_verify(quarter: tuple[rf.ReviewService, rf.SqlStore]) -> None:
@@ -142,7 +142,7 @@ def test_only_the_office_verifies(quarter: tuple[rf.ReviewService, rf.SqlStore])
         service.verify("li")
 
 
-# -- copying ------------------------------------------------------------------------------------
+# -- copying -------------------------------------------------------------------------------------
 
 
 def test_copy_from_sqlite_verifies_equal(url: str, tmp_path: Path) -> None:
@@ -174,3 +174,55 @@ def test_copy_resumes_where_it_stopped(tmp_path: Path) -> None:
     assert report.verified
     assert report.reviews_copied == len(reviews) - len(half)
     target.close()
+
+
+# -- migrations ----------------------------------------------------------------------------------
+
+
+def test_an_older_database_is_refused_until_upgraded(
+    url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A database at schema 1 opened by a library at schema 2: refused, upgraded on request,
+    data kept."""
+    from reviewflow.store import sql  # noqa: PLC0415
+
+    store = open_sql(url)
+    run_quarter(scenario_on(store))
+    before = store.reviews(rf.ReviewQuery())
+    store.close()
+
+    def v2(dialect: sql.Dialect) -> list[str]:
+        return ["CREATE INDEX attempts_by_actor ON attempts (actor_id)"]
+
+    monkeypatch.setattr(sql, "SCHEMA_VERSION", 2)
+    monkeypatch.setattr(sql, "MIGRATIONS", {**sql.MIGRATIONS, 2: v2})
+    with pytest.raises(rf.SchemaMismatch) as caught:
+        rf.open_store(url)
+    assert (caught.value.found, caught.value.expected) == (1, 2)
+    assert "upgrade" in str(caught.value)
+    old = rf.SqlStore(url, sql.DIALECTS[url.split(":", maxsplit=1)[0]](), create=False, check=False)
+    assert old.upgrade() == 2
+    old.close()
+    upgraded = open_sql(url)
+    assert upgraded.schema_version() == 2
+    assert upgraded.reviews(rf.ReviewQuery()) == before
+    upgraded.close()
+
+
+# -- errors at the edge --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql://reviewer:s3cret-pw@127.0.0.1:1/test?connect_timeout=2",
+        "mysql://reviewer:s3cret-pw@127.0.0.1:1/test",
+        "sqlite:////no/such/dir/reviews.db",
+    ],
+)
+def test_an_unreachable_database_is_unavailable_and_the_password_never_shows(url: str) -> None:
+    with pytest.raises(rf.StoreUnavailable) as caught:
+        rf.open_store(url)
+    for text in (str(caught.value), repr(caught.value), caught.value.url):
+        assert "s3cret-pw" not in text
+    assert "***" in caught.value.url or "sqlite" in caught.value.url

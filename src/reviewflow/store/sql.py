@@ -389,6 +389,12 @@ class SqlStore:
 
     One connection, used under a lock: share the store between the threads of a process, or
     open one per process. The roster is cached and reloaded when another writer changed it.
+
+    An empty database gets the schema on first open (``create=False`` refuses instead); a
+    database at another schema version raises :class:`SchemaMismatch`, unless ``check=False``,
+    which opens it only to run :meth:`upgrade`. ``connect`` replaces the dialect's own
+    connection: a DB-API connection to a database the dialect speaks to (a
+    PostgreSQL-compatible KingbaseES through its own driver, say).
     """
 
     def __init__(
@@ -398,6 +404,7 @@ class SqlStore:
         *,
         connect: Callable[[], Connection] | None = None,
         create: bool = True,
+        check: bool = True,
     ) -> None:
         self._url = redact_url(url)
         self.dialect = dialect
@@ -408,6 +415,8 @@ class SqlStore:
             raise StoreUnavailable(self._url, _driver_message(error)) from None
         self._roster: Roster | None = None
         self._roster_version = -1
+        if not check:  # to run upgrade() on an older database
+            return
         try:
             self._check_schema(create=create)
         except BaseException:

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import os
-import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date
-from urllib.parse import urlsplit
 
 import psycopg
 import pymysql
@@ -14,6 +12,7 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 import reviewflow as rf
+import servers
 from reviewflow.demo import OFFICE, scenario_service
 
 # dev: quick, for the edit-test loop; ci: thorough, chosen when CI=true. No test is timed:
@@ -46,51 +45,38 @@ def office() -> str:
 
 
 # -- database servers ----------------------------------------------------------------------------
-# The SQL adapters are tested against real servers. Locally a missing server skips its tests with
-# the reason; in CI (CI=true) it fails them: CI must never skip them.
-
-PG_URL = os.environ.get("REVIEWFLOW_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
-MYSQL_URL = os.environ.get("REVIEWFLOW_TEST_MYSQL", "mysql://root@127.0.0.1:3306/test")
+# The SQL adapters are tested against real servers (tests/servers.py). Locally a missing server
+# skips its tests with the reason; in CI (CI=true) it fails them: CI must never skip them.
 
 
-def _unavailable(what: str, error: Exception) -> None:
-    message = f"{what} is not reachable ({error}); start it (see .ci/run)"
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"CI needs the server: {message}")
-    pytest.skip(message)
+def _server(fresh: Callable[[], tuple[str, Callable[[], None]]], what: str) -> Iterator[str]:
+    try:
+        url, drop = fresh()
+    except (psycopg.OperationalError, pymysql.err.OperationalError) as error:
+        message = f"{what} is not reachable ({error}); start it (see .ci/run)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI needs the server: {message}")
+        pytest.skip(message)
+    try:
+        yield url
+    finally:
+        drop()
 
 
 @pytest.fixture
 def postgres_url() -> Iterator[str]:
     """A URL to a fresh, empty schema on the test PostgreSQL server, dropped afterwards."""
-    name = f"rf_{uuid.uuid4().hex[:12]}"
-    try:
-        admin = psycopg.connect(PG_URL, autocommit=True)
-    except psycopg.OperationalError as error:
-        _unavailable("PostgreSQL", error)
-    with admin:
-        admin.execute(f"CREATE SCHEMA {name}")
-        try:
-            yield f"{PG_URL}?options=-csearch_path%3D{name}"
-        finally:
-            admin.execute(f"DROP SCHEMA {name} CASCADE")
+    yield from _server(servers.fresh_postgres, "PostgreSQL")
 
 
 @pytest.fixture
 def mysql_url() -> Iterator[str]:
     """A URL to a fresh, empty database on the test MariaDB/MySQL server, dropped afterwards."""
-    name = f"rf_{uuid.uuid4().hex[:12]}"
-    base = urlsplit(MYSQL_URL)
-    try:
-        admin = pymysql.connect(
-            host=base.hostname, port=base.port or 3306, user=base.username or "root",
-            password=base.password or "", autocommit=True,
-        )  # fmt: skip
-    except pymysql.err.OperationalError as error:
-        _unavailable("MariaDB/MySQL", error)
-    with admin:
-        admin.cursor().execute(f"CREATE DATABASE {name} CHARACTER SET utf8mb4")
-        try:
-            yield base._replace(path=f"/{name}").geturl()
-        finally:
-            admin.cursor().execute(f"DROP DATABASE {name}")
+    yield from _server(servers.fresh_mysql, "MariaDB/MySQL")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _drop_leftover_databases() -> Iterator[None]:
+    """Drop what the agreement tests created per example, once the session ends."""
+    yield
+    servers.drop_all()

@@ -10,6 +10,7 @@ import pytest
 
 import reviewflow as rf
 from reviewflow.testing import StoreContract, agreement_test
+from servers import fresh_mysql, fresh_postgres, later
 
 
 class TestMemoryStore(StoreContract):
@@ -45,3 +46,11 @@ class TestMysqlStore(StoreContract):
 
 
 TestSqliteAgreesWithMemory = agreement_test(lambda: rf.open_store("sqlite://"))
+
+
+TestPostgresAgreesWithMemory = pytest.mark.usefixtures("postgres_url")(
+    pytest.mark.postgres(agreement_test(lambda: rf.open_store(later(fresh_postgres))))
+)
+TestMysqlAgreesWithMemory = pytest.mark.usefixtures("mysql_url")(
+    pytest.mark.mysql(agreement_test(lambda: rf.open_store(later(fresh_mysql))))
+)

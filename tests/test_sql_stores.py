@@ -200,9 +200,7 @@ def test_an_older_database_is_refused_until_upgraded(
         rf.open_store(url)
     assert (caught.value.found, caught.value.expected) == (1, 2)
     assert "upgrade" in str(caught.value)
-    old = rf.SqlStore(url, sql.DIALECTS[url.split(":", maxsplit=1)[0]](), create=False, check=False)
-    assert old.upgrade() == 2
-    old.close()
+    assert rf.upgrade_store(url) == 2
     upgraded = open_sql(url)
     assert upgraded.schema_version() == 2
     assert upgraded.reviews(rf.ReviewQuery()) == before

@@ -125,6 +125,7 @@ from reviewflow.store import (
     Store,
     copy_store,
     open_store,
+    upgrade_store,
 )
 
 __version__ = "0.1.0.dev0"
@@ -240,5 +241,6 @@ __all__ = [
     "plan_period",
     "replay",
     "sequential_ids",
+    "upgrade_store",
     "verify_history",
 ]

@@ -22,6 +22,7 @@ __all__ = [
     "copy_store",
     "open_store",
     "redact_url",
+    "upgrade_store",
 ]
 
 
@@ -45,3 +46,20 @@ def open_store(url: str) -> Store:
             redact_url(url), f"no store for the scheme {scheme!r}; this version knows {known}"
         )
     return SqlStore(url, dialect())
+
+
+def upgrade_store(url: str) -> int:
+    """Bring the database at ``url`` to this library's schema; returns the schema version.
+
+    The explicit migration step: a database set up by an older reviewflow is refused by
+    :func:`open_store` (:class:`SchemaMismatch`) until this has run once.
+    """
+    scheme = urlsplit(url).scheme
+    dialect = DIALECTS.get(scheme)
+    if dialect is None:
+        raise StoreUnavailable(redact_url(url), f"no SQL store for the scheme {scheme!r}")
+    store = SqlStore(url, dialect(), check=False)
+    try:
+        return store.upgrade()
+    finally:
+        store.close()

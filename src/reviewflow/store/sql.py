@@ -47,7 +47,17 @@ from reviewflow.errors import (
 )
 from reviewflow.store.base import Applied, ChangeSet, ReviewQuery, check_imported
 
-__all__ = ["SCHEMA_VERSION", "Dialect", "SchemaMismatch", "SqlStore", "redact_url"]
+__all__ = [
+    "DIALECTS",
+    "SCHEMA_VERSION",
+    "Dialect",
+    "MysqlDialect",
+    "PostgresDialect",
+    "SchemaMismatch",
+    "SqlStore",
+    "SqliteDialect",
+    "redact_url",
+]
 
 SCHEMA_VERSION = 1
 """The schema this version of the library reads and writes."""
@@ -59,8 +69,7 @@ class SchemaMismatch(StoreError):
     """The database's schema is not the one this library version uses.
 
     ``found`` is the database's schema version, ``expected`` the library's. An older database is
-    upgraded with :meth:`SqlStore.upgrade` (``reviewflow db upgrade``); a newer one needs a newer
-    library.
+    upgraded with ``reviewflow.upgrade_store(url)``; a newer one needs a newer library.
     """
 
     def __init__(self, url: str, found: int, expected: int) -> None:
@@ -68,7 +77,7 @@ class SchemaMismatch(StoreError):
         self.found = found
         self.expected = expected
         if found < expected:
-            todo = "run the upgrade (SqlStore.upgrade() or `reviewflow db upgrade`) once"
+            todo = "back it up (copy_store), then run reviewflow.upgrade_store(url) once"
         else:
             todo = "this library is older than the database: install the newer reviewflow"
         super().__init__(

@@ -86,3 +86,22 @@ def test_take_many_writes_the_rest_when_one_changed_meanwhile() -> None:
     assert service.review(OFFICE, ids[1]).state is rf.ReviewState.WAIVED
     assert service.review(OFFICE, ids[0]).state is rf.ReviewState.FACT_FINDING
     assert service.attempts(OFFICE)[-1].error == "ConcurrencyConflict"
+
+
+def test_schedule_writes_in_batches_and_stays_idempotent(service: rf.ReviewService) -> None:
+    """A period is scheduled one batch (one transaction) at a time; rerunning fills the rest."""
+    seen: list[int] = []
+    original = service.store.apply
+
+    def counting(changes: rf.ChangeSet) -> rf.Applied:
+        if changes.new_reviews:
+            seen.append(len(changes.new_reviews))
+        return original(changes)
+
+    service.store.apply = counting  # type: ignore[method-assign]
+    service.schedule_batch = 7
+    created = service.schedule(OFFICE, "2023-Q4").created
+    assert sum(seen) == len(created)
+    assert max(seen) == 7
+    assert len(seen) == -(-len(created) // 7)
+    assert service.schedule(OFFICE, "2023-Q4").created == ()

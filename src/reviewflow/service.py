@@ -204,7 +204,8 @@ class ReviewService:
     """Leadership reviews (领导点评) over a store: scheduling, the four steps, the office's work.
 
     ``policy`` defaults to :meth:`Policy.default`; ``clock`` to the current time in the policy's
-    time zone; ``ids`` to UUID-based ids; ``calendar`` to the Chinese working-day calendar.
+    time zone; ``ids`` to UUID-based ids; ``calendar`` to the Chinese working-day calendar;
+    ``schedule_batch`` is how many new reviews :meth:`schedule` writes per transaction.
     """
 
     def __init__(
@@ -216,6 +217,7 @@ class ReviewService:
         ids: IdFactory | None = None,
         calendar: WorkCalendar | None = None,
         workflow: WorkflowDefinition = WORKFLOW,
+        schedule_batch: int = 2000,
     ) -> None:
         self.store = store
         self.policy = policy if policy is not None else Policy.default()
@@ -224,6 +226,9 @@ class ReviewService:
         self._ids: IdFactory = ids if ids is not None else _uuid_ids
         self.calendar: WorkCalendar = calendar if calendar is not None else ChineseWorkCalendar()
         self.workflow = workflow
+        if schedule_batch < 1:
+            raise InvalidInput("schedule_batch", schedule_batch, "must be at least 1")
+        self.schedule_batch = schedule_batch
         self._listeners: list[Listener] = []
         self._batch: ContextVar[_Batch | None] = ContextVar(
             f"reviewflow-batch-{id(self)}", default=None
@@ -561,8 +566,12 @@ class ReviewService:
                     prev_digest="",
                 )
                 new.append((apply_entry(None, entry), entry))
-            applied = self.store.apply(ChangeSet(new_reviews=tuple(new)))
-            inserted = set(applied.inserted)
+            inserted: set[str] = set()
+            for start in range(0, len(new), self.schedule_batch):
+                # One transaction per batch: a large roster does not hold one huge transaction,
+                # and a batch cut short is simply scheduled again (R-CAD-4).
+                batch = tuple(new[start : start + self.schedule_batch])
+                inserted.update(self.store.apply(ChangeSet(new_reviews=batch)).inserted)
             created = tuple(r for r, _ in new if r.id in inserted)
         result = ScheduleResult(period, created, len(plan.slots) - len(created), plan.gaps)
         self._emit(

@@ -1471,8 +1471,16 @@ class ReviewService:
                 as_of=self.today(),
                 coverage=coverage,
                 reviews=reviews,
-                orders=[o for o in self.store.orders() if o.org_id in org_ids],
-                exemplars=[e for e in self.store.exemplars() if e.org_id in org_ids],
+                orders=[
+                    o
+                    for o in self.store.orders()
+                    if o.org_id in org_ids and o.issued_on.year == period.year
+                ],
+                exemplars=[
+                    e
+                    for e in self.store.exemplars()
+                    if e.org_id in org_ids and e.recorded_on.year == period.year
+                ],
             )
 
     # -- reminders --------------------------------------------------------------------------------

@@ -123,16 +123,17 @@ def _plan_organization(
         for link in roster.liaisons_of(org.id)
         if _active_member(roster, link.committee_member_id)
     ]
-    if liaisons:  # R-SCOPE-1; a liaison reviewer who has left counts as none (R-SCOPE-3)
-        pairs = [(link.committee_member_id, Basis.LIAISON, team) for link in liaisons]
-    else:
-        parent = roster.unit_of(org.parent_id) if org.parent_id else None
-        parent_head = roster.head_of(parent.id) if parent else None
-        pairs = (
-            [(parent_head.id, Basis.PARENT_HEAD, (head,) if head else ())] if parent_head else []
-        )
-    if not pairs:
-        for q in periods:
+    parent = roster.unit_of(org.parent_id) if org.parent_id else None
+    parent_head = roster.head_of(parent.id) if parent else None
+    for q in periods:
+        # R-SCOPE-1 for the liaisons in place by the period's end; without one (none assigned
+        # yet, or the reviewer has left) the parent head covers the organization (R-SCOPE-3).
+        current = [link for link in liaisons if link.since is None or link.since <= q.end]
+        if current:
+            pairs = [(link.committee_member_id, Basis.LIAISON, team) for link in current]
+        elif parent_head is not None:
+            pairs = [(parent_head.id, Basis.PARENT_HEAD, (head,) if head else ())]
+        else:
             gaps.append(
                 PlannedGap(ReviewKind.ORGANIZATION, org.id, q, org.id, GapReason.NO_REVIEWER)
             )
@@ -140,8 +141,7 @@ def _plan_organization(
                 gaps.append(
                     PlannedGap(ReviewKind.MEMBER, head.id, q, org.id, GapReason.NO_REVIEWER)
                 )
-        return
-    for q in periods:
+            continue
         for reviewer_id, basis, members in pairs:
             slots.append(
                 Slot(

@@ -18,6 +18,7 @@ import attrs
 from reviewflow.domain.content import (
     AspectComment,
     Closeout,
+    Commitment,
     CommitmentJudgement,
     Filing,
     FormRecord,
@@ -122,7 +123,7 @@ class Review:
         """The ids of every problem raised, in order."""
         return tuple(p.id for c in self.comments for p in c.problems)
 
-    def commitments(self) -> tuple[Any, ...]:
+    def commitments(self) -> tuple[Commitment, ...]:
         """Every commitment reported in step 1, in order."""
         return tuple(c for r in self.reports for c in r.commitments)
 

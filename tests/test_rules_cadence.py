@@ -333,3 +333,13 @@ def test_roster_a_liaison_reviewer_who_leaves_ends_the_liaison(
     assert service.roster().liaisons["zhao", "cdc"].until == date(2023, 12, 1)
     created = service.schedule(office, "2023-Q4").created
     assert {(r.reviewer_id, r.subject_id) for r in created} == {("wang", "cdc"), ("wang", "he")}
+
+
+def test_r_scope_3_before_a_liaison_starts_the_parent_head_reviews(
+    service: rf.ReviewService, office: str
+) -> None:
+    """R-SCOPE-1, R-SCOPE-3: 李文华's liaison began 2023-01-01; in 2022 the parent head covers."""
+    service.schedule(office, "2022-Q4")
+    reviewers = {r.reviewer_id for r in service.reviews(office) if r.subject_id == "hospital"}
+    assert reviewers == {"wang"}
+    assert not service.coverage(office, "2022-Q4").gaps

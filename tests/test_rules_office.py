@@ -148,3 +148,15 @@ def test_r_summary_is_for_the_office_or_the_head(service: rf.ReviewService, offi
     assert service.summary("liu", "hospital", 2023).org_id == "hospital"
     with pytest.raises(rf.InvalidInput):
         service.summary(office, "hospital", "2023-Q4")
+
+
+def test_r_summary_counts_only_that_years_orders_and_exemplars(
+    service: rf.ReviewService, office: str
+) -> None:
+    """R-SUMMARY: an order or exemplar of 2023 is not in the 2022 or 2024 summary."""
+    issue(service, office, deadline=date(2023, 12, 20))
+    service.record_exemplar(office, kind="member", subject_id="wu", deeds="抢救病人")
+    assert service.summary(office, "bureau", 2023).orders_issued == 1
+    for year in (2022, 2024):
+        summary = service.summary(office, "bureau", year)
+        assert (summary.orders_issued, summary.orders_overdue, summary.exemplars) == (0, 0, ())

@@ -18,8 +18,9 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $@
 
+# The example web app on the SQLite demo database (examples/webapp/demo.db), demo roster loaded.
 demo: venv
-	$(BIN)/python -m reviewflow
+	$(BIN)/python examples/webapp/app.py
 
 test: venv
 	$(BIN)/ruff check .

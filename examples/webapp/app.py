@@ -1,0 +1,434 @@
+"""A thin web app that embeds reviewflow the way a unit would: SQLite, Chinese pages, no rules.
+
+Every page calls a typed :class:`reviewflow.ReviewService` method with the person chosen on the
+identity page (kept in the session, never taken from a form or URL); the library checks scope
+(R-SCOPE-4) and guards (R-STEP-1..4), and this app only turns its errors into plain Chinese
+next to the field concerned. Run it with ``python examples/webapp/app.py`` (``--db``, ``--host``,
+``--port``); the first run creates the database with the demo roster and its quarter.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import io
+import secrets
+import tempfile
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, redirect, render_template, request, send_file, session, url_for
+from flask.typing import ResponseReturnValue
+from flask_wtf.csrf import CSRFError, CSRFProtect  # type: ignore[import-untyped]
+
+import reviewflow as rf
+from reviewflow.demo import OFFICE, scenario_roster
+
+HERE = Path(__file__).resolve().parent
+DEMO_DAY = date(2023, 12, 28)  # the demo's fixed clock: the last days of 2023-Q4
+DEMO_PERIOD = "2023-Q4"
+
+# The form fields' Chinese labels; a library error about a field is shown next to it.
+LABELS = {
+    "summary": "工作情况", "ideas_and_measures": "思路和措施", "commitments": "公开承诺",
+    "reported_on": "汇报日期", "method": "点评方式", "occasion": "结合场合", "held_on": "点评日期",
+    "aspect": "点评方面", "achievements": "肯定成绩", "direction": "努力方向",
+    "suggestions": "意见建议", "commitment_id": "公开承诺", "status": "状态", "name": "姓名",
+    "capacity": "身份", "opinion": "意见", "problem_ids": "针对的问题",
+    "participant_id": "意见来源",
+    "filled_on": "填表日期", "filing_no": "备案编号", "filed_on": "备案日期", "scope": "公开范围",
+    "medium": "公开形式", "published_on": "公开日期", "requirement_id": "整改要求",
+    "measure": "整改措施", "owner": "责任人", "due": "完成时限", "item_id": "台账事项",
+    "done_on": "完成日期", "note": "说明", "text": "内容", "replied_on": "回复日期",
+    "remark": "备注", "confirmed_on": "销号日期", "reason": "理由", "period": "周期",
+    "criticism": "批评意见", "requirement": "整改要求", "deadline": "整改期限",
+    "subject_id": "对象",
+}  # fmt: skip
+# Where the library's field name is not the form field's (a vocabulary names its class).
+FORM_FIELD = {
+    "Method": "method", "Occasion": "occasion", "Aspect": "aspect", "Medium": "medium",
+    "ParticipantCapacity": "capacity", "FulfilmentStatus": "status", "ItemStatus": "status",
+    "evidence": "commitments", "ledger": "text", "closeout": "remark", "kind": "subject_id",
+}  # fmt: skip
+
+# The library's reasons, in plain Chinese (first matching fragment wins).
+REASONS = (
+    ("non-empty", "不能为空"),
+    ("in the future", "不能晚于今天"),
+    ("must be one of", "请从列表中选择"),
+    ("state achievements or problems", "请填写成绩或问题"),
+    ("state the direction", "请填写努力方向"),
+    ("fill in the form before", "请先填写点评表，再备案"),
+    ("finish every ledger item", "整改台账全部完成后才能书面回复"),
+    ("confirm the closeout only once", "整改台账完成并书面回复后才能确认销号"),
+    ("must be unique", "编号重复，请重新提交"),
+    ("no such", "所选项目不存在"),
+    ("only a done item", "只有已完成的事项才填完成日期"),
+    ("period is written", "周期写作 2023-11、2023-Q4 或 2023"),
+    ("deadline is written", "期限写作日期，如 2024-01-15"),
+)
+
+# What a guard's ``missing`` names, in plain Chinese (the aspects are already Chinese).
+MISSING = {
+    "situation report (汇报)": "情况汇报",
+    "method and date": "点评方式和日期",
+    "achievements (肯定成绩)": "肯定成绩",
+    "direction (努力方向)": "努力方向",
+    "review form (点评表)": "点评表",
+    "filing number and date": "备案编号和日期",
+    "publicity scope, medium and date": "公开范围、形式和日期",
+    "written reply (书面回复)": "书面回复",
+    "closeout (销号)": "点评领导确认销号",
+    "reason": "理由",
+    "requirement for: ": "整改要求：",
+    "ledger item for: ": "整改台账：",
+    "finish: ": "完成整改：",
+}
+
+
+class FormError(Exception):
+    """Form data this app cannot even hand to the library (a non-date, a missing field)."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field, self.message = field, message
+
+
+# -- reading the form -------------------------------------------------------------------------
+
+
+def _text(form: Mapping[str, str], name: str) -> str:
+    return form.get(name, "").strip()
+
+
+def _date(form: Mapping[str, str], name: str) -> date | None:
+    raw = _text(form, name)
+    try:
+        return date.fromisoformat(raw) if raw else None
+    except ValueError:
+        raise FormError(name, "日期格式不正确，请按“年-月-日”填写，如 2023-12-20") from None
+
+
+def _required_date(form: Mapping[str, str], name: str) -> date:
+    day = _date(form, name)
+    if day is None:
+        raise FormError(name, "请填写日期")
+    return day
+
+
+def _optional(form: Mapping[str, str], name: str) -> str | None:
+    return _text(form, name) or None
+
+
+def _lines(form: Mapping[str, str], name: str) -> list[str]:
+    return [line.strip() for line in _text(form, name).splitlines() if line.strip()]
+
+
+def _list(form: Any, name: str) -> list[str]:
+    return list(form.getlist(name))
+
+
+def _commitments(form: Any, _name: str) -> list[rf.Commitment]:
+    rows = zip(
+        *(form.getlist(f"commitment_{part}") for part in ("text", "status", "evidence")),
+        strict=False,
+    )
+    return [
+        rf.Commitment(uuid.uuid4().hex[:8], text.strip(), status, evidence.strip())
+        for text, status, evidence in rows
+        if text.strip()
+    ]
+
+
+T, D, RD = _text, _date, _required_date  # a text, an optional date, a required date
+# Each step's form: the keyword arguments of its typed service method and how each is read.
+STEP_FORMS: dict[str, dict[str, Callable[[Any, str], Any]]] = {
+    "start": {}, "conclude_fact_finding": {}, "declare_no_rectification": {},
+    "conclude_review": {}, "begin_rectification": {}, "close": {},
+    "report": {
+        "summary": T, "ideas_and_measures": T, "commitments": _commitments, "reported_on": D,
+    },
+    "record_method": {"method": T, "occasion": _optional, "held_on": RD},
+    "comment": {"aspect": T, "achievements": T, "problems": _lines},
+    "set_direction": {"direction": T, "suggestions": T},
+    "judge_commitment": {"commitment_id": T, "status": T, "remark": T},
+    "add_participant": {"name": T, "capacity": T, "opinion": T},
+    "require": {"text": T, "problem_ids": _list, "participant_id": _optional},
+    "fill_form": {"filled_on": D},
+    "file": {"filing_no": T, "filed_on": D},
+    "publicize": {"scope": T, "medium": T, "published_on": D},
+    "plan_item": {"requirement_id": T, "measure": T, "owner": T, "due": RD},
+    "update_item": {"item_id": T, "status": T, "done_on": D, "note": T},
+    "reply": {"text": T, "replied_on": D},
+    "confirm_closeout": {"remark": T, "confirmed_on": D},
+    "waive": {"reason": T}, "cancel": {"reason": T},
+}  # fmt: skip
+
+
+# -- the library's errors in plain Chinese ----------------------------------------------------
+
+
+def explain(error: Exception) -> tuple[str, str]:
+    """The form field an error belongs to, and what to tell the user."""
+    if isinstance(error, FormError):
+        return error.field, error.message
+    if isinstance(error, rf.InvalidInput):
+        field = FORM_FIELD.get(error.field, error.field)
+        label = LABELS.get(field, "填写内容")
+        plain = next((zh for en, zh in REASONS if en in error.reason), "填写有误")
+        return field, f"{label}：{plain}"
+    if isinstance(error, rf.GuardFailed):
+        guard = rf.WORKFLOW.guards[error.guard].label_zh
+        todo = "、".join(_missing_zh(m) for m in error.missing)
+        return "_step", f"暂不能{_step_label(error.trigger)}：尚未满足“{guard}”" + (
+            f"，请先完成：{todo}" if todo else ""
+        )
+    if isinstance(error, rf.TransitionNotAllowed):
+        return "_step", f"当前环节不能{_step_label(error.trigger)}，请刷新页面查看最新状态"
+    if isinstance(error, rf.ConcurrencyConflict):
+        return "_step", "该点评已被他人更新，请查看最新内容后重试"
+    return "_step", "操作未能完成，请稍后重试"
+
+
+def _missing_zh(text: str) -> str:
+    for en, zh in MISSING.items():
+        if text == en or (en.endswith(": ") and text.startswith(en)):
+            return zh + text[len(en) :] if en.endswith(": ") else zh
+    return text
+
+
+def _step_label(trigger: str) -> str:
+    step = rf.WORKFLOW.steps.get(trigger)
+    return step.label_zh if step is not None else trigger
+
+
+# -- the app ----------------------------------------------------------------------------------
+
+
+def open_service(store_url: str, today: date) -> rf.ReviewService:
+    """The service over ``store_url``; an empty store gets the demo roster and quarter."""
+    zone = rf.Policy.default().zone
+    service = rf.ReviewService(
+        rf.open_store(store_url),
+        clock=lambda: datetime.combine(today, datetime.now(zone).time(), zone),
+    )
+    if not service.roster().office_staff:
+        service.import_roster(OFFICE, **scenario_roster())  # type: ignore[arg-type]
+        service.schedule(OFFICE, DEMO_PERIOD)
+        # 林涛 joined surgery after the quarter was scheduled: the office sees a coverage gap.
+        member = rf.Member("lin", "林涛", "surgery", "护理", joined_on=date(2023, 12, 1))
+        service.import_roster(OFFICE, members=[member])
+    return service
+
+
+def create_app(  # noqa: PLR0915 (an app factory: a few statements per route)
+    store_url: str = f"sqlite:///{HERE / 'demo.db'}",
+    *,
+    secret_key: str | None = None,
+    today: date | None = None,
+) -> Flask:
+    """The web app over ``store_url``; its clock stands on ``today`` (default the demo day)."""
+    app = Flask(__name__)
+    app.config["SECRET_KEY"] = secret_key or secrets.token_hex(32)
+    CSRFProtect(app)
+    service = open_service(store_url, today or DEMO_DAY)
+    app.extensions["reviewflow"] = service
+
+    def actor() -> str | None:
+        person = session.get("actor")
+        return person if isinstance(person, str) else None
+
+    @app.context_processor
+    def globals_() -> dict[str, Any]:
+        roster = service.roster()
+        me = actor()
+        return {
+            "rf": rf,
+            "roster": roster,
+            "me": me,
+            "my_name": roster.person_name(me) if me else "",
+            "is_office": bool(me) and roster.is_office(me or ""),
+            "today": service.today(),
+        }
+
+    @app.errorhandler(rf.OutOfScope)
+    def out_of_scope(_error: rf.OutOfScope) -> ResponseReturnValue:
+        rid = request.view_args.get("rid") if request.view_args else None
+        return render_template("refused.html", review_id=rid), 403
+
+    @app.errorhandler(CSRFError)
+    def csrf_refused(_error: CSRFError) -> ResponseReturnValue:
+        return render_template("expired.html"), 400
+
+    @app.errorhandler(rf.NotFound)
+    def not_found(_error: rf.NotFound) -> ResponseReturnValue:
+        return render_template("not_found.html"), 404
+
+    @app.before_request
+    def require_identity() -> ResponseReturnValue | None:
+        if request.endpoint not in {"identity", "static"} and actor() is None:
+            return redirect(url_for("identity"))
+        return None
+
+    @app.get("/")
+    def index() -> ResponseReturnValue:
+        return redirect(url_for("work"))
+
+    @app.route("/identity", methods=["GET", "POST"])
+    def identity() -> ResponseReturnValue:
+        roster = service.roster()
+        if request.method == "POST":
+            chosen = request.form.get("person", "")
+            if roster.person(chosen) is None and not roster.is_office(chosen):
+                return render_template("identity.html", error="请选择名单中的人员"), 400
+            session["actor"] = chosen
+            return redirect(url_for("work"))
+        return render_template("identity.html", error=None)
+
+    @app.get("/work")
+    def work() -> ResponseReturnValue:
+        return render_template("work.html", items=service.work_list(actor() or ""))
+
+    def review_page(rid: str, errors: dict[str, str] | None = None, failed: str = "") -> str:
+        me = actor() or ""
+        review = service.review(me, rid)  # the library's scope check (R-SCOPE-4)
+        parties = service.parties(service.roster(), me, review)
+        steps = [t for t in rf.WORKFLOW.open(review) if rf.WORKFLOW.steps[t].by & parties]
+        return render_template(
+            "review.html",
+            review=review,
+            history=service.history(me, rid),
+            steps=steps,
+            errors=errors or {},
+            failed=failed,
+            values=request.form if failed else {},
+        )
+
+    @app.get("/reviews/<rid>")
+    def review(rid: str) -> ResponseReturnValue:
+        return review_page(rid)
+
+    @app.post("/reviews/<rid>/<trigger>")
+    def step(rid: str, trigger: str) -> ResponseReturnValue:
+        fields = STEP_FORMS.get(trigger)
+        if fields is None:
+            return render_template("not_found.html"), 404
+        try:
+            version = int(request.form.get("expected_version", ""))
+        except ValueError:
+            return review_page(rid, {"_step": "页面已过期，请刷新后重试"}, trigger), 400
+        try:
+            data = {name: read(request.form, name) for name, read in fields.items()}
+            getattr(service, trigger)(actor(), rid, expected_version=version, **data)
+        except (FormError, rf.InvalidInput, rf.WorkflowError, rf.ConcurrencyConflict) as error:
+            field, message = explain(error)
+            return review_page(rid, {field: message}, trigger), 400
+        return redirect(url_for("review", rid=rid) + f"#{trigger}")
+
+    # -- the office ---------------------------------------------------------------------------
+
+    def office_page(errors: dict[str, str] | None = None, status: int = 200) -> ResponseReturnValue:
+        me = actor() or ""
+        period = request.values.get("period", DEMO_PERIOD)
+        try:
+            report = service.coverage(me, period)
+        except rf.InvalidPeriod as error:
+            errors = {**(errors or {}), "period": explain(error)[1]}
+            period, report = DEMO_PERIOD, service.coverage(me, DEMO_PERIOD)
+        page = render_template(
+            "office.html",
+            period=period,
+            report=report,
+            orders=service.orders(me),
+            overdue={o.id for o in service.orders(me, overdue_on=service.today())},
+            exemplars=service.exemplars(),
+            reviews=service.reviews(me, within=period),
+            errors=errors or {},
+        )
+        return page, status
+
+    @app.get("/office")
+    def office() -> ResponseReturnValue:
+        return office_page()
+
+    @app.post("/office/schedule")
+    def schedule() -> ResponseReturnValue:
+        try:
+            service.schedule(actor() or "", request.form.get("period", ""))
+        except rf.InvalidInput as error:
+            return office_page({"period": explain(error)[1]}, 400)
+        return redirect(url_for("office", period=request.form.get("period")))
+
+    @app.post("/office/orders")
+    def issue_order() -> ResponseReturnValue:
+        form = request.form
+        kind, _, subject_id = _text(form, "subject").partition(":")
+        try:
+            service.issue_order(
+                actor() or "",
+                kind=kind,
+                subject_id=subject_id,
+                criticism=_text(form, "criticism"),
+                requirement=_text(form, "requirement"),
+                deadline=_required_date(form, "deadline"),
+            )
+        except rf.NotFound:
+            return office_page({"subject_id": "对象：请选择名单中的组织或党员"}, 400)
+        except (FormError, rf.InvalidInput) as error:
+            return office_page(dict([explain(error)]), 400)
+        return redirect(url_for("office", period=form.get("period")) + "#orders")
+
+    # -- exports (reviewflow.export, imported only when asked for) ---------------------------
+
+    def workbook(name: str, writer: str, *args: Any) -> ResponseReturnValue:
+        try:
+            write = getattr(importlib.import_module("reviewflow.export"), writer)
+        except (ImportError, AttributeError):
+            return office_page({"export": "导出功能不可用：请安装 reviewflow[export]"}, 503)
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / name
+            try:
+                write(service, actor(), *args, path)
+            except rf.InvalidInput as error:  # a period that does not parse, say
+                return office_page({"export": explain(error)[1]}, 400)
+            data = io.BytesIO(path.read_bytes())
+        return send_file(data, as_attachment=True, download_name=name)
+
+    @app.get("/reviews/<rid>/export")
+    def export_review(rid: str) -> ResponseReturnValue:
+        service.review(actor() or "", rid)  # the scope check, before anything is written
+        return workbook(f"点评表-{rid}.xlsx", "review_form", rid)
+
+    @app.get("/office/export/<what>")
+    def export_office(what: str) -> ResponseReturnValue:
+        period = request.args.get("period", DEMO_PERIOD)
+        if what == "ledger":
+            return workbook(f"整改台账-{period}.xlsx", "ledger_workbook", period)
+        if what == "coverage":
+            return workbook(f"覆盖情况-{period}.xlsx", "coverage_workbook", period)
+        if what == "summary":  # the yearly summary of the whole bureau (R-SUMMARY)
+            year = int(period[:4]) if period[:4].isdigit() else DEMO_DAY.year
+            return workbook(f"点评情况总结-{year}.xlsx", "summary_workbook", "bureau", year)
+        return render_template("not_found.html"), 404
+
+    return app
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Serve the demo: ``python examples/webapp/app.py [--db PATH] [--host H] [--port N]``."""
+    parser = argparse.ArgumentParser(description="领导点评示例网站（演示日期 2023-12-28）")
+    parser.add_argument("--db", type=Path, default=HERE / "demo.db", help="SQLite 数据库文件")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8000)
+    args = parser.parse_args(argv)
+    app = create_app(f"sqlite:///{args.db.resolve()}")
+    print(f"请在浏览器中打开 http://{args.host}:{args.port}/")  # noqa: T201
+    app.run(host=args.host, port=args.port)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

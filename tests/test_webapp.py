@@ -1,0 +1,408 @@
+"""The example web app (examples/webapp): the library's scope, guards and errors, through pages.
+
+The Flask test-client tests need no browser; the ``browser`` tests drive headless Chromium with
+Playwright against the app served by a real server on a free port.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+import threading
+import types
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from werkzeug.serving import make_server
+
+import reviewflow as rf
+from reviewflow.demo import OFFICE
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "examples"))
+
+from webapp.app import create_app  # noqa: E402 (examples/ is not an installed package)
+
+CHROMIUM = Path("/usr/bin/chromium")
+SCREENSHOTS = ROOT / "tests" / "artifacts" / "screenshots"
+
+
+@pytest.fixture
+def app(tmp_path: Path) -> Iterator[Flask]:
+    """The app on a fresh SQLite database with the demo roster and 2023-Q4 scheduled."""
+    app = create_app(f"sqlite:///{tmp_path / 'webapp.db'}")
+    yield app
+    service(app).store.close()
+
+
+def service(app: Flask) -> rf.ReviewService:
+    found: rf.ReviewService = app.extensions["reviewflow"]
+    return found
+
+
+def find(app: Flask, reviewer: str, subject: str, period: str) -> rf.Review:
+    return next(
+        r
+        for r in service(app).reviews(OFFICE, within=period)
+        if (r.reviewer_id, r.subject_id, str(r.period)) == (reviewer, subject, period)
+    )
+
+
+def csrf(html: bytes) -> str:
+    found = re.search(rb'name="csrf_token" value="([^"]+)"', html)
+    assert found is not None, "the page has no CSRF token"
+    return found.group(1).decode()
+
+
+def login(client: FlaskClient, person: str) -> None:
+    token = csrf(client.get("/identity").data)
+    response = client.post("/identity", data={"person": person, "csrf_token": token})
+    assert response.status_code == 302
+
+
+def post_step(client: FlaskClient, rid: str, trigger: str, **data: Any) -> Any:
+    token = csrf(client.get("/identity").data)  # one token for the whole session
+    version = service(client.application).review(OFFICE, rid).version
+    form = {"csrf_token": token, "expected_version": str(version), **data}
+    return client.post(f"/reviews/{rid}/{trigger}", data=form)
+
+
+def in_review(app: Flask) -> str:
+    """周明's December review of 吴红, taken to step 2 (实施点评) through the library."""
+    svc, rid = service(app), find(app, "zhou", "wu", "2023-12").id
+    svc.start("zhou", rid)
+    svc.report("wu", rid, summary="本月完成门诊任务。")
+    svc.conclude_fact_finding("zhou", rid)
+    return rid
+
+
+# -- Flask test client ------------------------------------------------------------------------
+
+
+def test_post_without_csrf_token_is_refused(app: Flask) -> None:
+    client = app.test_client()
+    login(client, "zhou")
+    rid = find(app, "zhou", "wu", "2023-12").id
+    response = client.post(f"/reviews/{rid}/start", data={"expected_version": "1"})
+    assert response.status_code == 400
+    assert service(app).review(OFFICE, rid).state is rf.ReviewState.SCHEDULED
+
+
+def test_identity_post_without_csrf_token_is_refused(app: Flask) -> None:
+    response = app.test_client().post("/identity", data={"person": OFFICE})
+    assert response.status_code == 400
+    assert "页面已过期" in response.get_data(as_text=True)
+
+
+def test_script_in_a_comment_shows_as_text(app: Flask) -> None:
+    client, rid = app.test_client(), in_review(app)
+    login(client, "zhou")
+    script = "<script>alert('x')</script>"
+    response = post_step(
+        client, rid, "comment", aspect="mem_arduous_tasks", achievements=script, problems=script
+    )
+    assert response.status_code == 302
+    post_step(client, rid, "add_participant", name=script, capacity="member", opinion="好")
+    page = client.get(f"/reviews/{rid}").get_data(as_text=True)
+    assert "<script>alert" not in page
+    assert page.count("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;") >= 3
+
+
+def test_r_scope_4_another_members_review_url_is_refused_with_403(app: Flask) -> None:
+    client = app.test_client()
+    login(client, "wu")
+    other = find(app, "zhou", "sun", "2023-12").id
+    page = client.get(f"/reviews/{other}")
+    assert page.status_code == 403
+    text = page.get_data(as_text=True)
+    assert "您无权查看或处理此点评" in text
+    assert other in text
+    assert "孙丽" not in text  # nothing of the review leaks
+    token = csrf(client.get("/identity").data)
+    step = client.post(
+        f"/reviews/{other}/start", data={"csrf_token": token, "expected_version": "1"}
+    )
+    assert step.status_code == 403
+    assert service(app).review(OFFICE, other).version == 1
+
+
+def test_unknown_review_is_404(app: Flask) -> None:
+    client = app.test_client()
+    login(client, "wu")
+    assert client.get("/reviews/review-nope").status_code == 404
+
+
+def test_bad_date_shows_an_error_and_writes_nothing(app: Flask) -> None:
+    client, rid = app.test_client(), in_review(app)
+    login(client, "zhou")
+    before = service(app).review(OFFICE, rid).version
+    response = post_step(client, rid, "record_method", method="centralized", held_on="2023-13-45")
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "日期格式不正确" in page
+    assert 'value="2023-13-45"' in page  # the form keeps what was typed
+    future = post_step(client, rid, "record_method", method="centralized", held_on="2024-02-01")
+    assert future.status_code == 400
+    assert "点评日期：不能晚于今天" in future.get_data(as_text=True)
+    assert service(app).review(OFFICE, rid).version == before
+
+
+def test_r_step_2_refused_step_names_the_guard_in_chinese(app: Flask) -> None:
+    client, rid = app.test_client(), in_review(app)
+    login(client, "zhou")
+    before = service(app).review(OFFICE, rid).version
+    response = post_step(client, rid, "conclude_review")
+    assert response.status_code == 400
+    assert "尚未满足“已记录点评方式和时间”" in response.get_data(as_text=True)
+    assert service(app).review(OFFICE, rid).version == before
+
+
+def test_identity_comes_from_the_session_only(app: Flask) -> None:
+    client = app.test_client()
+    rid = find(app, "zhou", "wu", "2023-12").id
+    assert client.get("/work").location.endswith("/identity")
+    assert client.get(f"/reviews/{rid}?actor=zhou").location.endswith("/identity")
+    login(client, "wu")  # the subject: 'start' is the reviewer's step
+    response = post_step(client, rid, "start", actor="zhou", person="zhou")
+    assert response.status_code == 403
+    assert service(app).review(OFFICE, rid).state is rf.ReviewState.SCHEDULED
+    token = csrf(client.get("/identity").data)
+    unknown = client.post("/identity", data={"person": "nobody", "csrf_token": token})
+    assert unknown.status_code == 400
+
+
+def test_office_page_is_refused_to_a_member(app: Flask) -> None:
+    client = app.test_client()
+    login(client, "wu")
+    assert client.get("/office").status_code == 403
+
+
+def test_r_supervise_office_issues_an_order_and_sees_it_listed(app: Flask) -> None:
+    client = app.test_client()
+    login(client, OFFICE)
+    token = csrf(client.get("/office").data)
+    order = {"csrf_token": token, "subject": "organization:cdc", "criticism": "措施不实",
+             "requirement": "限期完善承诺台账"}  # fmt: skip
+    bad = client.post("/office/orders", data={**order, "deadline": "下周"})
+    assert bad.status_code == 400
+    assert "日期格式不正确" in bad.get_data(as_text=True)
+    assert service(app).orders(OFFICE) == ()
+    good = client.post("/office/orders", data={**order, "deadline": "2024-01-10"})
+    assert good.status_code == 302
+    assert "限期完善承诺台账" in client.get("/office").get_data(as_text=True)
+
+
+def fake_export(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str, tuple[object, ...]]]:
+    """Stand in for reviewflow.export (written separately): record calls, write a file."""
+    calls: list[tuple[str, str, tuple[object, ...]]] = []
+    module = types.ModuleType("reviewflow.export")
+    for name in ("review_form", "ledger_workbook", "coverage_workbook", "summary_workbook"):
+
+        def write(_service: object, actor: str, *args: object, name: str = name) -> None:
+            calls.append((name, actor, args[:-1]))
+            Path(str(args[-1])).write_bytes(b"PK-workbook")
+
+        setattr(module, name, write)
+    monkeypatch.setitem(sys.modules, "reviewflow.export", module)
+    return calls
+
+
+def test_exports_call_reviewflow_export_and_send_the_file(
+    app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls = fake_export(monkeypatch)
+    client = app.test_client()
+    login(client, OFFICE)
+    for what in ("coverage", "ledger", "summary"):
+        response = client.get(f"/office/export/{what}?period=2023-Q4")
+        assert response.status_code == 200
+        assert response.data == b"PK-workbook"
+        assert "attachment" in response.headers["Content-Disposition"]
+    rid = find(app, "zhou", "wu", "2023-12").id
+    assert client.get(f"/reviews/{rid}/export").data == b"PK-workbook"
+    assert calls == [
+        ("coverage_workbook", OFFICE, ("2023-Q4",)),
+        ("ledger_workbook", OFFICE, ("2023-Q4",)),
+        ("summary_workbook", OFFICE, ("bureau", 2023)),
+        ("review_form", OFFICE, (rid,)),
+    ]
+
+
+def test_r_scope_4_export_of_another_review_is_refused(
+    app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls = fake_export(monkeypatch)
+    client = app.test_client()
+    login(client, "wu")
+    other = find(app, "zhou", "sun", "2023-12").id
+    assert client.get(f"/reviews/{other}/export").status_code == 403
+    assert calls == []
+
+
+def test_export_without_the_export_module_says_so(
+    app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "reviewflow.export", types.ModuleType("reviewflow.export"))
+    client = app.test_client()
+    login(client, OFFICE)
+    response = client.get("/office/export/coverage?period=2023-Q4")
+    assert response.status_code == 503
+    assert "导出功能不可用" in response.get_data(as_text=True)
+
+
+# -- headless Chromium ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def base_url(app: Flask) -> Iterator[str]:
+    """The app served by a real server on a free port, in a background thread."""
+    server = make_server("127.0.0.1", 0, app)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    server.server_close()
+    thread.join()
+
+
+@pytest.fixture
+def page(base_url: str, request: pytest.FixtureRequest) -> Iterator[Any]:
+    if not CHROMIUM.exists():
+        message = f"{CHROMIUM} is missing; install Debian's chromium package"
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI needs the browser: {message}")
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright  # noqa: PLC0415 (only for browser tests)
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM),
+            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        context = browser.new_context(base_url=base_url, locale="zh-CN")
+        tab = context.new_page()
+        tab.shots = Screenshots(request.node.name)
+        yield tab
+        context.close()
+        browser.close()
+
+
+class Screenshots:
+    """Saves a screenshot of each page visited, numbered in order."""
+
+    def __init__(self, test: str) -> None:
+        self.test, self.count = test, 0
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+
+    def take(self, page: Any, what: str) -> None:
+        self.count += 1
+        path = SCREENSHOTS / f"{self.test}-{self.count:02d}-{what}.png"
+        page.screenshot(path=str(path), full_page=True)
+
+
+def choose(page: Any, person: str) -> None:
+    page.goto("/identity")
+    page.shots.take(page, f"identity-{person}")
+    page.click(f"button[value='{person}']")
+    page.shots.take(page, f"work-{person}")
+
+
+def take_step(page: Any, trigger: str, **fields: str) -> None:
+    form = page.locator(f"form#{trigger}")
+    for name, value in fields.items():
+        field = form.locator(f"[name='{name}']").first
+        tag = field.evaluate("e => e.tagName + ':' + e.type")
+        if tag.startswith("SELECT"):
+            field.select_option(value)
+        elif tag.endswith("checkbox"):
+            form.locator(f"[name='{name}'][value='{value}']").check()
+        else:
+            field.fill(value)
+    form.locator("button[type=submit]").click()
+    page.wait_for_load_state()
+    page.shots.take(page, trigger)
+    assert page.locator(".error").count() == 0, page.locator(".error").all_inner_texts()
+
+
+@pytest.mark.browser
+def test_browser_a_secretary_takes_a_member_review_to_closed(page: Any, app: Flask) -> None:
+    choose(page, "zhou")
+    row = page.locator("tr", has_text="2023年12月").filter(has_text="吴红")
+    row.locator("a").click()
+    url = page.url
+    take_step(page, "start")
+
+    choose(page, "wu")
+    page.goto(url)
+    take_step(
+        page,
+        "report",
+        summary="本月完成门诊任务，参加义诊两次。",
+        commitment_text="全年无投诉",
+        commitment_status="in_progress",
+        reported_on="2023-12-18",
+    )
+
+    choose(page, "zhou")
+    page.goto(url)
+    take_step(page, "conclude_fact_finding")
+    take_step(
+        page, "record_method", method="centralized", occasion="branch_general_meeting",
+        held_on="2023-12-20",
+    )  # fmt: skip
+    for n, aspect in enumerate(rf.Aspect.for_kind(rf.ReviewKind.MEMBER)):
+        problems = "学习笔记不够系统" if n == 0 else ""
+        take_step(
+            page, "comment", aspect=aspect.value, achievements="表现良好。", problems=problems
+        )
+    take_step(page, "set_direction", direction="继续发挥先锋模范作用", suggestions="加强学习")
+    problem = service(app).review("zhou", url.rsplit("/", 1)[1]).problem_ids()[0]
+    take_step(page, "require", text="每周整理一次学习笔记", problem_ids=problem)
+    take_step(page, "conclude_review")
+    take_step(page, "fill_form", filled_on="2023-12-21")
+    take_step(page, "publicize", scope="内科党支部", medium="meeting", published_on="2023-12-21")
+
+    choose(page, OFFICE)
+    page.goto(url)
+    take_step(page, "file", filing_no="内科〔2023-12〕wu", filed_on="2023-12-22")
+    take_step(page, "begin_rectification")
+
+    choose(page, "wu")
+    page.goto(url)
+    take_step(page, "plan_item", measure="建立学习笔记周清制度", owner="吴红", due="2024-01-15")
+    take_step(page, "update_item", status="done", done_on="2023-12-27", note="已建立")
+    take_step(page, "reply", text="整改已完成，学习笔记每周整理。", replied_on="2023-12-27")
+
+    choose(page, "zhou")
+    page.goto(url)
+    take_step(page, "confirm_closeout", remark="同意销号", confirmed_on="2023-12-28")
+    take_step(page, "close")
+    assert page.locator(".state").inner_text() == "已销号"
+    assert service(app).review(OFFICE, url.rsplit("/", 1)[1]).state is rf.ReviewState.CLOSED
+
+
+@pytest.mark.browser
+def test_browser_b_member_outside_scope_gets_the_refusal_page(page: Any, app: Flask) -> None:
+    choose(page, "wu")
+    other = find(app, "li", "hospital", "2023-Q4").id
+    response = page.goto(f"/reviews/{other}")
+    page.shots.take(page, "refused")
+    assert response.status == 403
+    assert page.locator("h1").inner_text() == "您无权查看或处理此点评"
+
+
+@pytest.mark.browser
+def test_browser_c_office_schedules_and_the_coverage_gap_closes(page: Any) -> None:
+    choose(page, OFFICE)
+    page.goto("/office")
+    page.shots.take(page, "office-gap")
+    assert "林涛" in page.locator("#gaps").inner_text()
+    page.click("#schedule")
+    page.wait_for_load_state()
+    page.shots.take(page, "office-scheduled")
+    assert page.locator("#no-gaps").is_visible()

@@ -32,12 +32,16 @@ def commands(group: click.Group = cli, path: tuple[str, ...] = ()) -> Iterator[t
 def help_text(path: tuple[str, ...]) -> str:
     """What ``reviewflow PATH --help`` prints."""
     command: click.Command = cli
-    ctx = click.Context(cli, info_name="reviewflow", terminal_width=100, max_content_width=100)
+    # As click builds them for a real call: each context with its command's settings, below its
+    # parent's (which passes on the help option names, -h and --help).
+    width = {"terminal_width": 100, "max_content_width": 100}
+    ctx = click.Context(cli, info_name="reviewflow", **width, **cli.context_settings)
     for name in path:
         assert isinstance(command, click.Group)
         command = command.get_command(ctx, name)  # type: ignore[assignment]
-        ctx = click.Context(command, info_name=name, parent=ctx, terminal_width=100,
-                            max_content_width=100)  # fmt: skip
+        ctx = click.Context(
+            command, info_name=name, parent=ctx, **width, **command.context_settings
+        )
     return command.get_help(ctx)
 
 

@@ -342,6 +342,11 @@ def create_app(  # noqa: PLR0915 (an app factory: a few statements per route)
             "office.html",
             period=period,
             report=report,
+            by_org=[
+                (org, service.coverage(me, period, root_id=org.id))
+                for org in service.roster().organizations.values()
+                if org.active and org.kind is not rf.OrgKind.GROUP
+            ],
             orders=service.orders(me),
             overdue={o.id for o in service.orders(me, overdue_on=service.today())},
             exemplars=service.exemplars(),

@@ -406,3 +406,14 @@ def test_browser_c_office_schedules_and_the_coverage_gap_closes(page: Any) -> No
     page.wait_for_load_state()
     page.shots.take(page, "office-scheduled")
     assert page.locator("#no-gaps").is_visible()
+
+
+def test_r_cover_office_sees_coverage_per_organization(app: Flask) -> None:
+    """R-COVER: the office page breaks coverage down by organization (with what lies below)."""
+    client = app.test_client()
+    login(client, OFFICE)
+    page = client.get("/office").get_data(as_text=True)
+    table = page.split('id="by-org"')[1].split("</table>")[0]
+    for name in ("区卫生局党委", "区人民医院党总支", "外科党支部", "区疾控中心党支部"):
+        assert f"<td>{name}</td>" in table
+    assert "护理党小组" not in table  # a Party group is not reviewed on its own (R-SUBJ)

@@ -210,3 +210,14 @@ def test_open_store_unknown_scheme_hides_the_password() -> None:
 def test_records_are_immutable(review: rf.Review) -> None:
     with pytest.raises(attrs.exceptions.FrozenInstanceError):
         review.state = rf.ReviewState.CLOSED  # type: ignore[misc]
+
+
+def test_a_bad_choice_names_the_argument_and_the_choices(
+    scheduled: rf.ReviewService, review: rf.Review
+) -> None:
+    """A value outside a vocabulary is refused naming the argument, not the vocabulary's class."""
+    review = to_reviewing(scheduled, review)
+    with pytest.raises(rf.InvalidInput) as caught:
+        scheduled.record_method("zhou", review.id, method="电话点评")
+    assert caught.value.field == "method"
+    assert "on_site (现场点评)" in caught.value.reason

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import attrs
 
@@ -75,6 +75,7 @@ from reviewflow.domain.vocabulary import (
     Aspect,
     FulfilmentStatus,
     ItemStatus,
+    Labelled,
     Medium,
     Method,
     Occasion,
@@ -125,6 +126,7 @@ IdFactory = Callable[[str], str]
 """Returns a new unique id for a record of the given kind ("review", "order", ...)."""
 
 _LIVE = frozenset(s for s in ReviewState if not s.final)
+_E = TypeVar("_E", bound=Labelled)
 
 
 def _uuid_ids(kind: str) -> str:
@@ -700,8 +702,8 @@ class ReviewService:
 
         def build(_review: Review) -> Mapping[str, Any]:
             record = MethodRecord(
-                method=Method(method),
-                occasion=Occasion(occasion) if occasion is not None else None,
+                method=_choice(Method, method, "method"),
+                occasion=_choice(Occasion, occasion, "occasion") if occasion is not None else None,
                 held_on=self._past_or_today("held_on", held_on),
             )
             return _data(record)
@@ -728,7 +730,7 @@ class ReviewService:
         """
 
         def build(review: Review) -> Mapping[str, Any]:
-            chosen = Aspect(aspect)
+            chosen = _choice(Aspect, aspect, "aspect")
             if chosen not in review.aspects:
                 raise InvalidInput(
                     "aspect",
@@ -789,7 +791,11 @@ class ReviewService:
                 raise InvalidInput(
                     "commitment_id", commitment_id, "no commitment with this id was reported"
                 )
-            return _data(CommitmentJudgement(commitment_id, FulfilmentStatus(status), remark))
+            return _data(
+                CommitmentJudgement(
+                    commitment_id, _choice(FulfilmentStatus, status, "status"), remark
+                )
+            )
 
         return self._act(
             actor, review_id, "judge_commitment", build, expected_version=expected_version
@@ -809,7 +815,10 @@ class ReviewService:
 
         def build(_review: Review) -> Mapping[str, Any]:
             participant = Participant(
-                self._ids("participant"), name, ParticipantCapacity(capacity), opinion
+                self._ids("participant"),
+                name,
+                _choice(ParticipantCapacity, capacity, "capacity"),
+                opinion,
             )
             return _data(participant)
 
@@ -910,7 +919,7 @@ class ReviewService:
 
         def build(_review: Review) -> Mapping[str, Any]:
             when = self._past_or_today("published_on", published_on)
-            return _data(Publicity(scope, Medium(medium), when))
+            return _data(Publicity(scope, _choice(Medium, medium, "medium"), when))
 
         return self._act(actor, review_id, "publicize", build, expected_version=expected_version)
 
@@ -968,7 +977,7 @@ class ReviewService:
             _ledger_open(review, "item_id", item_id)
             if item_id not in {i.id for i in review.ledger}:
                 raise InvalidInput("item_id", item_id, "no such ledger item in this review")
-            new_status = ItemStatus(status)
+            new_status = _choice(ItemStatus, status, "status")
             when = None
             if new_status is ItemStatus.DONE:
                 when = self._past_or_today("done_on", done_on)
@@ -1283,7 +1292,7 @@ class ReviewService:
         with self._refusals(actor, "issue_order"):
             roster = self.store.roster()
             self._require_office(actor, subject_id, "issue a supervision order")
-            chosen = ReviewKind(kind)
+            chosen = _choice(ReviewKind, kind, "kind")
             org_id = _org_of_subject(roster, chosen, subject_id)
             for field, text in (("criticism", criticism), ("requirement", requirement)):
                 if not isinstance(text, str) or not text.strip():
@@ -1398,7 +1407,7 @@ class ReviewService:
         """Record advanced deeds found in a review (R-EXEMPLAR): the office, or that reviewer."""
         with self._refusals(actor, "record_exemplar", source_review_id):
             roster = self.store.roster()
-            chosen = ReviewKind(kind)
+            chosen = _choice(ReviewKind, kind, "kind")
             org_id = _org_of_subject(roster, chosen, subject_id)
             source = self._load(source_review_id) if source_review_id is not None else None
             if source is not None and (source.kind, source.subject_id) != (chosen, subject_id):
@@ -1593,6 +1602,14 @@ def verify_history(review: Review | None, history: Sequence[HistoryEntry]) -> li
 
 
 # -- module helpers ------------------------------------------------------------------------------
+
+
+def _choice(cls: type[_E], value: str, field: str) -> _E:
+    """``cls(value)``, with a refusal that names the argument rather than the vocabulary."""
+    try:
+        return cls(value)
+    except InvalidInput as error:
+        raise InvalidInput(field, value, error.reason) from None
 
 
 def _period(value: Period | str) -> Period:

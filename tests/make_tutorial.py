@@ -129,7 +129,7 @@ the message beside the field:
 ```python
 """,
         "def explain(error: Exception) -> tuple[str, str]:",
-        "\n\n\ndef _missing_zh(",
+        "\n\n\ndef _step_label(",
     ),
     (
         """```

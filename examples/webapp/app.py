@@ -71,23 +71,6 @@ REASONS = (
     ("deadline is written", "期限写作日期，如 2024-01-15"),
 )
 
-# What a guard's ``missing`` names, in plain Chinese (the aspects are already Chinese).
-MISSING = {
-    "situation report (汇报)": "情况汇报",
-    "method and date": "点评方式和日期",
-    "achievements (肯定成绩)": "肯定成绩",
-    "direction (努力方向)": "努力方向",
-    "review form (点评表)": "点评表",
-    "filing number and date": "备案编号和日期",
-    "publicity scope, medium and date": "公开范围、形式和日期",
-    "written reply (书面回复)": "书面回复",
-    "closeout (销号)": "点评领导确认销号",
-    "reason": "理由",
-    "requirement for: ": "整改要求：",
-    "ledger item for: ": "整改台账：",
-    "finish: ": "完成整改：",
-}
-
 
 class FormError(Exception):
     """Form data this app cannot even hand to the library (a non-date, a missing field)."""
@@ -182,7 +165,7 @@ def explain(error: Exception) -> tuple[str, str]:
         return field, f"{label}：{plain}"
     if isinstance(error, rf.GuardFailed):
         guard = rf.WORKFLOW.guards[error.guard].label_zh
-        todo = "、".join(_missing_zh(m) for m in error.missing)
+        todo = "、".join(error.missing_zh)
         return "_step", f"暂不能{_step_label(error.trigger)}：尚未满足“{guard}”" + (
             f"，请先完成：{todo}" if todo else ""
         )
@@ -191,13 +174,6 @@ def explain(error: Exception) -> tuple[str, str]:
     if isinstance(error, rf.ConcurrencyConflict):
         return "_step", "该点评已被他人更新，请查看最新内容后重试"
     return "_step", "操作未能完成，请稍后重试"
-
-
-def _missing_zh(text: str) -> str:
-    for en, zh in MISSING.items():
-        if text == en or (en.endswith(": ") and text.startswith(en)):
-            return zh + text[len(en) :] if en.endswith(": ") else zh
-    return text
 
 
 def _step_label(trigger: str) -> str:

@@ -210,7 +210,10 @@ class TransitionNotAllowed(WorkflowError):
 
 
 class GuardFailed(WorkflowError):
-    """A guard of R-STEP-1..4 holds the step; ``missing`` names what to record first."""
+    """A guard of R-STEP-1..4 holds the step; ``missing`` names what to record first.
+
+    ``missing_zh`` says the same in Chinese, for the people who use the host system.
+    """
 
     def __init__(
         self,
@@ -219,12 +222,15 @@ class GuardFailed(WorkflowError):
         guard: str,
         reason: str,
         missing: Sequence[str] = (),
+        *,
+        missing_zh: Sequence[str] = (),
     ) -> None:
         self.review_id = review_id
         self.trigger = trigger
         self.guard = guard
         self.reason = reason
         self.missing = tuple(missing)
+        self.missing_zh = tuple(missing_zh) or self.missing
         todo = f"; record first: {', '.join(self.missing)}" if self.missing else ""
         super().__init__(
             f"review {review_id!r}: {trigger!r} refused by guard {guard!r}: {reason}{todo}"
@@ -237,6 +243,7 @@ class GuardFailed(WorkflowError):
             "guard": self.guard,
             "reason": self.reason,
             "missing": list(self.missing),
+            "missing_zh": list(self.missing_zh),
         }
 
 

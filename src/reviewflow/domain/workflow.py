@@ -38,10 +38,15 @@ class GuardContext:
 
 @attrs.frozen
 class Failure:
-    """Why a guard holds a step, and what to record first."""
+    """Why a guard holds a step, and what to record first (in English and in Chinese)."""
 
     reason: str
     missing: tuple[str, ...] = ()
+    missing_zh: tuple[str, ...] = ()
+
+
+def _fail(reason: str, missing: list[tuple[str, str]]) -> Failure:
+    return Failure(reason, tuple(en for en, _ in missing), tuple(zh for _, zh in missing))
 
 
 GuardCheck = Callable[[Review, GuardContext], Failure | None]
@@ -87,31 +92,34 @@ class Step:
 def _has_situation_report(review: Review, _ctx: GuardContext) -> Failure | None:
     if review.reports:
         return None
-    return Failure("no situation report has been heard", ("situation report (汇报)",))
+    return _fail("no situation report has been heard", [("situation report", "情况汇报")])
 
 
 def _method_and_date(review: Review, _ctx: GuardContext) -> Failure | None:
     if review.method is not None and review.method.held_on is not None:
         return None
-    return Failure("the method and date of the review are not recorded", ("method and date",))
+    return _fail(
+        "the method and date of the review are not recorded",
+        [("method and date", "点评方式和日期")],
+    )
 
 
 def _every_aspect_commented(review: Review, _ctx: GuardContext) -> Failure | None:
-    missing = tuple(a.label_zh for a in review.aspects if review.comment_on(a) is None)
+    missing = [(a.label_en, a.label_zh) for a in review.aspects if review.comment_on(a) is None]
     if not missing:
         return None
-    return Failure("not every aspect has a comment", missing)
+    return _fail("not every aspect has a comment", missing)
 
 
 def _achievements_and_direction(review: Review, _ctx: GuardContext) -> Failure | None:
-    missing: list[str] = []
+    missing: list[tuple[str, str]] = []
     if not any(c.achievements.strip() for c in review.comments):
-        missing.append("achievements (肯定成绩)")
+        missing.append(("achievements", "肯定成绩"))
     if not review.direction.strip():
-        missing.append("direction (努力方向)")
+        missing.append(("direction", "努力方向"))
     if not missing:
         return None
-    return Failure("achievements and direction must both be stated", tuple(missing))
+    return _fail("achievements and direction must both be stated", missing)
 
 
 def _problems_have_requirements(review: Review, _ctx: GuardContext) -> Failure | None:
@@ -121,29 +129,35 @@ def _problems_have_requirements(review: Review, _ctx: GuardContext) -> Failure |
     open_problems = [p.text for c in review.comments for p in c.problems if p.id not in cited]
     if not open_problems:
         return None
-    return Failure(
+    return _fail(
         "a problem raised has no rectification requirement, and the reviewer has not stated "
         "that none is needed",
-        tuple(f"requirement for: {text}" for text in open_problems),
+        [(f"requirement for: {text}", f"整改要求：{text}") for text in open_problems],
     )
 
 
 def _form_complete(review: Review, _ctx: GuardContext) -> Failure | None:
     if review.form is not None:
         return None
-    return Failure("the review form has not been filled in", ("review form (点评表)",))
+    return _fail("the review form has not been filled in", [("review form", "点评表")])
 
 
 def _filed(review: Review, _ctx: GuardContext) -> Failure | None:
     if review.filing is not None:
         return None
-    return Failure("the form has not been filed with the office", ("filing number and date",))
+    return _fail(
+        "the form has not been filed with the office",
+        [("filing number and date", "备案编号和日期")],
+    )
 
 
 def _publicized(review: Review, _ctx: GuardContext) -> Failure | None:
     if review.publicity is not None:
         return None
-    return Failure("the review has not been made public", ("publicity scope, medium and date",))
+    return _fail(
+        "the review has not been made public",
+        [("publicity scope, medium and date", "公开范围、形式和日期")],
+    )
 
 
 def _ledger_done(review: Review, _ctx: GuardContext) -> Failure | None:
@@ -152,33 +166,33 @@ def _ledger_done(review: Review, _ctx: GuardContext) -> Failure | None:
     undone = [item.measure for item in review.ledger if item.status is not ItemStatus.DONE]
     if not unplanned and not undone:
         return None
-    return Failure(
+    return _fail(
         "the rectification ledger is not done",
-        (
-            *(f"ledger item for: {text}" for text in unplanned),
-            *(f"finish: {measure}" for measure in undone),
-        ),
+        [
+            *((f"ledger item for: {text}", f"整改台账：{text}") for text in unplanned),
+            *((f"finish: {measure}", f"完成整改：{measure}") for measure in undone),
+        ],
     )
 
 
 def _reply_recorded(review: Review, _ctx: GuardContext) -> Failure | None:
     if review.reply is not None or not review.requirements:
         return None
-    return Failure(
-        "the written reply to the reviewer is not recorded", ("written reply (书面回复)",)
+    return _fail(
+        "the written reply to the reviewer is not recorded", [("written reply", "书面回复")]
     )
 
 
 def _closeout_confirmed(review: Review, ctx: GuardContext) -> Failure | None:
     if not ctx.closeout_required or review.closeout is not None:
         return None
-    return Failure("the reviewer has not confirmed the closeout", ("closeout (销号)",))
+    return _fail("the reviewer has not confirmed the closeout", [("closeout", "点评领导确认销号")])
 
 
 def _reason_given(_review: Review, ctx: GuardContext) -> Failure | None:
     if ctx.reason.strip():
         return None
-    return Failure("a reason must be recorded", ("reason",))
+    return _fail("a reason must be recorded", [("reason", "理由")])
 
 
 GUARDS: tuple[Guard, ...] = (
@@ -348,7 +362,10 @@ class WorkflowDefinition:
         if not moved:
             assert cursor.failure is not None  # noqa: S101 - a condition refused and said why
             name, failure = cursor.failure
-            raise GuardFailed(review.id, trigger, name, failure.reason, failure.missing)
+            raise GuardFailed(
+                review.id, trigger, name, failure.reason, failure.missing,
+                missing_zh=failure.missing_zh,
+            )  # fmt: skip
         return ReviewState(cursor.state)
 
     def open(self, review: Review) -> tuple[str, ...]:

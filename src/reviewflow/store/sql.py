@@ -115,6 +115,8 @@ class Dialect:
     text_type = "TEXT"
     big_text_type = "TEXT"
     table_suffix = ""
+    lock_rows = " FOR UPDATE"
+    """Appended to a SELECT to lock the rows it reads until the transaction ends."""
 
     def connect(self, url: str) -> Connection:
         """A new connection to ``url``, with autocommit off."""
@@ -164,6 +166,7 @@ class SqliteDialect(Dialect):
 
     name = "sqlite"
     placeholder = "?"
+    lock_rows = ""  # BEGIN IMMEDIATE holds the database's write lock already
     id_type = "TEXT"
     busy_timeout_ms = 10_000
 
@@ -666,22 +669,36 @@ class SqlStore:
             raise IntegrityError("a review is changed twice in one change set")
         for review, entry in updates:
             _check_entry(review, entry, review.version)
-            self._q(
-                cur,
-                "UPDATE reviews SET state = ?, version = ?, last_digest = ?, doc = ? "
-                "WHERE id = ? AND version = ? AND last_digest = ?",
-                [
-                    review.state.value,
-                    review.version,
-                    review.last_digest,
-                    _json(unstructure(review)),
-                    review.id,
-                    review.version - 1,
-                    entry.prev_digest,
-                ],
+        rows = [
+            (
+                review.state.value,
+                review.version,
+                review.last_digest,
+                _json(unstructure(review)),
+                review.id,
+                review.version - 1,
+                entry.prev_digest,
             )
-            if cur.rowcount != 1:
+            for review, entry in updates
+        ]
+        # Check every review's version first, with the rows locked (SQLite holds the write lock
+        # already), then change them all in one batch the driver pipelines.
+        marks = ", ".join("?" for _ in ids)
+        current = {
+            rid: (int(version), digest)
+            for rid, version, digest in self._q(
+                cur,
+                f"SELECT id, version, last_digest FROM reviews WHERE id IN ({marks})"
+                + self.dialect.lock_rows,
+                ids,
+            ).fetchall()
+        }
+        for review, entry in updates:
+            if current.get(review.id) != (review.version - 1, entry.prev_digest):
                 self._refuse_update(cur, review, entry)
+        self._many(cur, _UPDATE_REVIEW, rows)
+        if cur.rowcount != len(rows):  # cannot happen with the rows locked; never write half
+            raise IntegrityError("a review changed while it was being updated")
         self._many(cur, _INSERT_HISTORY, [_history_row(e) for _, e in updates])
         self._many(cur, "DELETE FROM ledger_items WHERE review_id = ?", [(i,) for i in ids])
         self._many(cur, _INSERT_ITEM, [row for r, _ in updates for row in _item_rows(r)])
@@ -927,6 +944,10 @@ def _insert(table: str, columns: Sequence[str]) -> str:
 _INSERT_REVIEW = _insert("reviews", _REVIEW_COLUMNS)
 _INSERT_HISTORY = _insert("history", _HISTORY_COLUMNS)
 _INSERT_ITEM = _insert("ledger_items", _ITEM_COLUMNS)
+_UPDATE_REVIEW = (
+    "UPDATE reviews SET state = ?, version = ?, last_digest = ?, doc = ? "
+    "WHERE id = ? AND version = ? AND last_digest = ?"
+)
 
 
 def _day(value: date | None) -> str | None:

@@ -195,7 +195,7 @@ class StoreContract:
         first = store.reviews(rf.ReviewQuery(reviewer_id="zhou"))[0]
         store.apply(rf.ChangeSet(review_updates=(_step(first),)))
         everything = store.reviews(rf.ReviewQuery())
-        expected = [r for r in everything if _matches(r, query)]
+        expected = [r for r in everything if query.matches(r)]
         assert list(store.reviews(query)) == expected
 
     def test_a_step_writes_the_review_and_its_entry(
@@ -302,16 +302,6 @@ class StoreContract:
             for m in ("wu", "sun", "lv")
         ]
         assert tuple(store.exemplars()) == tuple(recorded)
-
-
-def _matches(review: rf.Review, query: rf.ReviewQuery) -> bool:
-    return (
-        (query.within is None or review.period.within(query.within))
-        and (query.reviewer_id is None or review.reviewer_id == query.reviewer_id)
-        and (query.subject_id is None or review.subject_id == query.subject_id)
-        and (query.org_ids is None or review.org_id in query.org_ids)
-        and (query.states is None or review.state in query.states)
-    )
 
 
 # -- agreement with the reference store ----------------------------------------------------------

@@ -29,7 +29,7 @@ from reviewflow.domain.review import Attempt, HistoryEntry, Review, ReviewState
 from reviewflow.domain.roster import Organization, Person, Roster, RosterRecord
 from reviewflow.errors import IntegrityError
 
-__all__ = ["Applied", "ChangeSet", "ReviewQuery", "Store", "check_imported"]
+__all__ = ["Applied", "ChangeSet", "ReviewQuery", "Store", "check_entry", "check_imported"]
 
 
 @attrs.frozen
@@ -64,6 +64,16 @@ class ReviewQuery:
     subject_id: str | None = None
     org_ids: frozenset[str] | None = None
     states: frozenset[ReviewState] | None = None
+
+    def matches(self, review: Review) -> bool:
+        """Whether ``review`` meets every given criterion: what a store's query must return."""
+        return (
+            (self.within is None or review.period.within(self.within))
+            and (self.reviewer_id is None or review.reviewer_id == self.reviewer_id)
+            and (self.subject_id is None or review.subject_id == self.subject_id)
+            and (self.org_ids is None or review.org_id in self.org_ids)
+            and (self.states is None or review.state in self.states)
+        )
 
 
 @runtime_checkable
@@ -137,4 +147,13 @@ def check_imported(review: Review, entries: Sequence[HistoryEntry]) -> None:
     ):
         raise IntegrityError(
             f"review {review.id!r}: the imported history does not lead to the review"
+        )
+
+
+def check_entry(review: Review, entry: HistoryEntry, seq: int) -> None:
+    """Refuse a history entry that is not the review's entry ``seq`` leading to its state."""
+    if entry.review_id != review.id or entry.seq != seq or entry.to_state is not review.state:
+        raise IntegrityError(
+            f"review {review.id!r}: history entry {entry.seq} does not match the review "
+            f"(expected seq {seq}, state {review.state.value})"
         )

@@ -7,7 +7,6 @@ from collections.abc import Callable
 import attrs
 
 from reviewflow.domain.review import Review
-from reviewflow.errors import IntegrityError
 from reviewflow.store.base import ChangeSet, ReviewQuery, Store
 
 __all__ = ["CopyReport", "copy_store"]
@@ -122,7 +121,3 @@ def _compare(src: Store, dst: Store) -> list[str]:
         if a != b:
             out.append(f"{name}: {a} in the source, {b} in the copy")
     return out
-
-
-def _unused() -> None:  # pragma: no cover - keeps IntegrityError importable for callers' typing
-    raise IntegrityError("unused")

@@ -10,7 +10,13 @@ from reviewflow.domain.office import Exemplar, SupervisionOrder
 from reviewflow.domain.review import Attempt, HistoryEntry, Review
 from reviewflow.domain.roster import Organization, Person, Roster
 from reviewflow.errors import ConcurrencyConflict, IntegrityError
-from reviewflow.store.base import Applied, ChangeSet, ReviewQuery, check_imported
+from reviewflow.store.base import (
+    Applied,
+    ChangeSet,
+    ReviewQuery,
+    check_entry,
+    check_imported,
+)
 
 __all__ = ["MemoryStore"]
 
@@ -78,7 +84,7 @@ class MemoryStore:
                 continue  # R-CAD-4: the slot is filled; scheduling again creates nothing
             if review.id in self._reviews:
                 raise IntegrityError(f"review id {review.id!r} exists already")
-            _check_entry(review, entry, 1)
+            check_entry(review, entry, 1)
             seen.add(review.key)
             inserts.append((review, entry))
         return inserts
@@ -105,7 +111,7 @@ class MemoryStore:
                 raise IntegrityError(f"review {review.id!r} does not exist")
             if current.version != review.version - 1:
                 raise ConcurrencyConflict(review.id, review.version - 1, current.version)
-            _check_entry(review, entry, review.version)
+            check_entry(review, entry, review.version)
             if entry.prev_digest != self._history[review.id][-1].digest:
                 raise IntegrityError(
                     f"review {review.id!r}: the entry does not follow the last history entry"
@@ -139,7 +145,7 @@ class MemoryStore:
     def reviews(self, query: ReviewQuery) -> Sequence[Review]:
         """The reviews matching ``query``, by period then id."""
         with self._lock:
-            found = [r for r in self._reviews.values() if _matches(r, query)]
+            found = [r for r in self._reviews.values() if query.matches(r)]
         return tuple(sorted(found, key=lambda r: (r.period, r.id)))
 
     def history(self, review_id: str) -> Sequence[HistoryEntry]:
@@ -168,21 +174,3 @@ class MemoryStore:
 
     def close(self) -> None:
         """Nothing to release."""
-
-
-def _check_entry(review: Review, entry: HistoryEntry, seq: int) -> None:
-    if entry.review_id != review.id or entry.seq != seq or entry.to_state is not review.state:
-        raise IntegrityError(
-            f"review {review.id!r}: history entry {entry.seq} does not match the review "
-            f"(expected seq {seq}, state {review.state.value})"
-        )
-
-
-def _matches(review: Review, query: ReviewQuery) -> bool:
-    return (
-        (query.within is None or review.period.within(query.within))
-        and (query.reviewer_id is None or review.reviewer_id == query.reviewer_id)
-        and (query.subject_id is None or review.subject_id == query.subject_id)
-        and (query.org_ids is None or review.org_id in query.org_ids)
-        and (query.states is None or review.state in query.states)
-    )

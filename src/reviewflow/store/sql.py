@@ -45,7 +45,13 @@ from reviewflow.errors import (
     StoreError,
     StoreUnavailable,
 )
-from reviewflow.store.base import Applied, ChangeSet, ReviewQuery, check_imported
+from reviewflow.store.base import (
+    Applied,
+    ChangeSet,
+    ReviewQuery,
+    check_entry,
+    check_imported,
+)
 
 __all__ = [
     "DIALECTS",
@@ -620,7 +626,7 @@ class SqlStore:
         for review, entry in new:
             if review.key in existing or review.key in seen:
                 continue  # R-CAD-4: the slot is filled; scheduling again creates nothing
-            _check_entry(review, entry, 1)
+            check_entry(review, entry, 1)
             seen.add(review.key)
             fresh.append((review, entry))
         try:
@@ -668,7 +674,7 @@ class SqlStore:
         if len(set(ids)) != len(ids):
             raise IntegrityError("a review is changed twice in one change set")
         for review, entry in updates:
-            _check_entry(review, entry, review.version)
+            check_entry(review, entry, review.version)
         rows = [
             (
                 review.state.value,
@@ -1036,14 +1042,6 @@ def _item_rows(r: Review) -> Iterable[tuple[Any, ...]]:
     for item in r.ledger:
         yield (r.id, item.id, item.requirement_id, item.measure, item.owner,
                item.due.isoformat(), item.status.value, _day(item.done_on))  # fmt: skip
-
-
-def _check_entry(review: Review, entry: HistoryEntry, seq: int) -> None:
-    if entry.review_id != review.id or entry.seq != seq or entry.to_state is not review.state:
-        raise IntegrityError(
-            f"review {review.id!r}: history entry {entry.seq} does not match the review "
-            f"(expected seq {seq}, state {review.state.value})"
-        )
 
 
 def _driver_message(error: BaseException) -> str:

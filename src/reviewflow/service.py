@@ -1228,13 +1228,8 @@ class ReviewService:
     def _require_office_or_head(
         self, roster: Roster, actor: str, root_id: str | None, action: str
     ) -> None:
-        if roster.is_office(actor):
+        if roster.is_office(actor) or (root_id is not None and _heads(roster, actor, root_id)):
             return
-        if root_id is not None:
-            for org_id in (root_id, *roster.ancestors(root_id)):
-                head = roster.head_of(org_id)
-                if head is not None and head.id == actor:
-                    return
         raise OutOfScope(
             actor,
             root_id or "the whole roster",
@@ -1380,14 +1375,7 @@ class ReviewService:
     def _may_see_order(roster: Roster, actor: str, order: SupervisionOrder) -> bool:
         if roster.is_office(actor) or _speaks_for(roster, actor, order.kind, order.subject_id):
             return True
-        org = roster.organization(order.org_id)
-        if org is None:
-            return False
-        for org_id in (org.id, *roster.ancestors(org.id)):
-            head = roster.head_of(org_id)
-            if head is not None and head.id == actor:
-                return True
-        return False
+        return roster.organization(order.org_id) is not None and _heads(roster, actor, order.org_id)
 
     def _order(self, order_id: str) -> SupervisionOrder:
         order = self.store.order(order_id)
@@ -1728,6 +1716,15 @@ def _refuse_hidden_changes(
     ]
     if ended:
         raise RosterConflict("an import may not end liaisons; use end_liaison", ended)
+
+
+def _heads(roster: Roster, actor: str, org_id: str) -> bool:
+    """Whether ``actor`` heads the organization or one above it."""
+    for unit in (org_id, *roster.ancestors(org_id)):
+        head = roster.head_of(unit)
+        if head is not None and head.id == actor:
+            return True
+    return False
 
 
 def _speaks_for(roster: Roster, actor: str, kind: ReviewKind, subject_id: str) -> bool:

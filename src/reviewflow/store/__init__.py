@@ -8,7 +8,7 @@ from reviewflow.errors import StoreUnavailable
 from reviewflow.store.base import Applied, ChangeSet, ReviewQuery, Store
 from reviewflow.store.copy import CopyReport, copy_store
 from reviewflow.store.memory import MemoryStore
-from reviewflow.store.sql import DIALECTS, SchemaMismatch, SqlStore, redact_url
+from reviewflow.store.sql import DIALECTS, Dialect, SchemaMismatch, SqlStore, redact_url
 
 __all__ = [
     "Applied",
@@ -39,13 +39,7 @@ def open_store(url: str) -> Store:
     scheme = urlsplit(url).scheme
     if scheme == "memory":
         return MemoryStore()
-    dialect = DIALECTS.get(scheme)
-    if dialect is None:
-        known = ", ".join(f"{s}://" for s in ("memory", *DIALECTS))
-        raise StoreUnavailable(
-            redact_url(url), f"no store for the scheme {scheme!r}; this version knows {known}"
-        )
-    return SqlStore(url, dialect())
+    return SqlStore(url, _dialect(url))
 
 
 def upgrade_store(url: str) -> int:
@@ -54,12 +48,21 @@ def upgrade_store(url: str) -> int:
     The explicit migration step: a database set up by an older reviewflow is refused by
     :func:`open_store` (:class:`SchemaMismatch`) until this has run once.
     """
-    scheme = urlsplit(url).scheme
-    dialect = DIALECTS.get(scheme)
-    if dialect is None:
-        raise StoreUnavailable(redact_url(url), f"no SQL store for the scheme {scheme!r}")
-    store = SqlStore(url, dialect(), check=False)
+    store = SqlStore(url, _dialect(url, sql_only=True), check=False)
     try:
         return store.upgrade()
     finally:
         store.close()
+
+
+def _dialect(url: str, *, sql_only: bool = False) -> Dialect:
+    """The SQL dialect of ``url``, or a refusal naming the schemes this version knows."""
+    scheme = urlsplit(url).scheme
+    dialect = DIALECTS.get(scheme)
+    if dialect is None:
+        known = ", ".join(f"{s}://" for s in ((*DIALECTS,) if sql_only else ("memory", *DIALECTS)))
+        kind = "SQL store" if sql_only else "store"
+        raise StoreUnavailable(
+            redact_url(url), f"no {kind} for the scheme {scheme!r}; this version knows {known}"
+        )
+    return dialect()

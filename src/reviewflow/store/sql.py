@@ -452,36 +452,30 @@ class SqlStore:
     # -- low-level helpers ------------------------------------------------------------------------
 
     @contextlib.contextmanager
-    def _write(self) -> Iterator[Any]:
-        """A write transaction: commit on success, roll back and translate errors on failure."""
+    def _transaction(self, *, write: bool) -> Iterator[Any]:
+        """A transaction under the store's lock: commit on success; on failure roll back and
+        translate the driver's error (a write that lost a race is retried by :meth:`apply`)."""
         with self._lock:
             try:
-                self.dialect.begin(self._conn)
+                if write:
+                    self.dialect.begin(self._conn)
                 cursor = self._conn.cursor()
                 yield cursor
-                self._conn.commit()
+                self._conn.commit()  # a read ends its transaction too (PostgreSQL, MySQL)
             except BaseException as error:
                 with contextlib.suppress(Exception):
                     self._conn.rollback()
                 if isinstance(error, ReviewflowError) or not self.dialect.is_driver_error(error):
                     raise
-                if self.dialect.is_retryable(error):
+                if write and self.dialect.is_retryable(error):
                     raise _LostRace from error
                 raise self._translate(error) from error
 
-    @contextlib.contextmanager
-    def _read(self) -> Iterator[Any]:
-        with self._lock:
-            try:
-                cursor = self._conn.cursor()
-                yield cursor
-                self._conn.commit()  # end the read transaction (PostgreSQL, MySQL)
-            except BaseException as error:
-                with contextlib.suppress(Exception):
-                    self._conn.rollback()
-                if isinstance(error, ReviewflowError) or not self.dialect.is_driver_error(error):
-                    raise
-                raise self._translate(error) from error
+    def _write(self) -> contextlib.AbstractContextManager[Any]:
+        return self._transaction(write=True)
+
+    def _read(self) -> contextlib.AbstractContextManager[Any]:
+        return self._transaction(write=False)
 
     def _translate(self, error: BaseException) -> StoreError:
         if self.dialect.is_unavailable(error):

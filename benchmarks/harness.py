@@ -145,7 +145,7 @@ def available(db: str) -> str | None:
     try:
         with fresh_database(db):
             return None
-    except Exception as error:  # noqa: BLE001 - reported, and fatal under CI
+    except Exception as error:  # reported, and fatal under CI
         return f"{type(error).__name__}: {error}"
 
 
@@ -196,12 +196,13 @@ def machine_lines(dbs: tuple[str, ...]) -> list[str]:
             version = cur.fetchone()[0]
             cur.execute(
                 "SELECT @@innodb_flush_log_at_trx_commit, @@sync_binlog, "
-                "@@innodb_buffer_pool_size, @@transaction_isolation"
+                "@@innodb_buffer_pool_size, @@tx_isolation"
             )
             flush, binlog, pool, iso = cur.fetchone()
         lines.append(
             f"mysql: {version} (innodb_flush_log_at_trx_commit={flush}, sync_binlog={binlog}, "
-            f"innodb_buffer_pool_size={int(pool) // 2**20} MiB, {iso}); PyMySQL {pymysql.__version__}"
+            f"innodb_buffer_pool_size={int(pool) // 2**20} MiB, {iso}); "
+            f"PyMySQL {pymysql.__version__}"
         )
     return lines
 

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import gc
+from collections.abc import Callable
 
+import attrs
 import pytest
 import transitions
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import reviewflow as rf
-from reviewflow.domain.workflow import GUARDS, STEPS
+from reviewflow.demo import OFFICE, QUARTER, run_quarter, scenario_service
+from reviewflow.domain.workflow import GUARDS, STEPS, GuardContext
 from steps import find
 
 S = rf.ReviewState
@@ -89,3 +94,61 @@ def test_mermaid_draws_every_move_with_its_guards() -> None:
     assert "reviewing --> publicizing: conclude the review [method and date recorded," in diagram
     assert "    closed --> [*]" in diagram
     assert "了解情况" in rf.WORKFLOW.mermaid("zh")
+
+
+# -- fire (the compiled dispatch table) answers as the transitions machine does ----------------
+
+_BLANKS = {
+    "reports": (),
+    "judgements": (),
+    "comments": (),
+    "direction": "",
+    "method": None,
+    "participants": (),
+    "requirements": (),
+    "no_rectification_needed": False,
+    "form": None,
+    "filing": None,
+    "publicity": None,
+    "ledger": (),
+    "reply": None,
+    "closeout": None,
+}
+
+
+def _filled_reviews() -> list[rf.Review]:
+    """Every review of the demo quarter, taken through its steps: reviews full of content."""
+    service = scenario_service()
+    run_quarter(service)
+    return list(service.reviews(OFFICE, within=QUARTER))
+
+
+_FILLED = _filled_reviews()
+
+
+def _outcome(call: Callable[[], rf.ReviewState]) -> object:
+    try:
+        return call()
+    except rf.GuardFailed as error:
+        return ("guard", error.guard, error.reason, error.missing)
+    except rf.TransitionNotAllowed as error:
+        return ("not allowed", error.state, error.trigger, error.allowed)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    index=st.integers(0, len(_FILLED) - 1),
+    state=st.sampled_from(list(S)),
+    blanks=st.sets(st.sampled_from(sorted(_BLANKS))),
+    closeout=st.booleans(),
+    reason=st.sampled_from(["", "调离"]),
+)
+def test_fire_answers_as_the_machine_does(
+    index: int, state: rf.ReviewState, blanks: set[str], closeout: bool, reason: str
+) -> None:
+    review = attrs.evolve(_FILLED[index], state=state, **{b: _BLANKS[b] for b in blanks})
+    ctx = GuardContext(closeout_required=closeout, reason=reason)
+    for trigger in (*rf.WORKFLOW.steps, "no_such_step"):
+        fast = _outcome(lambda t=trigger: rf.WORKFLOW.fire(review, t, ctx))
+        machine = _outcome(lambda t=trigger: rf.WORKFLOW.trigger(review, t, ctx))
+        assert fast == machine, (state, trigger)

@@ -187,6 +187,8 @@ class StepResult:
 
 @attrs.define
 class _Batch:
+    roster: Roster
+    loaded: dict[str, Review]  # read at once for the batch; the write checks their versions
     updates: list[tuple[Review, HistoryEntry]] = attrs.Factory(list)
     attempts: list[Attempt] = attrs.Factory(list)
     seen: set[str] = attrs.Factory(set)
@@ -1080,9 +1082,14 @@ class ReviewService:
         reason: str = "",
         expected_version: int | None = None,
     ) -> Review:
+        batch = self._batch.get()
         with self._refusals(actor, trigger, review_id):
-            review = self._load(review_id)
-            roster = self.store.roster()
+            if batch is not None:
+                review = batch.loaded.get(review_id) or self._load(review_id)
+                roster = batch.roster
+            else:
+                review = self._load(review_id)
+                roster = self.store.roster()
             step = self.workflow.steps[trigger]
             parties = self.parties(roster, actor, review)
             if not step.by & parties:
@@ -1107,7 +1114,6 @@ class ReviewService:
                 at=self.now(),
             )
             changed = apply_entry(review, entry)
-            batch = self._batch.get()
             if batch is not None:
                 if review_id in batch.seen:
                     raise InvalidInput("review_ids", review_id, "a review is named twice")
@@ -1134,7 +1140,11 @@ class ReviewService:
         if trigger not in self.workflow.steps:
             raise InvalidInput("trigger", trigger, "not a step of the workflow")
         step: Callable[..., Review] = getattr(self, trigger)
-        batch = _Batch()
+        review_ids = list(review_ids)
+        # One read for all of them (and one of the roster); each step is still checked on its
+        # own, and the write refuses any review another writer changed meanwhile.
+        loaded = self.store.reviews(ReviewQuery(ids=frozenset(review_ids)))
+        batch = _Batch(self.store.roster(), {r.id: r for r in loaded})
         results: dict[str, StepResult] = {}
         token = self._batch.set(batch)
         try:

@@ -186,6 +186,9 @@ class StoreContract:
             rf.ReviewQuery(org_ids=frozenset()),
             rf.ReviewQuery(states=frozenset({rf.ReviewState.FACT_FINDING})),
             rf.ReviewQuery(reviewer_id="zhou", within=rf.Period.parse("2023-12")),
+            rf.ReviewQuery(ids=frozenset({"review-1", "review-3", "no-such-review"})),
+            rf.ReviewQuery(ids=frozenset({"review-2"}), states=frozenset({rf.ReviewState.CLOSED})),
+            rf.ReviewQuery(ids=frozenset()),
         ],
         ids=repr,
     )

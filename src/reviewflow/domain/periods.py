@@ -156,16 +156,7 @@ class Period:
         """
         if not isinstance(text, str):
             raise InvalidPeriod(text, _PERIOD_FORMS)
-        try:
-            if m := _MONTH_RE.fullmatch(text):
-                return cls.month(int(m[1]), int(m[2]))
-            if m := _QUARTER_RE.fullmatch(text):
-                return cls.quarter(int(m[1]), int(m[2]))
-            if _YEAR_RE.fullmatch(text):
-                return cls.of_year(int(text))
-        except InvalidPeriod as exc:
-            raise InvalidPeriod(text, f"{exc.reason} (got {exc.value!r}); {_PERIOD_FORMS}") from exc
-        raise InvalidPeriod(text, _PERIOD_FORMS)
+        return _parse(text)
 
     # ---- reading ---------------------------------------------------------------------------------
 
@@ -547,3 +538,18 @@ def _resolve_day_of_year(year: int, month: int, day: int) -> date:
         raise InvalidDeadline(
             f"{month:02d}-{day:02d}", f"cannot fall in the year {year}: {exc}"
         ) from exc
+
+
+@functools.lru_cache(maxsize=4096)
+def _parse(text: str) -> Period:
+    """:meth:`Period.parse` for a string; periods are immutable, so each text is read once."""
+    try:
+        if m := _MONTH_RE.fullmatch(text):
+            return Period.month(int(m[1]), int(m[2]))
+        if m := _QUARTER_RE.fullmatch(text):
+            return Period.quarter(int(m[1]), int(m[2]))
+        if _YEAR_RE.fullmatch(text):
+            return Period.of_year(int(text))
+    except InvalidPeriod as exc:
+        raise InvalidPeriod(text, f"{exc.reason} (got {exc.value!r}); {_PERIOD_FORMS}") from exc
+    raise InvalidPeriod(text, _PERIOD_FORMS)

@@ -64,6 +64,8 @@ class ReviewQuery:
     subject_id: str | None = None
     org_ids: frozenset[str] | None = None
     states: frozenset[ReviewState] | None = None
+    ids: frozenset[str] | None = None
+    """Only these reviews (those that exist): how a bulk step reads its reviews at once."""
 
     def matches(self, review: Review) -> bool:
         """Whether ``review`` meets every given criterion: what a store's query must return."""
@@ -73,6 +75,7 @@ class ReviewQuery:
             and (self.subject_id is None or review.subject_id == self.subject_id)
             and (self.org_ids is None or review.org_id in self.org_ids)
             and (self.states is None or review.state in self.states)
+            and (self.ids is None or review.id in self.ids)
         )
 
 

@@ -145,7 +145,11 @@ class MemoryStore:
     def reviews(self, query: ReviewQuery) -> Sequence[Review]:
         """The reviews matching ``query``, by period then id."""
         with self._lock:
-            found = [r for r in self._reviews.values() if query.matches(r)]
+            if query.ids is not None:
+                candidates = [r for i in query.ids if (r := self._reviews.get(i)) is not None]
+            else:
+                candidates = list(self._reviews.values())
+            found = [r for r in candidates if query.matches(r)]
         return tuple(sorted(found, key=lambda r: (r.period, r.id)))
 
     def history(self, review_id: str) -> Sequence[HistoryEntry]:

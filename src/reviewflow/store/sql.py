@@ -24,6 +24,8 @@ from datetime import date, datetime
 from typing import Any, Protocol
 from urllib.parse import parse_qs, unquote, urlsplit
 
+import orjson
+
 from reviewflow.domain.office import Exemplar, SupervisionOrder
 from reviewflow.domain.periods import Period
 from reviewflow.domain.review import Attempt, HistoryEntry, Review, ReviewState
@@ -36,7 +38,7 @@ from reviewflow.domain.roster import (
     Roster,
     RosterRecord,
 )
-from reviewflow.domain.serial import structure, unstructure
+from reviewflow.domain.serial import canonical_json, structure, unstructure
 from reviewflow.domain.vocabulary import MemberStatus, OrgKind, Role
 from reviewflow.errors import (
     ConcurrencyConflict,
@@ -68,6 +70,7 @@ __all__ = [
 SCHEMA_VERSION = 1
 """The schema this version of the library reads and writes."""
 
+_IN_CHUNK = 1_000  # ids per IN (...) list: far below every database's limit on parameters
 _RETRIES = 5  # a transaction that loses a race (a deadlock, another scheduler) is retried
 
 
@@ -132,6 +135,11 @@ class Dialect:
         """Start a write transaction."""
         conn.cursor().execute("BEGIN")
 
+    def autocommits(self, conn: Connection) -> bool:  # noqa: ARG002 - none by default
+        """Whether ``conn`` runs each statement outside a transaction unless one is begun: then
+        a read needs no COMMIT to end it (one round trip less)."""
+        return False
+
     def upsert(self, table: str, columns: Sequence[str], keys: Sequence[str]) -> str:
         """An INSERT that replaces the row with the same ``keys``."""
         names = ", ".join(columns)
@@ -168,16 +176,30 @@ class Dialect:
 
 
 class SqliteDialect(Dialect):
-    """SQLite through the standard library, in WAL mode with a busy timeout."""
+    """SQLite through the standard library, in WAL mode with a busy timeout.
+
+    Durable by default: ``synchronous=FULL`` syncs the write-ahead log at every commit, so a
+    committed step survives a power cut. ``sqlite:///file.db?synchronous=normal`` trades that
+    for speed (a crash of the machine, not of the process, may lose the last commits; the
+    database stays consistent).
+    """
 
     name = "sqlite"
     placeholder = "?"
     lock_rows = ""  # BEGIN IMMEDIATE holds the database's write lock already
     id_type = "TEXT"
     busy_timeout_ms = 10_000
+    synchronous_levels = ("full", "normal", "extra")
 
     def connect(self, url: str) -> Connection:
         path = _sqlite_path(url)
+        options = {k.lower(): v[-1].lower() for k, v in parse_qs(urlsplit(url).query).items()}
+        synchronous = options.pop("synchronous", "full")
+        if synchronous not in self.synchronous_levels or options:
+            raise ValueError(
+                f"unknown SQLite option in {url!r}: the only option is synchronous="
+                f"{'|'.join(self.synchronous_levels)} (full, the default, is durable)"
+            )
         conn = sqlite3.connect(
             path,
             isolation_level=None,  # transactions are begun explicitly (BEGIN IMMEDIATE)
@@ -188,8 +210,11 @@ class SqliteDialect(Dialect):
         conn.execute(f"PRAGMA busy_timeout = {self.busy_timeout_ms}")
         if path != ":memory:":
             conn.execute("PRAGMA journal_mode = WAL")
-            conn.execute("PRAGMA synchronous = NORMAL")
+            conn.execute(f"PRAGMA synchronous = {synchronous.upper()}")
         return conn
+
+    def autocommits(self, conn: Connection) -> bool:
+        return getattr(conn, "isolation_level", "") is None
 
     def begin(self, conn: Connection) -> None:
         # IMMEDIATE takes the write lock at once: two writers never deadlock on an upgrade.
@@ -218,10 +243,16 @@ class PostgresDialect(Dialect):
         import psycopg  # noqa: PLC0415 - an optional dependency
 
         conninfo = url.replace("postgresql+psycopg://", "postgresql://", 1)
-        return psycopg.connect(conninfo, autocommit=False)
+        # Reads run as single statements (no COMMIT round trip); writes begin explicitly.
+        return psycopg.connect(conninfo, autocommit=True)
 
     def begin(self, conn: Connection) -> None:
-        """psycopg opens a transaction with the first statement."""
+        if self.autocommits(conn):
+            conn.cursor().execute("BEGIN")
+        # else psycopg opens a transaction with the first statement
+
+    def autocommits(self, conn: Connection) -> bool:
+        return bool(getattr(conn, "autocommit", False))
 
     def is_unique_violation(self, error: BaseException) -> bool:
         import psycopg.errors  # noqa: PLC0415
@@ -272,12 +303,16 @@ class MysqlDialect(Dialect):
             password=unquote(parts.password or ""),
             database=parts.path.lstrip("/") or None,
             charset="utf8mb4",
-            autocommit=False,
+            autocommit=True,  # reads need no COMMIT; writes START TRANSACTION
             unix_socket=options.get("unix_socket"),
         )
 
     def begin(self, conn: Connection) -> None:
         conn.cursor().execute("START TRANSACTION")
+
+    def autocommits(self, conn: Connection) -> bool:
+        get = getattr(conn, "get_autocommit", None)
+        return bool(get()) if get is not None else False
 
     def upsert(self, table: str, columns: Sequence[str], keys: Sequence[str]) -> str:
         names = ", ".join(columns)
@@ -433,6 +468,13 @@ class SqlStore:
             raise StoreUnavailable(self._url, _driver_message(error)) from None
         self._roster: Roster | None = None
         self._roster_version = -1
+        # The roster version the last review() read saw: the next roster() call trusts it
+        # instead of asking again (one round trip less per step).
+        self._roster_seen: int | None = None
+        # Reviews as last read or written, by id: a read whose row still has the cached
+        # version and digest is not parsed again. Bounded; the oldest entry goes first.
+        self._cache: dict[str, Review] = {}
+        self._end_reads = not dialect.autocommits(self._conn)
         if not check:  # to run upgrade() on an older database
             return
         try:
@@ -449,6 +491,16 @@ class SqlStore:
     def __repr__(self) -> str:
         return f"SqlStore({self._url!r})"
 
+    cache_size = 10_000
+    """How many reviews the store keeps parsed in memory (per store, least recent go first)."""
+
+    def _remember(self, review: Review) -> None:
+        cache = self._cache
+        cache.pop(review.id, None)
+        cache[review.id] = review
+        if len(cache) > self.cache_size:
+            del cache[next(iter(cache))]
+
     # -- low-level helpers ------------------------------------------------------------------------
 
     @contextlib.contextmanager
@@ -461,7 +513,8 @@ class SqlStore:
                     self.dialect.begin(self._conn)
                 cursor = self._conn.cursor()
                 yield cursor
-                self._conn.commit()  # a read ends its transaction too (PostgreSQL, MySQL)
+                if write or self._end_reads:  # a read on a non-autocommit connection ends too
+                    self._conn.commit()
             except BaseException as error:
                 with contextlib.suppress(Exception):
                     self._conn.rollback()
@@ -489,7 +542,9 @@ class SqlStore:
         return cursor
 
     def _many(self, cursor: Any, statement: str, rows: Sequence[Sequence[Any]]) -> None:
-        if rows:
+        if len(rows) == 1:
+            cursor.execute(self.dialect.sql(statement), tuple(rows[0]))
+        elif rows:
             cursor.executemany(self.dialect.sql(statement), [tuple(r) for r in rows])
 
     # -- schema -----------------------------------------------------------------------------------
@@ -556,6 +611,7 @@ class SqlStore:
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _apply_once(self, changes: ChangeSet) -> Applied:
+        self._roster_seen = None
         with self._write() as cur:
             if changes.roster:
                 self._write_roster(cur, changes.roster)
@@ -566,6 +622,8 @@ class SqlStore:
             self._import_orders(cur, changes.imported_orders)
             self._write_exemplars(cur, changes.exemplars)
             self._write_attempts(cur, changes.attempts)
+        for review, _ in changes.review_updates:  # committed: what the store now holds
+            self._remember(review)
         return Applied(inserted=inserted)
 
     def _write_roster(self, cur: Any, records: Sequence[RosterRecord]) -> None:
@@ -674,34 +732,53 @@ class SqlStore:
                 review.state.value,
                 review.version,
                 review.last_digest,
-                _json(unstructure(review)),
+                _doc(review),
                 review.id,
                 review.version - 1,
                 entry.prev_digest,
             )
             for review, entry in updates
         ]
-        # Check every review's version first, with the rows locked (SQLite holds the write lock
-        # already), then change them all in one batch the driver pipelines.
-        marks = ", ".join("?" for _ in ids)
-        current = {
-            rid: (int(version), digest)
-            for rid, version, digest in self._q(
-                cur,
-                f"SELECT id, version, last_digest FROM reviews WHERE id IN ({marks})"
-                + self.dialect.lock_rows,
-                ids,
-            ).fetchall()
-        }
-        for review, entry in updates:
-            if current.get(review.id) != (review.version - 1, entry.prev_digest):
-                self._refuse_update(cur, review, entry)
+        if len(rows) > 1:
+            # Check every review's version first, with the rows locked (SQLite holds the write
+            # lock already), so that the one not where expected is named before anything is
+            # written; then change them all in one batch the driver pipelines.
+            marks = ", ".join("?" for _ in ids)
+            current = {
+                rid: (int(version), digest)
+                for rid, version, digest in self._q(
+                    cur,
+                    f"SELECT id, version, last_digest FROM reviews WHERE id IN ({marks})"
+                    + self.dialect.lock_rows,
+                    ids,
+                ).fetchall()
+            }
+            for review, entry in updates:
+                if current.get(review.id) != (review.version - 1, entry.prev_digest):
+                    self._refuse_update(cur, review, entry)
+        # One review: the UPDATE's own version and digest check is the test (one query less).
         self._many(cur, _UPDATE_REVIEW, rows)
-        if cur.rowcount != len(rows):  # cannot happen with the rows locked; never write half
+        if cur.rowcount != len(rows):
+            if len(rows) == 1:
+                self._refuse_update(cur, *updates[0])
             raise IntegrityError("a review changed while it was being updated")
         self._many(cur, _INSERT_HISTORY, [_history_row(e) for _, e in updates])
-        self._many(cur, "DELETE FROM ledger_items WHERE review_id = ?", [(i,) for i in ids])
-        self._many(cur, _INSERT_ITEM, [row for r, _ in updates for row in _item_rows(r)])
+        # Ledger rows are rewritten only where the ledger changed (most steps leave it alone).
+        changed = [(r, e) for r, e in updates if not self._same_ledger(r, e)]
+        drop = [(r.id,) for r, _ in changed]
+        self._many(cur, "DELETE FROM ledger_items WHERE review_id = ?", drop)
+        self._many(cur, _INSERT_ITEM, [row for r, _ in changed for row in _item_rows(r)])
+
+    def _same_ledger(self, review: Review, entry: HistoryEntry) -> bool:
+        """Whether the store's rows already hold ``review``'s ledger: the version it replaced
+        is the one cached, and its ledger is the same."""
+        before = self._cache.get(review.id)
+        return (
+            before is not None
+            and before.version == review.version - 1
+            and before.last_digest == entry.prev_digest
+            and before.ledger == review.ledger
+        )
 
     def _refuse_update(self, cur: Any, review: Review, entry: HistoryEntry) -> None:
         row = self._q(
@@ -793,6 +870,9 @@ class SqlStore:
 
     def roster(self) -> Roster:
         """The current roster (cached; reloaded when another writer changed it)."""
+        seen, self._roster_seen = self._roster_seen, None
+        if seen is not None and seen == self._roster_version and self._roster is not None:
+            return self._roster  # as of the review just read: no need to ask again
         with self._read() as cur:
             return self._load_roster(cur)
 
@@ -827,10 +907,25 @@ class SqlStore:
         return self.roster().organization(org_id)
 
     def review(self, review_id: str) -> Review | None:
-        """One review, at its current version."""
+        """One review, at its current version (parsed again only when it has changed)."""
+        cached = self._cache.get(review_id)
+        version, digest = (cached.version, cached.last_digest) if cached else (0, "")
         with self._read() as cur:
-            row = self._q(cur, "SELECT doc FROM reviews WHERE id = ?", [review_id]).fetchone()
-        return _review(row[0]) if row else None
+            row = self._q(
+                cur,
+                "SELECT version, CASE WHEN version = ? AND last_digest = ? THEN NULL ELSE doc END, "
+                "(SELECT value FROM reviewflow_meta WHERE name = ?) FROM reviews WHERE id = ?",
+                [version, digest, "roster", review_id],
+            ).fetchone()
+        if row is None:
+            return None
+        self._roster_seen = int(row[2])
+        if row[1] is None and cached is not None:
+            self._remember(cached)
+            return cached
+        review = _review(row[1])
+        self._remember(review)
+        return review
 
     def reviews(self, query: ReviewQuery) -> Sequence[Review]:
         """The reviews matching ``query``, by period then id."""
@@ -855,12 +950,29 @@ class SqlStore:
                 return ()
             where.append(f"state IN ({', '.join('?' for _ in query.states)})")
             params += sorted(s.value for s in query.states)
-        clause = f" WHERE {' AND '.join(where)}" if where else ""
+        ids = sorted(query.ids) if query.ids is not None else [None]
+        rows = []
         with self._read() as cur:
-            rows = self._q(cur, f"SELECT doc FROM reviews{clause}", params).fetchall()
-        found = [_review(doc) for (doc,) in rows]
+            for start in range(0, len(ids), _IN_CHUNK):  # bounded IN lists
+                chunk = ids[start : start + _IN_CHUNK]
+                conditions = list(where)
+                if query.ids is not None:
+                    conditions.append(f"id IN ({', '.join('?' for _ in chunk)})")
+                clause = f" WHERE {' AND '.join(conditions)}" if conditions else ""
+                rows += self._q(
+                    cur,
+                    f"SELECT id, version, last_digest, doc FROM reviews{clause}",
+                    params + chunk if query.ids is not None else params,
+                ).fetchall()
+        found = [self._parsed(*row) for row in rows]
         # within() for a year includes its quarters and months: the date range says the same.
         return tuple(sorted(found, key=lambda r: (r.period, r.id)))
+
+    def _parsed(self, review_id: str, version: int, digest: str, doc: str) -> Review:
+        cached = self._cache.get(review_id)
+        if cached is not None and cached.version == version and cached.last_digest == digest:
+            return cached
+        return _review(doc)
 
     def history(self, review_id: str) -> Sequence[HistoryEntry]:
         """A review's history, in order."""
@@ -959,7 +1071,11 @@ def _date(value: str | None) -> date | None:
 
 
 def _json(value: object) -> str:
-    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return canonical_json(value).decode()
+
+
+def _doc(review: Review) -> str:
+    return canonical_json(unstructure(review)).decode()
 
 
 def _kind(value: str) -> Any:
@@ -1006,12 +1122,12 @@ def _review_row(r: Review) -> tuple[Any, ...]:
     return (
         r.id, r.kind.value, r.reviewer_id, r.subject_id, str(r.period),
         r.period.start.isoformat(), r.period.end.isoformat(), r.basis.value, r.org_id,
-        r.state.value, r.version, r.last_digest, _json(unstructure(r)),
+        r.state.value, r.version, r.last_digest, _doc(r),
     )  # fmt: skip
 
 
 def _review(doc: str) -> Review:
-    return structure(json.loads(doc), Review)
+    return structure(orjson.loads(doc), Review)
 
 
 def _history_row(e: HistoryEntry) -> tuple[Any, ...]:

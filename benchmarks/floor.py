@@ -1,0 +1,109 @@
+"""The floors' side: raw driver connections with the library's own settings, and plain tables.
+
+A floor is what a careful engineer writes without the library: the stdlib ``sqlite3``,
+psycopg 3 or PyMySQL, plain tables with the constraints and indexes the work needs, and the
+best SQL for the job. Each floor opens its own connection to the same database the library
+uses in that case, with the same durability settings.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+from urllib.parse import urlsplit
+
+import reviewflow as rf
+
+
+def connect(url: str, library: rf.Store | None = None) -> Any:
+    """A raw DB-API connection to ``url``; for SQLite with the pragmas ``library`` runs."""
+    scheme = urlsplit(url).scheme
+    if scheme == "sqlite":
+        path = url.split("://", 1)[1][1:]
+        conn = sqlite3.connect(path, isolation_level=None)
+        for pragma, value in sqlite_pragmas(library).items():
+            conn.execute(f"PRAGMA {pragma} = {value}")
+        return conn
+    if scheme.startswith("postgres"):
+        import psycopg  # noqa: PLC0415
+
+        return psycopg.connect(url, autocommit=False)
+    import pymysql  # noqa: PLC0415
+
+    parts = urlsplit(url)
+    return pymysql.connect(
+        host=parts.hostname, port=parts.port or 3306, user=parts.username or "root",
+        password=parts.password or "", database=parts.path.lstrip("/"), charset="utf8mb4",
+        autocommit=False,
+    )  # fmt: skip
+
+
+def sqlite_pragmas(library: rf.Store | None) -> dict[str, object]:
+    """The durability pragmas of the library's SQLite connection (WAL, FULL by default)."""
+    if library is None or not hasattr(library, "_conn"):
+        return {"journal_mode": "WAL", "synchronous": 2, "foreign_keys": "ON"}
+    conn = library._conn
+    return {
+        "journal_mode": conn.execute("PRAGMA journal_mode").fetchone()[0],
+        "synchronous": conn.execute("PRAGMA synchronous").fetchone()[0],
+        "foreign_keys": "ON",
+    }
+
+
+def dialect(url: str) -> str:
+    """``sqlite``, ``postgresql`` or ``mysql``."""
+    scheme = urlsplit(url).scheme
+    if scheme == "sqlite":
+        return "sqlite"
+    return "postgresql" if scheme.startswith("postgres") else "mysql"
+
+
+def mark(db: str) -> str:
+    """The driver's placeholder."""
+    return "?" if db == "sqlite" else "%s"
+
+
+def begin(conn: Any, db: str) -> None:
+    """Open a write transaction as a careful engineer would on ``db``."""
+    if db == "sqlite":
+        conn.execute("BEGIN IMMEDIATE")
+    elif db == "mysql":
+        conn.cursor().execute("START TRANSACTION")
+    # psycopg opens the transaction with the first statement
+
+
+def review_tables(db: str) -> list[str]:
+    """Plain tables for reviews and their audit rows (what the step floors work on)."""
+    idt = "TEXT" if db == "sqlite" else "VARCHAR(128)"
+    suffix = " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin" if db == "mysql" else ""
+    return [
+        f"""CREATE TABLE floor_reviews (
+            id {idt} PRIMARY KEY, kind VARCHAR(16) NOT NULL, reviewer_id {idt} NOT NULL,
+            subject_id {idt} NOT NULL, period VARCHAR(8) NOT NULL, org_id {idt} NOT NULL,
+            state VARCHAR(16) NOT NULL, version INTEGER NOT NULL,
+            last_digest VARCHAR(64) NOT NULL,
+            UNIQUE (reviewer_id, kind, subject_id, period)){suffix}""",
+        f"""CREATE TABLE floor_history (
+            review_id {idt} NOT NULL REFERENCES floor_reviews (id), seq INTEGER NOT NULL,
+            at VARCHAR(40) NOT NULL, actor_id {idt} NOT NULL, action VARCHAR(40) NOT NULL,
+            from_state VARCHAR(16), to_state VARCHAR(16) NOT NULL, data TEXT NOT NULL,
+            prev_digest VARCHAR(64) NOT NULL, digest VARCHAR(64) NOT NULL,
+            PRIMARY KEY (review_id, seq)){suffix}""",
+    ]
+
+
+def copy_reviews(conn: Any, db: str, reviews: list[rf.Review]) -> None:
+    """Create the floor's review tables and fill them with ``reviews`` as they stand."""
+    cur = conn.cursor()
+    for statement in review_tables(db):
+        cur.execute(statement)
+    m = mark(db)
+    cur.executemany(
+        f"INSERT INTO floor_reviews VALUES ({', '.join([m] * 9)})",
+        [
+            (r.id, r.kind.value, r.reviewer_id, r.subject_id, str(r.period), r.org_id,
+             r.state.value, r.version, r.last_digest)
+            for r in reviews
+        ],
+    )  # fmt: skip
+    conn.commit()

@@ -8,13 +8,12 @@ one against the other.
 from __future__ import annotations
 
 import hashlib
-import typing
 from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime
 from typing import Any
 
 import attrs
-from cattrs.gen import make_dict_structure_fn
+from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn
 
 from reviewflow.domain.content import (
     AspectComment,
@@ -32,7 +31,13 @@ from reviewflow.domain.content import (
     WrittenReply,
 )
 from reviewflow.domain.periods import Period
-from reviewflow.domain.serial import canonical_json, converter, structure, unstructure
+from reviewflow.domain.serial import (
+    canonical_json,
+    converter,
+    register_unrolled,
+    structure,
+    unstructure,
+)
 from reviewflow.domain.vocabulary import Aspect, Basis, ItemStatus, Labelled, ReviewKind
 from reviewflow.errors import InvalidInput
 
@@ -383,45 +388,8 @@ def schedule_data(review: Review) -> dict[str, Any]:
     return data
 
 
-# -- reading a stored review fast ------------------------------------------------------------
+# -- reading and writing stored reviews fast -------------------------------------------------
 
-
-def _field_reader(kind: Any) -> Callable[[Any], Any]:
-    """How one field of a stored review becomes its value (cattrs for nested records)."""
-    if kind in (str, int, bool):
-        return _same
-    if kind is Period:
-        return Period.parse
-    if isinstance(kind, type) and issubclass(kind, Labelled):
-        return kind
-    args = typing.get_args(kind)
-    if typing.get_origin(kind) is tuple and len(args) == 2 and args[1] is Ellipsis:
-        item = args[0]
-        return lambda v: tuple(converter.structure(x, item) for x in v) if v else ()
-    if len(args) == 2 and type(None) in args:  # X | None
-        inner = args[0] if args[1] is type(None) else args[1]
-        return lambda v: None if v is None else converter.structure(v, inner)
-    return lambda v: converter.structure(v, kind)  # pragma: no cover - every field is above
-
-
-def _same(value: Any) -> Any:
-    return value
-
-
-_READERS = tuple(
-    (name, _field_reader(kind)) for name, kind in typing.get_type_hints(Review).items()
-)
-_KEYS = frozenset(name for name, _ in _READERS)
 _generated_structure = make_dict_structure_fn(Review, converter, _cattrs_forbid_extra_keys=True)
-
-
-def _structure_review(data: Any, _cls: type[Review]) -> Review:
-    """A stored review back to a :class:`Review`: the generated structure function, unrolled
-    for the common case (every key present, nothing extra); anything else goes the general
-    way, which says what is wrong."""
-    if not isinstance(data, dict) or data.keys() != _KEYS:
-        return _generated_structure(data, _cls)
-    return Review(*[read(data[name]) for name, read in _READERS])
-
-
-converter.register_structure_hook(Review, _structure_review)
+_generated_unstructure = make_dict_unstructure_fn(Review, converter)
+register_unrolled(Review)

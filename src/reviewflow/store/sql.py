@@ -24,6 +24,7 @@ from datetime import date, datetime
 from typing import Any, Protocol
 from urllib.parse import parse_qs, unquote, urlsplit
 
+import attrs
 import orjson
 
 from reviewflow.domain.office import Exemplar, SupervisionOrder
@@ -363,7 +364,7 @@ DIALECTS: Mapping[str, type[Dialect]] = {
 
 def _sqlite_path(url: str) -> str:
     # sqlite:///relative.db, sqlite:////absolute.db, sqlite:// (in memory)
-    rest = url.split("://", 1)[1]
+    rest = url.split("://", 1)[1].split("?", 1)[0]  # the options are not part of the path
     if rest in ("", "/", "/:memory:"):
         return ":memory:"
     return rest[1:] if rest.startswith("/") else rest
@@ -541,11 +542,15 @@ class SqlStore:
         cursor.execute(self.dialect.sql(statement), tuple(params))
         return cursor
 
-    def _many(self, cursor: Any, statement: str, rows: Sequence[Sequence[Any]]) -> None:
+    def _many(self, cursor: Any, statement: str, rows: Sequence[Sequence[Any]]) -> int:
+        """Run ``statement`` once per row; returns the rows it changed."""
         if len(rows) == 1:
             cursor.execute(self.dialect.sql(statement), tuple(rows[0]))
         elif rows:
             cursor.executemany(self.dialect.sql(statement), [tuple(r) for r in rows])
+        else:
+            return 0
+        return int(cursor.rowcount)
 
     # -- schema -----------------------------------------------------------------------------------
 
@@ -727,18 +732,17 @@ class SqlStore:
             raise IntegrityError("a review is changed twice in one change set")
         for review, entry in updates:
             check_entry(review, entry, review.version)
+        # The record's content is rewritten only when the step changed it; most steps move the
+        # state alone, which lives in columns of its own.
+        same = {r.id for r, e in updates if self._same_content(r, e)}
         rows = [
-            (
-                review.state.value,
-                review.version,
-                review.last_digest,
-                _doc(review),
-                review.id,
-                review.version - 1,
-                entry.prev_digest,
-            )
+            (review.state.value, review.version, review.last_digest, review.id,
+             review.version - 1, entry.prev_digest)
+            if review.id in same
+            else (review.state.value, review.version, review.last_digest, _doc(review),
+                  review.id, review.version - 1, entry.prev_digest)
             for review, entry in updates
-        ]
+        ]  # fmt: skip
         if len(rows) > 1:
             # Check every review's version first, with the rows locked (SQLite holds the write
             # lock already), so that the one not where expected is named before anything is
@@ -757,27 +761,43 @@ class SqlStore:
                 if current.get(review.id) != (review.version - 1, entry.prev_digest):
                     self._refuse_update(cur, review, entry)
         # One review: the UPDATE's own version and digest check is the test (one query less).
-        self._many(cur, _UPDATE_REVIEW, rows)
-        if cur.rowcount != len(rows):
+        moved = self._many(cur, _UPDATE_STATE, [r for r in rows if len(r) == 6])
+        moved += self._many(cur, _UPDATE_REVIEW, [r for r in rows if len(r) == 7])
+        if moved != len(rows):
             if len(rows) == 1:
                 self._refuse_update(cur, *updates[0])
             raise IntegrityError("a review changed while it was being updated")
         self._many(cur, _INSERT_HISTORY, [_history_row(e) for _, e in updates])
         # Ledger rows are rewritten only where the ledger changed (most steps leave it alone).
-        changed = [(r, e) for r, e in updates if not self._same_ledger(r, e)]
+        changed = [(r, e) for r, e in updates if r.id not in same and not self._same_ledger(r, e)]
         drop = [(r.id,) for r, _ in changed]
         self._many(cur, "DELETE FROM ledger_items WHERE review_id = ?", drop)
         self._many(cur, _INSERT_ITEM, [row for r, _ in changed for row in _item_rows(r)])
 
-    def _same_ledger(self, review: Review, entry: HistoryEntry) -> bool:
-        """Whether the store's rows already hold ``review``'s ledger: the version it replaced
-        is the one cached, and its ledger is the same."""
+    def _before(self, review: Review, entry: HistoryEntry) -> Review | None:
+        """The cached review ``review`` replaces, if the cache holds that very version."""
         before = self._cache.get(review.id)
-        return (
+        if (
             before is not None
             and before.version == review.version - 1
             and before.last_digest == entry.prev_digest
-            and before.ledger == review.ledger
+        ):
+            return before
+        return None
+
+    def _same_ledger(self, review: Review, entry: HistoryEntry) -> bool:
+        """Whether the store's rows already hold ``review``'s ledger."""
+        before = self._before(review, entry)
+        return before is not None and before.ledger == review.ledger
+
+    def _same_content(self, review: Review, entry: HistoryEntry) -> bool:
+        """Whether the stored record already holds ``review``'s content (all but the state,
+        version and digest, which have columns of their own)."""
+        before = self._before(review, entry)
+        return before is not None and all(
+            getattr(before, name) is getattr(review, name)
+            or getattr(before, name) == getattr(review, name)
+            for name in _CONTENT_FIELDS
         )
 
     def _refuse_update(self, cur: Any, review: Review, entry: HistoryEntry) -> None:
@@ -913,17 +933,18 @@ class SqlStore:
         with self._read() as cur:
             row = self._q(
                 cur,
-                "SELECT version, CASE WHEN version = ? AND last_digest = ? THEN NULL ELSE doc END, "
+                "SELECT state, version, last_digest, "
+                "CASE WHEN version = ? AND last_digest = ? THEN NULL ELSE doc END, "
                 "(SELECT value FROM reviewflow_meta WHERE name = ?) FROM reviews WHERE id = ?",
                 [version, digest, "roster", review_id],
             ).fetchone()
         if row is None:
             return None
-        self._roster_seen = int(row[2])
-        if row[1] is None and cached is not None:
+        self._roster_seen = int(row[4])
+        if row[3] is None and cached is not None:
             self._remember(cached)
             return cached
-        review = _review(row[1])
+        review = _review(*row[:4])
         self._remember(review)
         return review
 
@@ -961,18 +982,23 @@ class SqlStore:
                 clause = f" WHERE {' AND '.join(conditions)}" if conditions else ""
                 rows += self._q(
                     cur,
-                    f"SELECT id, version, last_digest, doc FROM reviews{clause}",
+                    f"SELECT id, state, version, last_digest, doc FROM reviews{clause}",
                     params + chunk if query.ids is not None else params,
                 ).fetchall()
-        found = [self._parsed(*row) for row in rows]
+        if query.ids is None:  # what the database holds, parsed afresh (verify reads this)
+            found = [_review(*row[1:]) for row in rows]
+        else:  # read to be worked on (a bulk step): from the cache where it is current
+            found = [self._parsed(*row) for row in rows]
+            for review in found:
+                self._remember(review)
         # within() for a year includes its quarters and months: the date range says the same.
         return tuple(sorted(found, key=lambda r: (r.period, r.id)))
 
-    def _parsed(self, review_id: str, version: int, digest: str, doc: str) -> Review:
+    def _parsed(self, review_id: str, state: str, version: int, digest: str, doc: str) -> Review:
         cached = self._cache.get(review_id)
         if cached is not None and cached.version == version and cached.last_digest == digest:
             return cached
-        return _review(doc)
+        return _review(state, version, digest, doc)
 
     def history(self, review_id: str) -> Sequence[HistoryEntry]:
         """A review's history, in order."""
@@ -1056,6 +1082,14 @@ def _insert(table: str, columns: Sequence[str]) -> str:
 _INSERT_REVIEW = _insert("reviews", _REVIEW_COLUMNS)
 _INSERT_HISTORY = _insert("history", _HISTORY_COLUMNS)
 _INSERT_ITEM = _insert("ledger_items", _ITEM_COLUMNS)
+_COLUMN_FIELDS = ("state", "version", "last_digest")
+_CONTENT_FIELDS = tuple(
+    a.name for a in attrs.fields(Review) if a.name not in (*_COLUMN_FIELDS, "id")
+)
+_UPDATE_STATE = (
+    "UPDATE reviews SET state = ?, version = ?, last_digest = ? "
+    "WHERE id = ? AND version = ? AND last_digest = ?"
+)
 _UPDATE_REVIEW = (
     "UPDATE reviews SET state = ?, version = ?, last_digest = ?, doc = ? "
     "WHERE id = ? AND version = ? AND last_digest = ?"
@@ -1075,7 +1109,12 @@ def _json(value: object) -> str:
 
 
 def _doc(review: Review) -> str:
-    return canonical_json(unstructure(review)).decode()
+    """The stored record: the review's content. Its state, version and digest are columns of
+    their own (a step that changes nothing else leaves the record alone)."""
+    data = unstructure(review)
+    for name in _COLUMN_FIELDS:
+        del data[name]
+    return canonical_json(data).decode()
 
 
 def _kind(value: str) -> Any:
@@ -1126,8 +1165,10 @@ def _review_row(r: Review) -> tuple[Any, ...]:
     )  # fmt: skip
 
 
-def _review(doc: str) -> Review:
-    return structure(orjson.loads(doc), Review)
+def _review(state: str, version: int, digest: str, doc: str) -> Review:
+    data = orjson.loads(doc)
+    data.update(state=state, version=int(version), last_digest=digest)
+    return structure(data, Review)
 
 
 def _history_row(e: HistoryEntry) -> tuple[Any, ...]:

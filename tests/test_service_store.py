@@ -242,3 +242,40 @@ def test_a_stored_review_reads_and_writes_as_cattrs_generated_functions_do() -> 
     with pytest.raises(cattrs.ClassValidationError) as caught:
         structure({**unstructure(reviews[0]), "surprise": 1}, rf.Review)
     assert "surprise" in repr(caught.value.exceptions)
+
+
+def _every_live_review_for(service: rf.ReviewService, actor: str) -> tuple[rf.WorkItem, ...]:
+    """The work list as first written: every live review, kept where the actor is a party."""
+    roster = service.store.roster()
+    out = []
+    live = frozenset(s for s in rf.ReviewState if not s.final)
+    for review in service.store.reviews(rf.ReviewQuery(states=live)):
+        parties = service.parties(roster, actor, review)
+        steps = tuple(
+            t for t in service.workflow.open(review) if service.workflow.steps[t].by & parties
+        )
+        if (
+            parties
+            and steps
+            and not (parties == {rf.Party.OFFICE} and steps == ("waive", "cancel"))
+        ):
+            out.append(rf.WorkItem(review, parties, steps, review.period.end))
+    return tuple(sorted(out, key=lambda w: (w.due, w.review.id)))
+
+
+@pytest.mark.parametrize("url", ["memory://", "sqlite://"])
+def test_a_work_list_reads_only_what_may_concern_the_actor_and_misses_nothing(url: str) -> None:
+    """The work list reads a few indexed queries; it equals the scan of every live review,
+    for everyone on the roster, before and after the quarter's work and a move."""
+    service = scenario_service(url)
+    people = [*service.roster().members, OFFICE]
+    service.schedule(OFFICE, QUARTER)
+    for actor in people:
+        assert service.work_list(actor) == _every_live_review_for(service, actor), actor
+    assert sum(bool(service.work_list(a)) for a in people) > 5
+    run_quarter(service)
+    service.move_member(OFFICE, "lv", to_org_id="organ", on=date(2023, 12, 28))
+    service.member_leaves(OFFICE, "qian", on=date(2023, 12, 28), reason="调离")  # a head
+    for actor in people:
+        assert service.work_list(actor) == _every_live_review_for(service, actor), actor
+    assert any(service.work_list(a) for a in people if a != OFFICE)

@@ -182,8 +182,8 @@ def test_copy_resumes_where_it_stopped(tmp_path: Path) -> None:
 def test_an_older_database_is_refused_until_upgraded(
     url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A database at schema 1 opened by a library at schema 2: refused, upgraded on request,
-    data kept."""
+    """A database at this schema opened by a library one version newer: refused, upgraded on
+    request, data kept."""
     from reviewflow.store import sql  # noqa: PLC0415
 
     store = open_sql(url)
@@ -191,19 +191,44 @@ def test_an_older_database_is_refused_until_upgraded(
     before = store.reviews(rf.ReviewQuery())
     store.close()
 
-    def v2(dialect: sql.Dialect) -> list[str]:
+    def later(dialect: sql.Dialect) -> list[str]:
         return ["CREATE INDEX attempts_by_actor ON attempts (actor_id)"]
 
-    monkeypatch.setattr(sql, "SCHEMA_VERSION", 2)
-    monkeypatch.setattr(sql, "MIGRATIONS", {**sql.MIGRATIONS, 2: v2})
+    now, next_ = SCHEMA_VERSION, SCHEMA_VERSION + 1
+    monkeypatch.setattr(sql, "SCHEMA_VERSION", next_)
+    monkeypatch.setattr(sql, "MIGRATIONS", {**sql.MIGRATIONS, next_: later})
     with pytest.raises(rf.SchemaMismatch) as caught:
         rf.open_store(url)
-    assert (caught.value.found, caught.value.expected) == (1, 2)
+    assert (caught.value.found, caught.value.expected) == (now, next_)
     assert "upgrade" in str(caught.value)
+    assert rf.upgrade_store(url) == next_
+    upgraded = open_sql(url)
+    assert upgraded.schema_version() == next_
+    assert upgraded.reviews(rf.ReviewQuery()) == before
+    upgraded.close()
+
+
+def test_a_schema_1_database_upgrades_to_2_with_everything_kept(
+    url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Schema 2 (cheaper steps) from a database that the first schema set up and filled."""
+    from reviewflow.store import sql  # noqa: PLC0415
+
+    monkeypatch.setattr(sql, "SCHEMA_VERSION", 1)
+    store = open_sql(url)
+    service = scenario_on(store)
+    run_quarter(service)
+    before = store.reviews(rf.ReviewQuery())
+    histories = {r.id: store.history(r.id) for r in before}
+    store.close()
+    monkeypatch.undo()
+
     assert rf.upgrade_store(url) == 2
     upgraded = open_sql(url)
     assert upgraded.schema_version() == 2
     assert upgraded.reviews(rf.ReviewQuery()) == before
+    assert {r.id: upgraded.history(r.id) for r in before} == histories
+    assert rf.ReviewService(upgraded).verify(OFFICE) == ()
     upgraded.close()
 
 

@@ -634,7 +634,7 @@ class ReviewService:
         """The open reviews waiting for the actor, with the steps they may take, soonest first."""
         roster = self.store.roster()
         out: list[WorkItem] = []
-        for review in self.store.reviews(ReviewQuery(states=_LIVE)):
+        for review in self._candidates(roster, actor):
             parties = self.parties(roster, actor, review)
             if not parties:
                 continue
@@ -644,6 +644,37 @@ class ReviewService:
             if steps and not (parties == {Party.OFFICE} and steps == ("waive", "cancel")):
                 out.append(WorkItem(review, parties, steps, review.period.end))
         return tuple(sorted(out, key=lambda w: (w.due, w.review.id)))
+
+    def _candidates(self, roster: Roster, actor: str) -> list[Review]:
+        """The live reviews the actor may be a party of: a few indexed reads, not the whole
+        store (the office's are every live review). :meth:`parties` decides for each."""
+        member = roster.member(actor)
+        if roster.is_office(actor) or member is None:
+            return list(self.store.reviews(ReviewQuery(states=_LIVE)))
+        home = member.org_id
+        unit = roster.unit_of(home).id
+        head = roster.head_of(home)
+        heads_home = head is not None and head.id == actor
+        queries = [
+            ReviewQuery(states=_LIVE, reviewer_id=actor),
+            # the subject: the member, or an organization whose leadership team they are on
+            ReviewQuery(states=_LIVE, subject_ids=frozenset({actor, home, unit})),
+        ]
+        if heads_home:
+            # the form filler: the head of the review's organization, or of its parent when
+            # that organization has no head or its head is the one reviewed (R-STEP-3)
+            queries.append(ReviewQuery(states=_LIVE, org_ids=frozenset({home, unit})))
+            child_heads = {c: roster.head_of(c) for c in roster.children(home)}
+            headless = frozenset(c for c, h in child_heads.items() if h is None)
+            heads = frozenset(h.id for h in child_heads.values() if h is not None)
+            if headless:
+                queries.append(ReviewQuery(states=_LIVE, org_ids=headless))
+            if heads:
+                queries.append(ReviewQuery(states=_LIVE, subject_ids=heads))
+        found: dict[str, Review] = {}
+        for query in queries:
+            found.update((r.id, r) for r in self.store.reviews(query))
+        return list(found.values())
 
     # -- step 1: fact finding (R-STEP-1) ----------------------------------------------------------
 

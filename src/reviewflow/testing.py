@@ -189,6 +189,8 @@ class StoreContract:
             rf.ReviewQuery(ids=frozenset({"review-1", "review-3", "no-such-review"})),
             rf.ReviewQuery(ids=frozenset({"review-2"}), states=frozenset({rf.ReviewState.CLOSED})),
             rf.ReviewQuery(ids=frozenset()),
+            rf.ReviewQuery(subject_ids=frozenset({"li", "hospital", "no-such-subject"})),
+            rf.ReviewQuery(subject_ids=frozenset()),
         ],
         ids=repr,
     )

@@ -80,27 +80,40 @@ def _unrolled(
         return done[cls]
     hints = typing.get_type_hints(cls)
     names = [a.name for a in attrs.fields(cls)]
-    keys = frozenset(names)
-    general_in = cattrs.gen.make_dict_structure_fn(cls, converter, _cattrs_forbid_extra_keys=True)
-    readers: list[tuple[str, _Convert]] = []
-    writers: list[tuple[str, _Convert]] = []
-
-    def read(data: Any, _cls: type[Any] = cls) -> Any:
-        if not isinstance(data, dict) or data.keys() != keys:
-            return general_in(data, _cls)
-        return cls(*[convert(data[name]) for name, convert in readers])
-
-    def write(value: Any) -> dict[str, Any]:
-        return {name: convert(getattr(value, name)) for name, convert in writers}
-
+    done[cls] = (_cycle, _cycle)  # a class that holds itself is not unrolled
+    fields = [(name, *_field(hints[name], done)) for name in names]
+    # Plain code, as cattrs generates it, without its per-field checks: a field that needs no
+    # conversion is read and written as it is.
+    namespace: dict[str, Any] = {
+        "cls": cls,
+        "keys": frozenset(names),
+        "general_in": cattrs.gen.make_dict_structure_fn(
+            cls, converter, _cattrs_forbid_extra_keys=True
+        ),
+    }
+    reads, writes = [], []
+    for n, (name, reader, writer) in enumerate(fields):
+        namespace[f"r{n}"], namespace[f"w{n}"] = reader, writer
+        reads.append(f"d[{name!r}]" if reader is _same else f"r{n}(d[{name!r}])")
+        writes.append(f"{name!r}: v.{name}" if writer is _same else f"{name!r}: w{n}(v.{name})")
+    source = (
+        "def read(d, _cls=cls):\n"
+        "    if d.__class__ is not dict or d.keys() != keys:\n"
+        "        return general_in(d, _cls)\n"
+        f"    return cls({', '.join(reads)})\n"
+        "def write(v):\n"
+        f"    return {{{', '.join(writes)}}}\n"
+    )
+    exec(compile(source, f"<reviewflow unrolled {cls.__qualname__}>", "exec"), namespace)  # noqa: S102 - our own code, built from the class's fields
+    read, write = namespace["read"], namespace["write"]
     done[cls] = (read, write)
-    for name in names:
-        reader, writer = _field(hints[name], done)
-        readers.append((name, reader))
-        writers.append((name, writer))
     converter.register_structure_hook(cls, read)
     converter.register_unstructure_hook(cls, write)
     return read, write
+
+
+def _cycle(_value: Any) -> Any:  # pragma: no cover - no domain class holds itself
+    raise TypeError("a class that holds itself is not unrolled")
 
 
 def _field(
@@ -115,7 +128,7 @@ def _field(
     if kind is datetime:
         return datetime.fromisoformat, datetime.isoformat
     if isinstance(kind, type) and issubclass(kind, enum.Enum):
-        return kind, _value
+        return _enum_reader(kind), _value
     if attrs.has(kind):
         return _unrolled(kind, done)
     args = typing.get_args(kind)
@@ -133,6 +146,18 @@ def _field(
         )
     # Anything else: cattrs' own way.
     return (lambda v: converter.structure(v, kind)), converter.unstructure
+
+
+def _enum_reader(kind: type[enum.Enum]) -> _Convert:
+    members = {m.value: m for m in kind}
+
+    def read(value: Any) -> Any:
+        try:
+            return members[value]
+        except (KeyError, TypeError):
+            return kind(value)  # the enum's own error for a value it does not have
+
+    return read
 
 
 def _same(value: Any) -> Any:

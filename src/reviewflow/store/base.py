@@ -66,6 +66,8 @@ class ReviewQuery:
     states: frozenset[ReviewState] | None = None
     ids: frozenset[str] | None = None
     """Only these reviews (those that exist): how a bulk step reads its reviews at once."""
+    subject_ids: frozenset[str] | None = None
+    """Only reviews of these subjects (members or organizations)."""
 
     def matches(self, review: Review) -> bool:
         """Whether ``review`` meets every given criterion: what a store's query must return."""
@@ -76,6 +78,7 @@ class ReviewQuery:
             and (self.org_ids is None or review.org_id in self.org_ids)
             and (self.states is None or review.state in self.states)
             and (self.ids is None or review.id in self.ids)
+            and (self.subject_ids is None or review.subject_id in self.subject_ids)
         )
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import operator
 import sqlite3
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -68,7 +69,7 @@ __all__ = [
     "redact_url",
 ]
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 """The schema this version of the library reads and writes."""
 
 _IN_CHUNK = 1_000  # ids per IN (...) list: far below every database's limit on parameters
@@ -431,7 +432,38 @@ def _schema_v1(d: Dialect) -> list[str]:
     ]
 
 
-MIGRATIONS: Mapping[int, Callable[[Dialect], list[str]]] = {1: _schema_v1}
+def _schema_v2(d: Dialect) -> list[str]:
+    """Cheaper steps: a step changes a review's state, version and digest and adds one history
+    entry, so no index of ``reviews`` holds those columns any longer (PostgreSQL can then
+    update the row in place, a HOT update, and leaves room for it in each page), and SQLite
+    keeps the history in its primary key's own b-tree (``WITHOUT ROWID``): one b-tree written
+    per entry instead of two."""
+    drop_old = (
+        "DROP INDEX reviews_by_reviewer ON reviews"
+        if d.name == "mysql"
+        else "DROP INDEX reviews_by_reviewer"
+    )
+    # The new index first: MySQL needs one on reviewer_id for its foreign key at all times.
+    statements = ["CREATE INDEX reviews_of_reviewer ON reviews (reviewer_id)", drop_old]
+    if d.name == "postgresql":
+        statements.append("ALTER TABLE reviews SET (fillfactor = 85)")
+    if d.name == "sqlite":
+        columns = ", ".join(_HISTORY_COLUMNS)
+        statements += [
+            """CREATE TABLE history_v2 (
+            review_id TEXT NOT NULL REFERENCES reviews (id), seq INTEGER NOT NULL,
+            at VARCHAR(40) NOT NULL, actor_id TEXT NOT NULL, action VARCHAR(40) NOT NULL,
+            from_state VARCHAR(16) NULL, to_state VARCHAR(16) NOT NULL, data TEXT NOT NULL,
+            reason TEXT NOT NULL, prev_digest VARCHAR(64) NOT NULL, digest VARCHAR(64) NOT NULL,
+            PRIMARY KEY (review_id, seq)) WITHOUT ROWID""",
+            f"INSERT INTO history_v2 ({columns}) SELECT {columns} FROM history",
+            "DROP TABLE history",
+            "ALTER TABLE history_v2 RENAME TO history",
+        ]
+    return statements
+
+
+MIGRATIONS: Mapping[int, Callable[[Dialect], list[str]]] = {1: _schema_v1, 2: _schema_v2}
 """Schema version → the statements that bring the previous version to it."""
 
 
@@ -794,11 +826,7 @@ class SqlStore:
         """Whether the stored record already holds ``review``'s content (all but the state,
         version and digest, which have columns of their own)."""
         before = self._before(review, entry)
-        return before is not None and all(
-            getattr(before, name) is getattr(review, name)
-            or getattr(before, name) == getattr(review, name)
-            for name in _CONTENT_FIELDS
-        )
+        return before is not None and _content(before) == _content(review)
 
     def _refuse_update(self, cur: Any, review: Review, entry: HistoryEntry) -> None:
         row = self._q(
@@ -971,6 +999,11 @@ class SqlStore:
                 return ()
             where.append(f"state IN ({', '.join('?' for _ in query.states)})")
             params += sorted(s.value for s in query.states)
+        if query.subject_ids is not None:
+            if not query.subject_ids:
+                return ()
+            where.append(f"subject_id IN ({', '.join('?' for _ in query.subject_ids)})")
+            params += sorted(query.subject_ids)
         ids = sorted(query.ids) if query.ids is not None else [None]
         rows = []
         with self._read() as cur:
@@ -1083,8 +1116,8 @@ _INSERT_REVIEW = _insert("reviews", _REVIEW_COLUMNS)
 _INSERT_HISTORY = _insert("history", _HISTORY_COLUMNS)
 _INSERT_ITEM = _insert("ledger_items", _ITEM_COLUMNS)
 _COLUMN_FIELDS = ("state", "version", "last_digest")
-_CONTENT_FIELDS = tuple(
-    a.name for a in attrs.fields(Review) if a.name not in (*_COLUMN_FIELDS, "id")
+_content = operator.attrgetter(
+    *(a.name for a in attrs.fields(Review) if a.name not in (*_COLUMN_FIELDS, "id"))
 )
 _UPDATE_STATE = (
     "UPDATE reviews SET state = ?, version = ?, last_digest = ? "

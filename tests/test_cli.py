@@ -24,6 +24,7 @@ from click.testing import CliRunner, Result
 import reviewflow as rf
 from reviewflow.cli import main
 from reviewflow.demo import OFFICE, scenario_roster
+from reviewflow.store.sql import SCHEMA_VERSION
 
 Run = Callable[..., Result]
 
@@ -173,7 +174,7 @@ def test_exit_codes_are_in_the_module_docstring() -> None:
 def test_db_init_creates_the_schema(run: Run, url: str) -> None:
     result = run("db", "init")
     assert result.exit_code == 0, result.output
-    assert "结构版本 1" in result.stdout
+    assert f"结构版本 {SCHEMA_VERSION}" in result.stdout
     assert _roster_of(url).office_staff == {}
 
 
@@ -181,7 +182,7 @@ def test_db_upgrade_on_a_current_database(run: Run) -> None:
     assert run("db", "init").exit_code == 0
     result = run("db", "upgrade")
     assert result.exit_code == 0, result.output
-    assert "结构版本 1" in result.stdout
+    assert f"结构版本 {SCHEMA_VERSION}" in result.stdout
 
 
 def test_options_after_the_command_override_those_before(tmp_path: Path) -> None:

@@ -129,6 +129,11 @@ class Dialect:
     lock_rows = " FOR UPDATE"
     """Appended to a SELECT to lock the rows it reads until the transaction ends."""
 
+    def one_statement_steps(self, conn: Connection) -> bool:  # noqa: ARG002 - none by default
+        """Whether a step's update and history entry can go to the database in one round trip
+        (a data-modifying CTE on PostgreSQL, a multi-statement query on MySQL)."""
+        return False
+
     def connect(self, url: str) -> Connection:
         """A new connection to ``url``, with autocommit off."""
         raise NotImplementedError
@@ -241,6 +246,9 @@ class PostgresDialect(Dialect):
 
     name = "postgresql"
 
+    def one_statement_steps(self, conn: Connection) -> bool:  # noqa: ARG002 - always
+        return True
+
     def connect(self, url: str) -> Connection:
         import psycopg  # noqa: PLC0415 - an optional dependency
 
@@ -295,6 +303,7 @@ class MysqlDialect(Dialect):
 
     def connect(self, url: str) -> Connection:
         import pymysql  # noqa: PLC0415 - an optional dependency
+        from pymysql.constants import CLIENT  # noqa: PLC0415
 
         parts = urlsplit(url)
         options = {k: v[-1] for k, v in parse_qs(parts.query).items()}
@@ -307,10 +316,18 @@ class MysqlDialect(Dialect):
             charset="utf8mb4",
             autocommit=True,  # reads need no COMMIT; writes START TRANSACTION
             unix_socket=options.get("unix_socket"),
+            # A step's BEGIN, UPDATE and INSERT go in one round trip (parameters are escaped by
+            # the driver; no statement is ever built from input).
+            client_flag=CLIENT.MULTI_STATEMENTS,
         )
 
     def begin(self, conn: Connection) -> None:
         conn.cursor().execute("START TRANSACTION")
+
+    def one_statement_steps(self, conn: Connection) -> bool:
+        from pymysql.constants import CLIENT  # noqa: PLC0415
+
+        return bool(getattr(conn, "client_flag", 0) & CLIENT.MULTI_STATEMENTS)
 
     def autocommits(self, conn: Connection) -> bool:
         get = getattr(conn, "get_autocommit", None)
@@ -537,7 +554,7 @@ class SqlStore:
     # -- low-level helpers ------------------------------------------------------------------------
 
     @contextlib.contextmanager
-    def _transaction(self, *, write: bool) -> Iterator[Any]:
+    def _transaction(self, *, write: bool, retry: bool = False) -> Iterator[Any]:
         """A transaction under the store's lock: commit on success; on failure roll back and
         translate the driver's error (a write that lost a race is retried by :meth:`apply`)."""
         with self._lock:
@@ -553,7 +570,7 @@ class SqlStore:
                     self._conn.rollback()
                 if isinstance(error, ReviewflowError) or not self.dialect.is_driver_error(error):
                     raise
-                if write and self.dialect.is_retryable(error):
+                if (write or retry) and self.dialect.is_retryable(error):
                     raise _LostRace from error
                 raise self._translate(error) from error
 
@@ -649,6 +666,8 @@ class SqlStore:
 
     def _apply_once(self, changes: ChangeSet) -> Applied:
         self._roster_seen = None
+        if self._one_statement_step(changes):
+            return Applied()
         with self._write() as cur:
             if changes.roster:
                 self._write_roster(cur, changes.roster)
@@ -662,6 +681,64 @@ class SqlStore:
         for review, _ in changes.review_updates:  # committed: what the store now holds
             self._remember(review)
         return Applied(inserted=inserted)
+
+    def _one_statement_step(self, changes: ChangeSet) -> bool:
+        """One step on one review, written as one statement where the database can (a
+        data-modifying CTE on PostgreSQL): the update, its version check and the history entry
+        together, atomic on their own, in one round trip instead of four (BEGIN, UPDATE,
+        INSERT, COMMIT). False when the change set is anything else; then nothing was done."""
+        if (
+            not self.dialect.one_statement_steps(self._conn)
+            or self._end_reads  # not an autocommit connection: keep to explicit transactions
+            or len(changes.review_updates) != 1
+            or changes != ChangeSet(review_updates=changes.review_updates)
+        ):
+            return False
+        review, entry = changes.review_updates[0]
+        if not self._same_ledger(review, entry):
+            return False
+        check_entry(review, entry, review.version)
+        same = self._same_content(review, entry)
+        doc = "" if same else ", doc = ?"
+        values = [review.state.value, review.version, review.last_digest]
+        values += [] if same else [_doc(review)]
+        values += [review.id, review.version - 1, entry.prev_digest]
+        update = (
+            f"UPDATE reviews SET state = ?, version = ?, last_digest = ?{doc} "
+            "WHERE id = ? AND version = ? AND last_digest = ?"
+        )
+        history = [*_history_row(entry)]
+        columns = ", ".join(_HISTORY_COLUMNS)
+        marks = ", ".join("?" for _ in _HISTORY_COLUMNS)
+        with self._transaction(write=False, retry=True) as cur:
+            if self.dialect.name == "mysql":
+                # One round trip for BEGIN, UPDATE and INSERT, one for COMMIT (or ROLLBACK).
+                self._q(
+                    cur,
+                    f"START TRANSACTION; {update}; INSERT INTO history ({columns}) "
+                    f"VALUES ({marks})",
+                    values + history,
+                )
+                cur.nextset()
+                moved = cur.rowcount
+                cur.nextset()
+                if moved == 1:
+                    self._conn.commit()
+                else:
+                    self._conn.rollback()
+            else:  # PostgreSQL: one statement, its own transaction
+                self._q(
+                    cur,
+                    f"WITH moved AS ({update} RETURNING id) INSERT INTO history ({columns}) "
+                    f"SELECT {marks} FROM moved",
+                    values + history,
+                )
+                moved = cur.rowcount
+            if moved != 1:  # nothing was written: say why
+                self._refuse_update(cur, review, entry)
+                raise IntegrityError(f"review {review.id!r} changed while it was being updated")
+        self._remember(review)
+        return True
 
     def _write_roster(self, cur: Any, records: Sequence[RosterRecord]) -> None:
         # Take the roster lock first (serializes roster writers), then check against the roster

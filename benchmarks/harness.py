@@ -61,6 +61,7 @@ class Figure:
     floor: float | None
     target: float | None = None  # the ratio the issue asks for
     note: str = ""
+    at_most: float | None = None  # a bound on the library's figure itself (milliseconds, say)
     extra: dict[str, float] = field(default_factory=dict)
 
     @property
@@ -69,6 +70,8 @@ class Figure:
 
     @property
     def met(self) -> bool | None:
+        if self.at_most is not None:
+            return self.library <= self.at_most
         if self.target is None or self.ratio is None:
             return None
         return self.ratio >= self.target
@@ -228,6 +231,8 @@ def table(figures: list[Figure]) -> list[str]:
         floor = _num(f.floor) if f.floor is not None else "–"
         ratio = f"{f.ratio:.2f}" if f.ratio is not None else "–"
         target = f"≥ {f.target:g}" if f.target is not None else "–"
+        if f.at_most is not None:
+            target = f"≤ {f.at_most:g} {f.unit}"
         met = {True: "yes", False: "**no**", None: "–"}[f.met]
         note = f" ({f.note})" if f.note else ""
         out.append(

@@ -81,21 +81,22 @@ def _unrolled(
     hints = typing.get_type_hints(cls)
     names = [a.name for a in attrs.fields(cls)]
     done[cls] = (_cycle, _cycle)  # a class that holds itself is not unrolled
-    fields = [(name, *_field(hints[name], done)) for name in names]
-    # Plain code, as cattrs generates it, without its per-field checks: a field that needs no
-    # conversion is read and written as it is.
-    namespace: dict[str, Any] = {
-        "cls": cls,
-        "keys": frozenset(names),
-        "general_in": cattrs.gen.make_dict_structure_fn(
-            cls, converter, _cattrs_forbid_extra_keys=True
-        ),
-    }
+    # Plain code, as cattrs generates it, without its per-field checks and calls: a field that
+    # needs no conversion is read and written as it is, tuples and optional values inline.
+    code = _Code(
+        {
+            "cls": cls,
+            "keys": frozenset(names),
+            "general_in": cattrs.gen.make_dict_structure_fn(
+                cls, converter, _cattrs_forbid_extra_keys=True
+            ),
+        }
+    )
     reads, writes = [], []
-    for n, (name, reader, writer) in enumerate(fields):
-        namespace[f"r{n}"], namespace[f"w{n}"] = reader, writer
-        reads.append(f"d[{name!r}]" if reader is _same else f"r{n}(d[{name!r}])")
-        writes.append(f"{name!r}: v.{name}" if writer is _same else f"{name!r}: w{n}(v.{name})")
+    for name in names:
+        read_expr, write_expr = _field(hints[name], done, code)
+        reads.append(read_expr(f"d[{name!r}]"))
+        writes.append(f"{name!r}: {write_expr(f'v.{name}')}")
     source = (
         "def read(d, _cls=cls):\n"
         "    if d.__class__ is not dict or d.keys() != keys:\n"
@@ -104,12 +105,33 @@ def _unrolled(
         "def write(v):\n"
         f"    return {{{', '.join(writes)}}}\n"
     )
-    exec(compile(source, f"<reviewflow unrolled {cls.__qualname__}>", "exec"), namespace)  # noqa: S102 - our own code, built from the class's fields
-    read, write = namespace["read"], namespace["write"]
+    # Our own code, built from the class's fields and type hints, never from data.
+    exec(compile(source, f"<reviewflow unrolled {cls.__qualname__}>", "exec"), code.names)  # noqa: S102
+    read, write = code.names["read"], code.names["write"]
     done[cls] = (read, write)
     converter.register_structure_hook(cls, read)
     converter.register_unstructure_hook(cls, write)
     return read, write
+
+
+class _Code:
+    """The names a generated function refers to, and fresh local names for it."""
+
+    def __init__(self, names: dict[str, Any]) -> None:
+        self.names = names
+
+    def name(self, value: Any) -> str:
+        key = f"c{len(self.names)}"
+        self.names[key] = value
+        return key
+
+    def local(self) -> str:
+        key = f"t{len(self.names)}"
+        self.names[key] = None  # reserved
+        return key
+
+
+_Expr = Callable[[str], str]
 
 
 def _cycle(_value: Any) -> Any:  # pragma: no cover - no domain class holds itself
@@ -117,52 +139,43 @@ def _cycle(_value: Any) -> Any:  # pragma: no cover - no domain class holds itse
 
 
 def _field(
-    kind: Any, done: dict[type[Any], tuple[_Convert, _Convert]]
-) -> tuple[_Convert, _Convert]:
+    kind: Any, done: dict[type[Any], tuple[_Convert, _Convert]], code: _Code
+) -> tuple[_Expr, _Expr]:
+    """How to read and write a value of ``kind``: expressions over a value's expression."""
     if kind in (str, int, bool):
-        return _same, _same
+        return (lambda e: e), (lambda e: e)
     if kind is Period:
-        return Period.parse, str
-    if kind is date:
-        return date.fromisoformat, date.isoformat
-    if kind is datetime:
-        return datetime.fromisoformat, datetime.isoformat
+        parse, show = code.name(Period.parse), code.name(str)
+        return (lambda e: f"{parse}({e})"), (lambda e: f"{show}({e})")
+    if kind is date or kind is datetime:
+        parse, show = code.name(kind.fromisoformat), code.name(kind.isoformat)
+        return (lambda e: f"{parse}({e})"), (lambda e: f"{show}({e})")
     if isinstance(kind, type) and issubclass(kind, enum.Enum):
-        return _enum_reader(kind), _value
+        members = code.name({m.value: m for m in kind})
+        fallback = code.name(kind)
+        return (lambda e: f"({members}.get({e}) or {fallback}({e}))"), (lambda e: f"{e}.value")
     if attrs.has(kind):
-        return _unrolled(kind, done)
+        read, write = (code.name(f) for f in _unrolled(kind, done))
+        return (lambda e: f"{read}({e})"), (lambda e: f"{write}({e})")
     args = typing.get_args(kind)
     if typing.get_origin(kind) is tuple and len(args) == 2 and args[1] is Ellipsis:
-        item_in, item_out = _field(args[0], done)
+        item_in, item_out = _field(args[0], done, code)
+        t, x = code.local(), code.local()
         return (
-            lambda v: tuple(item_in(x) for x in v) if v else (),
-            lambda v: [item_out(x) for x in v],
+            lambda e: f"(tuple([{item_in(x)} for {x} in {t}]) if ({t} := {e}) else ())",
+            lambda e: f"[{item_out(x)} for {x} in {e}]",
         )
     if len(args) == 2 and type(None) in args:  # X | None
-        inner_in, inner_out = _field(args[0] if args[1] is type(None) else args[1], done)
+        inner_in, inner_out = _field(args[0] if args[1] is type(None) else args[1], done, code)
+        t = code.local()
         return (
-            lambda v: None if v is None else inner_in(v),
-            lambda v: None if v is None else inner_out(v),
+            lambda e: f"(None if ({t} := {e}) is None else {inner_in(t)})",
+            lambda e: f"(None if ({t} := {e}) is None else {inner_out(t)})",
         )
     # Anything else: cattrs' own way.
-    return (lambda v: converter.structure(v, kind)), converter.unstructure
-
-
-def _enum_reader(kind: type[enum.Enum]) -> _Convert:
-    members = {m.value: m for m in kind}
-
-    def read(value: Any) -> Any:
-        try:
-            return members[value]
-        except (KeyError, TypeError):
-            return kind(value)  # the enum's own error for a value it does not have
-
-    return read
-
-
-def _same(value: Any) -> Any:
-    return value
-
-
-def _value(member: enum.Enum) -> Any:
-    return member.value
+    kind_name = code.name(kind)
+    structure_name, unstructure_name = (
+        code.name(converter.structure),
+        code.name(converter.unstructure),
+    )
+    return (lambda e: f"{structure_name}({e}, {kind_name})"), (lambda e: f"{unstructure_name}({e})")

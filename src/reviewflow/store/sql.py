@@ -20,7 +20,7 @@ import json
 import operator
 import sqlite3
 import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any, Protocol
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -226,6 +226,9 @@ class SqliteDialect(Dialect):
     def begin(self, conn: Connection) -> None:
         # IMMEDIATE takes the write lock at once: two writers never deadlock on an upgrade.
         conn.cursor().execute("BEGIN IMMEDIATE")
+
+    def one_statement_steps(self, conn: Connection) -> bool:  # noqa: ARG002 - always
+        return True
 
     def is_unique_violation(self, error: BaseException) -> bool:
         return isinstance(error, sqlite3.IntegrityError) and "UNIQUE" in str(error)
@@ -553,31 +556,15 @@ class SqlStore:
 
     # -- low-level helpers ------------------------------------------------------------------------
 
-    @contextlib.contextmanager
-    def _transaction(self, *, write: bool, retry: bool = False) -> Iterator[Any]:
+    def _transaction(self, *, write: bool, retry: bool = False) -> _Transaction:
         """A transaction under the store's lock: commit on success; on failure roll back and
         translate the driver's error (a write that lost a race is retried by :meth:`apply`)."""
-        with self._lock:
-            try:
-                if write:
-                    self.dialect.begin(self._conn)
-                cursor = self._conn.cursor()
-                yield cursor
-                if write or self._end_reads:  # a read on a non-autocommit connection ends too
-                    self._conn.commit()
-            except BaseException as error:
-                with contextlib.suppress(Exception):
-                    self._conn.rollback()
-                if isinstance(error, ReviewflowError) or not self.dialect.is_driver_error(error):
-                    raise
-                if (write or retry) and self.dialect.is_retryable(error):
-                    raise _LostRace from error
-                raise self._translate(error) from error
+        return _Transaction(self, write=write, retry=write or retry)
 
-    def _write(self) -> contextlib.AbstractContextManager[Any]:
+    def _write(self) -> _Transaction:
         return self._transaction(write=True)
 
-    def _read(self) -> contextlib.AbstractContextManager[Any]:
+    def _read(self) -> _Transaction:
         return self._transaction(write=False)
 
     def _translate(self, error: BaseException) -> StoreError:
@@ -683,15 +670,22 @@ class SqlStore:
         return Applied(inserted=inserted)
 
     def _one_statement_step(self, changes: ChangeSet) -> bool:
-        """One step on one review, written as one statement where the database can (a
-        data-modifying CTE on PostgreSQL): the update, its version check and the history entry
-        together, atomic on their own, in one round trip instead of four (BEGIN, UPDATE,
-        INSERT, COMMIT). False when the change set is anything else; then nothing was done."""
+        """One step on one review, the common write, in as few round trips as the database
+        allows: one statement on PostgreSQL (a data-modifying CTE: the update, its version check
+        and the history entry, atomic on their own), BEGIN-UPDATE-INSERT in one round trip plus
+        COMMIT on MySQL, and on SQLite the four statements without the general path's
+        bookkeeping. False when the change set is anything else; then nothing was done."""
         if (
             not self.dialect.one_statement_steps(self._conn)
             or self._end_reads  # not an autocommit connection: keep to explicit transactions
             or len(changes.review_updates) != 1
-            or changes != ChangeSet(review_updates=changes.review_updates)
+            or changes.roster
+            or changes.new_reviews
+            or changes.orders
+            or changes.exemplars
+            or changes.attempts
+            or changes.imported
+            or changes.imported_orders
         ):
             return False
         review, entry = changes.review_updates[0]
@@ -707,9 +701,8 @@ class SqlStore:
             f"UPDATE reviews SET state = ?, version = ?, last_digest = ?{doc} "
             "WHERE id = ? AND version = ? AND last_digest = ?"
         )
-        history = [*_history_row(entry)]
-        columns = ", ".join(_HISTORY_COLUMNS)
-        marks = ", ".join("?" for _ in _HISTORY_COLUMNS)
+        history = _history_row(entry)
+        columns, marks = _HISTORY_NAMES, _HISTORY_MARKS
         with self._transaction(write=False, retry=True) as cur:
             if self.dialect.name == "mysql":
                 # One round trip for BEGIN, UPDATE and INSERT, one for COMMIT (or ROLLBACK).
@@ -717,7 +710,7 @@ class SqlStore:
                     cur,
                     f"START TRANSACTION; {update}; INSERT INTO history ({columns}) "
                     f"VALUES ({marks})",
-                    values + history,
+                    [*values, *history],
                 )
                 cur.nextset()
                 moved = cur.rowcount
@@ -726,12 +719,21 @@ class SqlStore:
                     self._conn.commit()
                 else:
                     self._conn.rollback()
+            elif self.dialect.name == "sqlite":
+                self.dialect.begin(self._conn)
+                self._q(cur, update, values)
+                moved = cur.rowcount
+                if moved == 1:
+                    self._q(cur, f"INSERT INTO history ({columns}) VALUES ({marks})", history)
+                    self._conn.commit()
+                else:
+                    self._conn.rollback()
             else:  # PostgreSQL: one statement, its own transaction
                 self._q(
                     cur,
                     f"WITH moved AS ({update} RETURNING id) INSERT INTO history ({columns}) "
                     f"SELECT {marks} FROM moved",
-                    values + history,
+                    [*values, *history],
                 )
                 moved = cur.rowcount
             if moved != 1:  # nothing was written: say why
@@ -1160,6 +1162,52 @@ class SqlStore:
             self._conn.close()
 
 
+class _Transaction:
+    """:meth:`SqlStore._transaction` (a class, not a generator: it runs on every step)."""
+
+    __slots__ = ("retry", "store", "write")
+
+    def __init__(self, store: SqlStore, *, write: bool, retry: bool) -> None:
+        self.store = store
+        self.write = write
+        self.retry = retry
+
+    def __enter__(self) -> Any:
+        store = self.store
+        store._lock.acquire()
+        try:
+            if self.write:
+                store.dialect.begin(store._conn)
+            return store._conn.cursor()
+        except BaseException as error:
+            self.__exit__(type(error), error, None)
+            raise  # pragma: no cover - __exit__ raised already
+
+    def __exit__(self, kind: object, error: BaseException | None, _tb: object) -> None:
+        store = self.store
+        try:
+            if error is None:
+                if self.write or store._end_reads:  # a read on a non-autocommit connection too
+                    try:
+                        store._conn.commit()
+                    except BaseException as failed:
+                        self._fail(failed)
+                return
+            self._fail(error)
+        finally:
+            store._lock.release()
+
+    def _fail(self, error: BaseException) -> None:
+        store = self.store
+        with contextlib.suppress(Exception):
+            store._conn.rollback()
+        if isinstance(error, ReviewflowError) or not store.dialect.is_driver_error(error):
+            raise error
+        if self.retry and store.dialect.is_retryable(error):
+            raise _LostRace from error
+        raise store._translate(error) from error
+
+
 class _LostRace(Exception):
     """Another writer inserted a review of the same key between our read and our insert."""
 
@@ -1191,6 +1239,8 @@ def _insert(table: str, columns: Sequence[str]) -> str:
 
 _INSERT_REVIEW = _insert("reviews", _REVIEW_COLUMNS)
 _INSERT_HISTORY = _insert("history", _HISTORY_COLUMNS)
+_HISTORY_NAMES = ", ".join(_HISTORY_COLUMNS)
+_HISTORY_MARKS = ", ".join("?" for _ in _HISTORY_COLUMNS)
 _INSERT_ITEM = _insert("ledger_items", _ITEM_COLUMNS)
 _COLUMN_FIELDS = ("state", "version", "last_digest")
 _content = operator.attrgetter(

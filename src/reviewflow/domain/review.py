@@ -249,6 +249,21 @@ def _with(review: Review, **changes: Any) -> Review:
     return Review(*[changes[n] if n in changes else getattr(review, n) for n in _REVIEW_FIELDS])
 
 
+def _compile_moved() -> Callable[[Review, ReviewState, int, str, str], Review]:
+    """``moved(review, state, version, end_reason, last_digest)``: the review after a step, as
+    plain code (every step makes one; :func:`_with` would look each field up by name)."""
+    own = ("state", "version", "end_reason", "last_digest")
+    args = ", ".join(n if n in own else f"r.{n}" for n in _REVIEW_FIELDS)
+    source = f"def moved(r, state, version, end_reason, last_digest):\n    return Review({args})\n"
+    names: dict[str, Any] = {"Review": Review}
+    exec(compile(source, "<reviewflow moved review>", "exec"), names)  # noqa: S102 - field names
+    moved: Callable[[Review, ReviewState, int, str, str], Review] = names["moved"]
+    return moved
+
+
+_moved = _compile_moved()
+
+
 _Reducer = Callable[[Review, Mapping[str, Any]], Review]
 
 
@@ -365,13 +380,7 @@ def apply_entry(review: Review | None, entry: HistoryEntry) -> Review:
         raise InvalidInput("action", entry.action, "not an action of the workflow")
     changed = reduce(review, entry.data)
     end_reason = entry.reason if entry.to_state.final and entry.reason else changed.end_reason
-    return _with(
-        changed,
-        state=entry.to_state,
-        version=entry.seq,
-        end_reason=end_reason,
-        last_digest=entry.digest,
-    )
+    return _moved(changed, entry.to_state, entry.seq, end_reason, entry.digest)
 
 
 def replay(entries: Iterable[HistoryEntry]) -> Review | None:

@@ -50,7 +50,7 @@ from reviewflow.domain.periods import (
     PeriodKind,
     WorkCalendar,
 )
-from reviewflow.domain.planning import PlannedGap, plan_period
+from reviewflow.domain.planning import Plan, PlannedGap, plan_period
 from reviewflow.domain.policy import Policy
 from reviewflow.domain.review import (
     Attempt,
@@ -61,6 +61,7 @@ from reviewflow.domain.review import (
     apply_entry,
     replay,
     schedule_data,
+    scheduled,
 )
 from reviewflow.domain.roster import (
     LiaisonAssignment,
@@ -126,6 +127,7 @@ IdFactory = Callable[[str], str]
 """Returns a new unique id for a record of the given kind ("review", "order", ...)."""
 
 _LIVE = frozenset(s for s in ReviewState if not s.final)
+_PLANS_KEPT = 16  # plans kept per service (a month and a quarter, for a few subtrees)
 _E = TypeVar("_E", bound=Labelled)
 
 
@@ -238,6 +240,8 @@ class ReviewService:
             f"reviewflow-batch-{id(self)}", default=None
         )
         self._listeners_lock = threading.Lock()
+        self._plans: dict[tuple[int, int, Period, str | None], tuple[Roster, Policy, Plan]] = {}
+        self._plans_lock = threading.Lock()
 
     def __repr__(self) -> str:
         return f"ReviewService(store={self.store.url!r})"
@@ -529,34 +533,44 @@ class ReviewService:
             if root_id is not None and roster.organization(root_id) is None:
                 raise NotFound("organization", root_id)
             self._require_office_or_head(roster, actor, root_id, "schedule reviews")
-            plan = plan_period(roster, self.policy, period, root_id)
-            scheduled = self.store.reviews(ReviewQuery(within=period))
-            existing = {r.key for r in scheduled}
+            plan = self._plan(roster, period, root_id)
+            # Keys and states only: no record of the period is parsed.
+            present = self.store.refs(ReviewQuery(within=period))
+            taken = {r.key for r in present}
             # A subject already under a live review for the period (by a former head, say) is
             # covered: scheduling does not add a second reviewer for it.
-            existing_subjects = {
+            covered = {
                 (r.kind, r.subject_id, r.period)
-                for r in scheduled
+                for r in present
                 if r.state is not ReviewState.CANCELLED
             }
+            del present
             at = self.now()
-            new: list[tuple[Review, HistoryEntry]] = []
+            with self._listeners_lock:
+                heard = bool(self._listeners)
+            created: list[Review] = []
+            steps: list[StepTaken] = []
+            batch: list[tuple[Review, HistoryEntry]] = []
+
+            def write() -> None:
+                # One transaction per batch: a large roster does not hold one huge transaction,
+                # and a batch cut short is simply scheduled again (R-CAD-4).
+                inserted = set(self.store.apply(ChangeSet(new_reviews=tuple(batch))).inserted)
+                for review, entry in batch:
+                    if review.id in inserted:
+                        created.append(review)
+                        if heard:
+                            steps.append(StepTaken(review, entry))
+                batch.clear()
+
             for slot in plan.slots:
-                if (
-                    slot.key in existing
-                    or (slot.kind, slot.subject_id, slot.period) in existing_subjects
-                ):
+                if slot.key in taken or (slot.kind, slot.subject_id, slot.period) in covered:
                     continue
                 draft = Review(
-                    id=self._ids("review"),
-                    kind=slot.kind,
-                    reviewer_id=slot.reviewer_id,
-                    subject_id=slot.subject_id,
-                    period=slot.period,
-                    basis=slot.basis,
-                    org_id=slot.org_id,
+                    self._ids("review"), slot.kind, slot.reviewer_id, slot.subject_id,
+                    slot.period, slot.basis, slot.org_id,
                     planned_method=MethodRecord(slot.method, slot.occasion),
-                )
+                )  # fmt: skip
                 entry = HistoryEntry.create(
                     review_id=draft.id,
                     seq=1,
@@ -569,22 +583,29 @@ class ReviewService:
                     reason="",
                     prev_digest="",
                 )
-                new.append((apply_entry(None, entry), entry))
-            inserted: set[str] = set()
-            for start in range(0, len(new), self.schedule_batch):
-                # One transaction per batch: a large roster does not hold one huge transaction,
-                # and a batch cut short is simply scheduled again (R-CAD-4).
-                batch = tuple(new[start : start + self.schedule_batch])
-                inserted.update(self.store.apply(ChangeSet(new_reviews=batch)).inserted)
-            created = tuple(r for r, _ in new if r.id in inserted)
-        result = ScheduleResult(period, created, len(plan.slots) - len(created), plan.gaps)
-        self._emit(
-            [
-                ReviewsScheduled(period, created),
-                *(StepTaken(r, e) for r, e in new if r.id in inserted),
-            ]
-        )
+                batch.append((scheduled(draft, entry), entry))
+                if len(batch) >= self.schedule_batch:
+                    write()
+            if batch:
+                write()
+        result = ScheduleResult(period, tuple(created), len(plan.slots) - len(created), plan.gaps)
+        self._emit([ReviewsScheduled(period, result.created), *steps])
         return result
+
+    def _plan(self, roster: Roster, period: Period, root_id: str | None) -> Plan:
+        """The plan for ``period`` (R-SCOPE, R-CAD), kept while the roster stays the same: it
+        depends on nothing else, and coverage asks for it on every call."""
+        key = (id(roster), id(self.policy), period, root_id)
+        with self._plans_lock:
+            found = self._plans.get(key)
+            if found is not None and found[0] is roster and found[1] is self.policy:
+                return found[2]
+        plan = plan_period(roster, self.policy, period, root_id)
+        with self._plans_lock:
+            if len(self._plans) >= _PLANS_KEPT:
+                self._plans.pop(next(iter(self._plans)))
+            self._plans[key] = (roster, self.policy, plan)
+        return plan
 
     # -- reading reviews --------------------------------------------------------------------------
 
@@ -1484,10 +1505,10 @@ class ReviewService:
             return self._coverage(roster, period, root_id)
 
     def _coverage(self, roster: Roster, period: Period, root_id: str | None) -> CoverageReport:
-        plan = plan_period(roster, self.policy, period, root_id)
+        plan = self._plan(roster, period, root_id)
         org_ids = frozenset(roster.subtree(root_id)) if root_id is not None else None
-        reviews = self.store.reviews(ReviewQuery(within=period, org_ids=org_ids))
-        return build_coverage(roster, plan, reviews, period, root_id)
+        refs = self.store.refs(ReviewQuery(within=period, org_ids=org_ids))
+        return build_coverage(roster, plan, refs, period, root_id)
 
     def summary(self, actor: str, org_id: str, year: int | Period | str) -> Summary:
         """The yearly summary of an organization's subtree (点评情况总结, R-SUMMARY)."""

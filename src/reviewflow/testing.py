@@ -202,6 +202,7 @@ class StoreContract:
         everything = store.reviews(rf.ReviewQuery())
         expected = [r for r in everything if query.matches(r)]
         assert list(store.reviews(query)) == expected
+        assert list(store.refs(query)) == [rf.ReviewRef.of(r) for r in expected]
 
     def test_a_step_writes_the_review_and_its_entry(
         self, scheduled: rf.ReviewService, store: rf.Store

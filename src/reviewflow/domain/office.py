@@ -12,7 +12,7 @@ import attrs
 
 from reviewflow.domain.periods import Period
 from reviewflow.domain.planning import GapReason, Plan
-from reviewflow.domain.review import Review, ReviewState
+from reviewflow.domain.review import Review, ReviewRef, ReviewState
 from reviewflow.domain.roster import Roster
 from reviewflow.domain.vocabulary import ItemStatus, Method, OrderStatus, ReviewKind
 
@@ -143,7 +143,7 @@ class CoverageReport:
 def build_coverage(
     roster: Roster,
     plan: Plan,
-    reviews: Iterable[Review],
+    reviews: Iterable[Review | ReviewRef],
     period: Period,
     root_id: str | None,
 ) -> CoverageReport:
@@ -152,56 +152,33 @@ def build_coverage(
     by_key = {r.key: r for r in review_list}
     # A subject is covered in a period by any live review of it, whoever the reviewer: after a
     # move, the review held by the old head still counts (R-COVER is about the subject).
-    by_subject: dict[tuple[ReviewKind, str, Period], list[Review]] = {}
+    by_subject: dict[tuple[ReviewKind, str, Period], list[Review | ReviewRef]] = {}
     for r in review_list:
         if r.state is not ReviewState.CANCELLED:
             by_subject.setdefault((r.kind, r.subject_id, r.period), []).append(r)
     used: set[str] = set()
-    planned = {s.key for s in plan.slots}
     gaps: list[CoverageGap] = []
-    per_reviewer: dict[str, Counter[str]] = {}
-    org_type_counts: dict[str, Counter[str]] = {}
-    category_counts: dict[str, Counter[str]] = {}
-    totals: Counter[str] = Counter()
-
-    def count(reviewer_id: str, org_id: str, kind: ReviewKind, subject_id: str, what: str) -> None:
-        totals[what] += 1
-        per_reviewer.setdefault(reviewer_id, Counter())[what] += 1
-        org = roster.organization(org_id)
-        org_type_counts.setdefault(org.org_type if org else "", Counter())[what] += 1
-        if kind is ReviewKind.MEMBER:
-            member = roster.member(subject_id)
-            category = member.post_category if member else ""
-            category_counts.setdefault(category, Counter())[what] += 1
-
-    def tally(review: Review) -> None:
-        if review.state is ReviewState.CANCELLED:
-            return
-        args = (review.reviewer_id, review.org_id, review.kind, review.subject_id)
-        count(*args, "expected")
-        if review.state is ReviewState.WAIVED:
-            count(*args, "waived")
-        elif review.state.reviewed:
-            count(*args, "reviewed")
-            if review.state is ReviewState.CLOSED:
-                count(*args, "closed")
-        else:
-            count(*args, "in_progress")
-
+    counts = _Tally(roster)
+    tally = counts.review
+    cancelled = ReviewState.CANCELLED
     for slot in plan.slots:
         review = by_key.get(slot.key)
-        live = [review] if review is not None and review.state is not ReviewState.CANCELLED else []
-        live += [
-            r
-            for r in by_subject.get((slot.kind, slot.subject_id, slot.period), ())
-            if r.id not in used
-        ]
-        if live:
-            used.add(live[0].id)
-            tally(live[0])
+        if review is not None and review.state is not cancelled:
+            chosen: Review | ReviewRef | None = review
+        else:
+            chosen = next(
+                (
+                    r
+                    for r in by_subject.get((slot.kind, slot.subject_id, slot.period), ())
+                    if r.id not in used
+                ),
+                None,
+            )
+        if chosen is not None:
+            used.add(chosen.id)
+            tally(chosen)
             continue
-        count(slot.reviewer_id, slot.org_id, slot.kind, slot.subject_id, "expected")
-        count(slot.reviewer_id, slot.org_id, slot.kind, slot.subject_id, "missing")
+        counts.missing(slot.reviewer_id, slot.org_id, slot.kind, slot.subject_id)
         gaps.append(
             _gap(
                 roster,
@@ -213,9 +190,12 @@ def build_coverage(
                 reason=GapReason.NOT_SCHEDULED if review is None else GapReason.CANCELLED,
             )
         )
-    for review in review_list:
-        if review.id not in used and review.key not in planned:
-            tally(review)  # scheduled earlier under a roster that has since changed
+    if len(used) < len(review_list):
+        planned = {s.key for s in plan.slots}
+        for review in review_list:
+            if review.id not in used and review.key not in planned:
+                tally(review)  # scheduled earlier under a roster that has since changed
+    totals, per_reviewer, org_type_counts, category_counts = _roll_up(roster, counts.tallies)
     for planned_gap in plan.gaps:
         totals["expected"] += 1
         totals["missing"] += 1
@@ -255,6 +235,71 @@ def build_coverage(
         by_org_type=_classes(org_type_counts),
         by_post_category=_classes(category_counts),
     )
+
+
+class _Tally:
+    """Every count of a coverage report kept once, by (reviewer, organization, post category of
+    a member subject, what), to be rolled up at the end: a slot costs one increment or two."""
+
+    def __init__(self, roster: Roster) -> None:
+        self.tallies: Counter[tuple[str, str, str | None, str]] = Counter()
+        self._member = roster.member
+        self._categories: dict[str, str] = {}
+
+    def _category(self, kind: ReviewKind, subject_id: str) -> str | None:
+        if kind is not ReviewKind.MEMBER:
+            return None
+        found = self._categories.get(subject_id)
+        if found is None:
+            subject = self._member(subject_id)
+            found = self._categories[subject_id] = subject.post_category if subject else ""
+        return found
+
+    def review(self, review: Review | ReviewRef) -> None:
+        state = review.state
+        if state is ReviewState.CANCELLED:
+            return
+        head = (review.reviewer_id, review.org_id, self._category(review.kind, review.subject_id))
+        tallies = self.tallies
+        tallies[(*head, "expected")] += 1
+        if state is ReviewState.WAIVED:
+            tallies[(*head, "waived")] += 1
+        elif state.reviewed:
+            tallies[(*head, "reviewed")] += 1
+            if state is ReviewState.CLOSED:
+                tallies[(*head, "closed")] += 1
+        else:
+            tallies[(*head, "in_progress")] += 1
+
+    def missing(self, reviewer_id: str, org_id: str, kind: ReviewKind, subject_id: str) -> None:
+        head = (reviewer_id, org_id, self._category(kind, subject_id))
+        self.tallies[(*head, "expected")] += 1
+        self.tallies[(*head, "missing")] += 1
+
+
+_Counts = dict[str, Counter[str]]
+
+
+def _roll_up(
+    roster: Roster, tallies: Counter[tuple[str, str, str | None, str]]
+) -> tuple[Counter[str], _Counts, _Counts, _Counts]:
+    """Totals, and counts by reviewer, by organization type and by post category."""
+    totals: Counter[str] = Counter()
+    per_reviewer: _Counts = {}
+    org_type_counts: _Counts = {}
+    category_counts: _Counts = {}
+    org_types: dict[str, str] = {}
+    for (reviewer_id, org_id, member_category, what), n in tallies.items():
+        totals[what] += n
+        per_reviewer.setdefault(reviewer_id, Counter())[what] += n
+        org_type = org_types.get(org_id)
+        if org_type is None:
+            org = roster.organization(org_id)
+            org_type = org_types[org_id] = org.org_type if org else ""
+        org_type_counts.setdefault(org_type, Counter())[what] += n
+        if member_category is not None:
+            category_counts.setdefault(member_category, Counter())[what] += n
+    return totals, per_reviewer, org_type_counts, category_counts
 
 
 def _classes(counts: Mapping[str, Counter[str]]) -> tuple[ClassCoverage, ...]:

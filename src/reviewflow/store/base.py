@@ -18,18 +18,26 @@ service, not in adapters.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Protocol, runtime_checkable
+from collections.abc import Iterable, Sequence
+from typing import Protocol, TypeVar, runtime_checkable
 
 import attrs
 
 from reviewflow.domain.office import Exemplar, SupervisionOrder
 from reviewflow.domain.periods import Period
-from reviewflow.domain.review import Attempt, HistoryEntry, Review, ReviewState
+from reviewflow.domain.review import Attempt, HistoryEntry, Review, ReviewRef, ReviewState
 from reviewflow.domain.roster import Organization, Person, Roster, RosterRecord
 from reviewflow.errors import IntegrityError
 
-__all__ = ["Applied", "ChangeSet", "ReviewQuery", "Store", "check_entry", "check_imported"]
+__all__ = [
+    "Applied",
+    "ChangeSet",
+    "ReviewQuery",
+    "Store",
+    "by_period_then_id",
+    "check_entry",
+    "check_imported",
+]
 
 
 @attrs.frozen
@@ -115,6 +123,11 @@ class Store(Protocol):
         """The reviews matching ``query``, ordered by period then id."""
         ...
 
+    def refs(self, query: ReviewQuery) -> Sequence[ReviewRef]:
+        """The id, slot and state of the reviews matching ``query`` (no records parsed), in
+        the order of :meth:`reviews`."""
+        ...
+
     def history(self, review_id: str) -> Sequence[HistoryEntry]:
         """A review's history, in order (seq 1, 2, ...)."""
         ...
@@ -138,6 +151,17 @@ class Store(Protocol):
     def close(self) -> None:
         """Release the store's resources."""
         ...
+
+
+_R = TypeVar("_R", Review, ReviewRef)
+
+
+def by_period_then_id(found: Iterable[_R]) -> tuple[_R, ...]:
+    """``found`` in the stores' order: by period, then id. The few distinct periods are ranked
+    once, so a million reviews do not each compare periods."""
+    items = list(found)
+    rank = {p: n for n, p in enumerate(sorted({r.period for r in items}))}
+    return tuple(sorted(items, key=lambda r: (rank[r.period], r.id)))
 
 
 def check_imported(review: Review, entries: Sequence[HistoryEntry]) -> None:

@@ -7,13 +7,14 @@ import threading
 from collections.abc import Sequence
 
 from reviewflow.domain.office import Exemplar, SupervisionOrder
-from reviewflow.domain.review import Attempt, HistoryEntry, Review
+from reviewflow.domain.review import Attempt, HistoryEntry, Review, ReviewRef
 from reviewflow.domain.roster import Organization, Person, Roster
 from reviewflow.errors import ConcurrencyConflict, IntegrityError
 from reviewflow.store.base import (
     Applied,
     ChangeSet,
     ReviewQuery,
+    by_period_then_id,
     check_entry,
     check_imported,
 )
@@ -150,7 +151,11 @@ class MemoryStore:
             else:
                 candidates = list(self._reviews.values())
             found = [r for r in candidates if query.matches(r)]
-        return tuple(sorted(found, key=lambda r: (r.period, r.id)))
+        return by_period_then_id(found)
+
+    def refs(self, query: ReviewQuery) -> Sequence[ReviewRef]:
+        """The id, slot and state of the reviews matching ``query``."""
+        return tuple(ReviewRef.of(r) for r in self.reviews(query))
 
     def history(self, review_id: str) -> Sequence[HistoryEntry]:
         """A review's history, in order."""

@@ -30,7 +30,7 @@ import orjson
 
 from reviewflow.domain.office import Exemplar, SupervisionOrder
 from reviewflow.domain.periods import Period
-from reviewflow.domain.review import Attempt, HistoryEntry, Review, ReviewState
+from reviewflow.domain.review import Attempt, HistoryEntry, Review, ReviewRef, ReviewState
 from reviewflow.domain.roster import (
     LiaisonAssignment,
     Member,
@@ -41,7 +41,7 @@ from reviewflow.domain.roster import (
     RosterRecord,
 )
 from reviewflow.domain.serial import canonical_json, structure, unstructure
-from reviewflow.domain.vocabulary import MemberStatus, OrgKind, Role
+from reviewflow.domain.vocabulary import MemberStatus, OrgKind, ReviewKind, Role
 from reviewflow.errors import (
     ConcurrencyConflict,
     IntegrityError,
@@ -53,6 +53,7 @@ from reviewflow.store.base import (
     Applied,
     ChangeSet,
     ReviewQuery,
+    by_period_then_id,
     check_entry,
     check_imported,
 )
@@ -825,14 +826,21 @@ class SqlStore:
         return tuple(r.id for r, _ in fresh)
 
     def _existing_keys(self, cur: Any, reviews: Sequence[Review]) -> set[tuple[object, ...]]:
-        start = min(r.period.start for r in reviews).isoformat()
-        end = max(r.period.end for r in reviews).isoformat()
-        rows = self._q(
-            cur,
-            "SELECT reviewer_id, kind, subject_id, period FROM reviews "
-            "WHERE period_start >= ? AND period_end <= ?",
-            [start, end],
-        ).fetchall()
+        """The slots of ``reviews`` that are taken already: only these subjects' rows in these
+        periods are read (by the subject index), however many reviews the periods hold."""
+        periods = sorted({str(r.period) for r in reviews})
+        subjects = sorted({r.subject_id for r in reviews})
+        rows: list[Any] = []
+        in_periods = ", ".join("?" for _ in periods)
+        for start in range(0, len(subjects), _IN_CHUNK):
+            chunk = subjects[start : start + _IN_CHUNK]
+            rows += self._q(
+                cur,
+                "SELECT reviewer_id, kind, subject_id, period FROM reviews "
+                f"WHERE subject_id IN ({', '.join('?' for _ in chunk)}) "
+                f"AND period IN ({in_periods})",
+                [*chunk, *periods],
+            ).fetchall()
         return {(rid, _kind(k), sid, Period.parse(p)) for rid, k, sid, p in rows}
 
     def _update_reviews(self, cur: Any, updates: Sequence[tuple[Review, HistoryEntry]]) -> None:
@@ -1057,6 +1065,31 @@ class SqlStore:
 
     def reviews(self, query: ReviewQuery) -> Sequence[Review]:
         """The reviews matching ``query``, by period then id."""
+        rows = self._select(query, "id, state, version, last_digest, doc")
+        if query.ids is None:  # what the database holds, parsed afresh (verify reads this)
+            found = [_review(*row[1:]) for row in rows]
+        else:  # read to be worked on (a bulk step): from the cache where it is current
+            found = [self._parsed(*row) for row in rows]
+            for review in found:
+                self._remember(review)
+        # within() for a year includes its quarters and months: the date range says the same.
+        return by_period_then_id(found)
+
+    def refs(self, query: ReviewQuery) -> Sequence[ReviewRef]:
+        """The id, slot and state of the reviews matching ``query``: columns only, no record
+        parsed (what scheduling and coverage read of a whole period)."""
+        rows = self._select(query, "id, kind, reviewer_id, subject_id, period, org_id, state")
+        kinds = {k.value: k for k in ReviewKind}
+        states = {s.value: s for s in ReviewState}
+        parse = Period.parse
+        found = [
+            ReviewRef(i, kinds[k], rid, sid, parse(p), org, states[st])
+            for i, k, rid, sid, p, org, st in rows
+        ]
+        return by_period_then_id(found)
+
+    def _select(self, query: ReviewQuery, columns: str) -> list[Any]:
+        """The ``columns`` of the review rows matching ``query`` (unordered)."""
         where: list[str] = []
         params: list[Any] = []
         if query.within is not None:
@@ -1068,23 +1101,18 @@ class SqlStore:
         if query.subject_id is not None:
             where.append("subject_id = ?")
             params.append(query.subject_id)
-        if query.org_ids is not None:
-            if not query.org_ids:
-                return ()
-            where.append(f"org_id IN ({', '.join('?' for _ in query.org_ids)})")
-            params += sorted(query.org_ids)
-        if query.states is not None:
-            if not query.states:
-                return ()
-            where.append(f"state IN ({', '.join('?' for _ in query.states)})")
-            params += sorted(s.value for s in query.states)
-        if query.subject_ids is not None:
-            if not query.subject_ids:
-                return ()
-            where.append(f"subject_id IN ({', '.join('?' for _ in query.subject_ids)})")
-            params += sorted(query.subject_ids)
+        for column, values in (
+            ("org_id", query.org_ids),
+            ("state", None if query.states is None else {s.value for s in query.states}),
+            ("subject_id", query.subject_ids),
+        ):
+            if values is not None:
+                if not values:
+                    return []
+                where.append(f"{column} IN ({', '.join('?' for _ in values)})")
+                params += sorted(values)
         ids = sorted(query.ids) if query.ids is not None else [None]
-        rows = []
+        rows: list[Any] = []
         with self._read() as cur:
             for start in range(0, len(ids), _IN_CHUNK):  # bounded IN lists
                 chunk = ids[start : start + _IN_CHUNK]
@@ -1094,17 +1122,10 @@ class SqlStore:
                 clause = f" WHERE {' AND '.join(conditions)}" if conditions else ""
                 rows += self._q(
                     cur,
-                    f"SELECT id, state, version, last_digest, doc FROM reviews{clause}",
+                    f"SELECT {columns} FROM reviews{clause}",
                     params + chunk if query.ids is not None else params,
                 ).fetchall()
-        if query.ids is None:  # what the database holds, parsed afresh (verify reads this)
-            found = [_review(*row[1:]) for row in rows]
-        else:  # read to be worked on (a bulk step): from the cache where it is current
-            found = [self._parsed(*row) for row in rows]
-            for review in found:
-                self._remember(review)
-        # within() for a year includes its quarters and months: the date range says the same.
-        return tuple(sorted(found, key=lambda r: (r.period, r.id)))
+        return rows
 
     def _parsed(self, review_id: str, state: str, version: int, digest: str, doc: str) -> Review:
         cached = self._cache.get(review_id)

@@ -89,7 +89,7 @@ def _kind_rank(kind: PeriodKind) -> int:
     return _KIND_RANK[kind]
 
 
-@attrs.frozen(order=True)
+@attrs.frozen(order=True, cache_hash=True)
 class Period:
     """One month, quarter or year of the calendar: the span a scheduled review belongs to.
 

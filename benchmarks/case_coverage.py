@@ -37,6 +37,7 @@ def run(size: Size, db: str) -> list[Figure]:
         created = svc.schedule(data.OFFICE, data.MONTH).created
         _mix_states(svc, created)
         conn = floor.connect(url, svc.store)
+        floor.analyze(conn, db)  # fresh statistics after the load, as autovacuum would give
         subtree = svc.roster().subtree("c0")
         figures = []
         for name, root, orgs in (

@@ -107,3 +107,17 @@ def copy_reviews(conn: Any, db: str, reviews: list[rf.Review]) -> None:
         ],
     )  # fmt: skip
     conn.commit()
+
+
+def analyze(conn: Any, db: str) -> None:
+    """Give the planner statistics of the tables just loaded (both sides query them)."""
+    cur = conn.cursor()
+    if db == "postgresql":
+        cur.execute("ANALYZE")
+    elif db == "mysql":
+        for table in ("reviews", "members", "organizations", "history"):
+            cur.execute(f"ANALYZE TABLE {table}")
+            cur.fetchall()
+    else:
+        cur.execute("ANALYZE")
+    conn.commit()

@@ -563,13 +563,18 @@ class ReviewService:
                             steps.append(StepTaken(review, entry))
                 batch.clear()
 
+            methods: dict[tuple[Method, Occasion | None], MethodRecord] = {}
             for slot in plan.slots:
                 if slot.key in taken or (slot.kind, slot.subject_id, slot.period) in covered:
                     continue
+                method = methods.get((slot.method, slot.occasion))
+                if method is None:  # immutable: one per method and occasion
+                    method = methods[slot.method, slot.occasion] = MethodRecord(
+                        slot.method, slot.occasion
+                    )
                 draft = Review(
                     self._ids("review"), slot.kind, slot.reviewer_id, slot.subject_id,
-                    slot.period, slot.basis, slot.org_id,
-                    planned_method=MethodRecord(slot.method, slot.occasion),
+                    slot.period, slot.basis, slot.org_id, planned_method=method,
                 )  # fmt: skip
                 entry = HistoryEntry.create(
                     review_id=draft.id,

@@ -6,6 +6,7 @@ reviews; coverage compares it with the reviews that exist.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 
 import attrs
@@ -66,8 +67,11 @@ class Plan:
     gaps: tuple[PlannedGap, ...]
 
 
+@functools.lru_cache(maxsize=1024)
 def periods_within(period: Period, kind: PeriodKind) -> tuple[Period, ...]:
-    """The periods of ``kind`` that lie inside ``period`` (none when ``kind`` is coarser)."""
+    """The periods of ``kind`` that lie inside ``period`` (none when ``kind`` is coarser).
+
+    Kept once computed (periods are immutable): the plan asks for every member."""
     if _RANK[kind] > _RANK[period.kind]:
         return ()
     return period.subperiods(kind)

@@ -46,6 +46,8 @@ class ChangeSet:
 
     roster: tuple[RosterRecord, ...] = ()
     new_reviews: tuple[tuple[Review, HistoryEntry], ...] = ()
+    """New reviews with their ``schedule`` entry; each review is what its entry makes
+    (``apply_entry(None, entry)``), so a store may write the record from the entry's data."""
     review_updates: tuple[tuple[Review, HistoryEntry], ...] = ()
     orders: tuple[SupervisionOrder, ...] = ()
     exemplars: tuple[Exemplar, ...] = ()

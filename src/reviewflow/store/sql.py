@@ -130,6 +130,17 @@ class Dialect:
     lock_rows = " FOR UPDATE"
     """Appended to a SELECT to lock the rows it reads until the transaction ends."""
 
+    def copy(
+        self,
+        cursor: Any,  # noqa: ARG002 - none by default
+        table: str,  # noqa: ARG002
+        columns: Sequence[str],  # noqa: ARG002
+        rows: Sequence[Sequence[Any]],  # noqa: ARG002
+    ) -> bool:
+        """Load ``rows`` into ``table`` by the database's bulk path, if it has one that beats
+        ``executemany``; False (nothing done) when not."""
+        return False
+
     def one_statement_steps(self, conn: Connection) -> bool:  # noqa: ARG002 - none by default
         """Whether a step's update and history entry can go to the database in one round trip
         (a data-modifying CTE on PostgreSQL, a multi-statement query on MySQL)."""
@@ -249,6 +260,15 @@ class PostgresDialect(Dialect):
     """PostgreSQL through psycopg 3, at the default isolation (read committed)."""
 
     name = "postgresql"
+
+    def copy(
+        self, cursor: Any, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]
+    ) -> bool:
+        # COPY: a scheduled period's rows in one stream instead of a statement each.
+        with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        return True
 
     def one_statement_steps(self, conn: Connection) -> bool:  # noqa: ARG002 - always
         return True
@@ -579,6 +599,14 @@ class SqlStore:
         cursor.execute(self.dialect.sql(statement), tuple(params))
         return cursor
 
+    def _bulk(
+        self, cursor: Any, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]
+    ) -> None:
+        """Insert many rows: by COPY where the dialect has it (PostgreSQL), else executemany."""
+        if len(rows) > 1 and self.dialect.copy(cursor, table, columns, rows):
+            return
+        self._many(cursor, _insert(table, columns), rows)
+
     def _many(self, cursor: Any, statement: str, rows: Sequence[Sequence[Any]]) -> int:
         """Run ``statement`` once per row; returns the rows it changed."""
         if len(rows) == 1:
@@ -799,12 +827,12 @@ class SqlStore:
             seen.add(review.key)
             fresh.append((review, entry))
         try:
-            self._many(cur, _INSERT_REVIEW, [_review_row(r) for r, _ in fresh])
+            self._bulk(cur, "reviews", _REVIEW_COLUMNS, [_review_row(r, e.data) for r, e in fresh])
         except Exception as error:
             if self.dialect.is_unique_violation(error):
                 raise _LostRace from error  # another scheduler inserted some first: retry
             raise
-        self._many(cur, _INSERT_HISTORY, [_history_row(e) for _, e in fresh])
+        self._bulk(cur, "history", _HISTORY_COLUMNS, [_history_row(e) for _, e in fresh])
         self._many(cur, _INSERT_ITEM, [row for r, _ in fresh for row in _item_rows(r)])
         return tuple(r.id for r, _ in fresh)
 
@@ -820,8 +848,8 @@ class SqlStore:
         fresh = [(r, h) for r, h in imported if r.id not in present]
         for review, entries in fresh:
             check_imported(review, entries)
-        self._many(cur, _INSERT_REVIEW, [_review_row(r) for r, _ in fresh])
-        self._many(cur, _INSERT_HISTORY, [_history_row(e) for _, h in fresh for e in h])
+        self._bulk(cur, "reviews", _REVIEW_COLUMNS, [_review_row(r) for r, _ in fresh])
+        self._bulk(cur, "history", _HISTORY_COLUMNS, [_history_row(e) for _, h in fresh for e in h])
         self._many(cur, _INSERT_ITEM, [row for r, _ in fresh for row in _item_rows(r)])
         return tuple(r.id for r, _ in fresh)
 
@@ -1258,7 +1286,6 @@ def _insert(table: str, columns: Sequence[str]) -> str:
     return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})"
 
 
-_INSERT_REVIEW = _insert("reviews", _REVIEW_COLUMNS)
 _INSERT_HISTORY = _insert("history", _HISTORY_COLUMNS)
 _HISTORY_NAMES = ", ".join(_HISTORY_COLUMNS)
 _HISTORY_MARKS = ", ".join("?" for _ in _HISTORY_COLUMNS)
@@ -1338,12 +1365,29 @@ def _liaison(row: Sequence[Any]) -> LiaisonAssignment:
     return LiaisonAssignment(member_id, org_id, _date(since), _date(until))
 
 
-def _review_row(r: Review) -> tuple[Any, ...]:
+def _review_row(r: Review, data: Mapping[str, Any] | None = None) -> tuple[Any, ...]:
+    """The row of ``r``; ``data``, a schedule entry's, is the record already in plain form."""
+    if data is None:
+        doc = _doc(r)
+    else:
+        doc = canonical_json({k: v for k, v in data.items() if k not in _COLUMN_FIELDS}).decode()
+    period = r.period
     return (
-        r.id, r.kind.value, r.reviewer_id, r.subject_id, str(r.period),
-        r.period.start.isoformat(), r.period.end.isoformat(), r.basis.value, r.org_id,
-        r.state.value, r.version, r.last_digest, _doc(r),
+        r.id, r.kind.value, r.reviewer_id, r.subject_id, str(period),
+        _DAYS[period][0], _DAYS[period][1], r.basis.value, r.org_id,
+        r.state.value, r.version, r.last_digest, doc,
     )  # fmt: skip
+
+
+class _PeriodDays(dict[Period, tuple[str, str]]):
+    """A period's first and last day as stored, worked out once per period."""
+
+    def __missing__(self, period: Period) -> tuple[str, str]:
+        days = self[period] = (period.start.isoformat(), period.end.isoformat())
+        return days
+
+
+_DAYS = _PeriodDays()
 
 
 def _review(state: str, version: int, digest: str, doc: str) -> Review:

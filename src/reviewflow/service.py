@@ -38,10 +38,12 @@ from reviewflow.domain.content import (
 from reviewflow.domain.office import (
     CoverageReport,
     Exemplar,
+    PlanIndex,
     Summary,
     SupervisionOrder,
     build_coverage,
     build_summary,
+    coverage_from_facts,
 )
 from reviewflow.domain.periods import (
     ChineseWorkCalendar,
@@ -57,6 +59,7 @@ from reviewflow.domain.review import (
     HistoryEntry,
     ItemUpdate,
     Review,
+    ReviewRef,
     ReviewState,
     apply_entry,
     replay,
@@ -242,6 +245,7 @@ class ReviewService:
         self._listeners_lock = threading.Lock()
         self._plans: dict[tuple[int, int, Period, str | None], tuple[Roster, Policy, Plan]] = {}
         self._plans_lock = threading.Lock()
+        self._indexes: dict[tuple[int, Period, str | None], tuple[Plan, PlanIndex | None]] = {}
 
     def __repr__(self) -> str:
         return f"ReviewService(store={self.store.url!r})"
@@ -596,6 +600,25 @@ class ReviewService:
         result = ScheduleResult(period, tuple(created), len(plan.slots) - len(created), plan.gaps)
         self._emit([ReviewsScheduled(period, result.created), *steps])
         return result
+
+    def _plan_and_index(
+        self, roster: Roster, period: Period, root_id: str | None
+    ) -> tuple[Plan, PlanIndex | None]:
+        """The plan and its slots as keys (None when a slot appears twice), kept with it."""
+        plan = self._plan(roster, period, root_id)
+        key = (id(plan), period, root_id)
+        with self._plans_lock:
+            found = self._indexes.get(key)
+            if found is not None and found[0] is plan:
+                return plan, found[1]
+        index: PlanIndex | None = PlanIndex(plan)
+        if index is not None and len(index.place) != len(index.keys):
+            index = None
+        with self._plans_lock:
+            if len(self._indexes) >= _PLANS_KEPT:
+                self._indexes.pop(next(iter(self._indexes)))
+            self._indexes[key] = (plan, index)
+        return plan, index
 
     def _plan(self, roster: Roster, period: Period, root_id: str | None) -> Plan:
         """The plan for ``period`` (R-SCOPE, R-CAD), kept while the roster stays the same: it
@@ -1510,10 +1533,18 @@ class ReviewService:
             return self._coverage(roster, period, root_id)
 
     def _coverage(self, roster: Roster, period: Period, root_id: str | None) -> CoverageReport:
-        plan = self._plan(roster, period, root_id)
+        plan, index = self._plan_and_index(roster, period, root_id)
         org_ids = frozenset(roster.subtree(root_id)) if root_id is not None else None
-        refs = self.store.refs(ReviewQuery(within=period, org_ids=org_ids))
-        return build_coverage(roster, plan, refs, period, root_id)
+        if index is None:  # a plan with a slot twice: count review by review
+            refs = self.store.refs(ReviewQuery(within=period, org_ids=org_ids))
+            return build_coverage(roster, plan, refs, period, root_id)
+        facts = self.store.coverage_facts(period, org_ids)
+
+        def candidates(subjects: set[str]) -> Sequence[ReviewRef]:
+            query = ReviewQuery(within=period, org_ids=org_ids, subject_ids=frozenset(subjects))
+            return self.store.refs(query)
+
+        return coverage_from_facts(roster, plan, index, facts, candidates, period, root_id)
 
     def summary(self, actor: str, org_id: str, year: int | Period | str) -> Summary:
         """The yearly summary of an organization's subtree (点评情况总结, R-SUMMARY)."""

@@ -37,6 +37,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 
 import reviewflow as rf
 from reviewflow.demo import OFFICE, scenario_roster
+from reviewflow.store.base import facts_of
 
 __all__ = ["CLOCK", "StoreContract", "agreement_test", "scenario_on"]
 
@@ -239,6 +240,26 @@ class StoreContract:
         assert (caught.value.expected, caught.value.actual) == (1, 2)
         assert store.review(review.id) == current
         assert len(store.history(review.id)) == 2
+
+    @pytest.mark.parametrize("root", [None, "hospital", "cdc", "internal"])
+    def test_coverage_facts_are_what_the_reviews_say(
+        self, scheduled: rf.ReviewService, store: rf.Store, root: str | None
+    ) -> None:
+        """Slots of the live and cancelled reviews, and the live ones counted by reviewer,
+        organization, kind, post category and state; for the roster or a subtree."""
+        reviews = store.reviews(rf.ReviewQuery())
+        store.apply(rf.ChangeSet(review_updates=(_step(reviews[0]),)))
+        roster = store.roster()
+        org_ids = frozenset(roster.subtree(root)) if root is not None else None
+        for period in ("2023-Q4", "2023-11", "2023"):
+            within = rf.Period.parse(period)
+            found = store.coverage_facts(within, org_ids)
+            expected = facts_of(
+                roster, store.reviews(rf.ReviewQuery(within=within, org_ids=org_ids))
+            )
+            assert (found.live, found.cancelled) == (expected.live, expected.cancelled)
+            assert sorted(found.counts, key=repr) == sorted(expected.counts, key=repr)
+            assert found.live or root == "internal" or period == "2023"
 
     def test_a_change_set_is_all_or_nothing(
         self, scheduled: rf.ReviewService, store: rf.Store

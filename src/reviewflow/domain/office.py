@@ -5,7 +5,7 @@ reviews."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date
 
 import attrs
@@ -195,6 +195,17 @@ def build_coverage(
         for review in review_list:
             if review.id not in used and review.key not in planned:
                 tally(review)  # scheduled earlier under a roster that has since changed
+    return _report(roster, plan, counts, gaps, period, root_id)
+
+
+def _report(  # noqa: PLR0917 - what the report is made of
+    roster: Roster,
+    plan: Plan,
+    counts: _Tally,
+    gaps: list[CoverageGap],
+    period: Period,
+    root_id: str | None,
+) -> CoverageReport:
     totals, per_reviewer, org_type_counts, category_counts = _roll_up(roster, counts.tallies)
     for planned_gap in plan.gaps:
         totals["expected"] += 1
@@ -237,6 +248,92 @@ def build_coverage(
     )
 
 
+def slot_key(kind: ReviewKind, reviewer_id: str, subject_id: str, period: Period) -> str:
+    """A slot as one string, as :meth:`Store.coverage_facts` gives the live and cancelled
+    reviews' slots: kind, reviewer, subject and period joined by the unit separator."""
+    return f"{kind.value}\x1f{reviewer_id}\x1f{subject_id}\x1f{period}"
+
+
+@attrs.frozen
+class CoverageFacts:
+    """What a store says of the reviews of a period in scope, for coverage, without a record
+    read: the slots of the live and of the cancelled reviews (:func:`slot_key`), and the live
+    ones counted by reviewer, organization, kind, the member subject's post category (None for
+    an organization, "" for a member no longer on the roster) and state."""
+
+    live: frozenset[str]
+    cancelled: frozenset[str]
+    counts: tuple[tuple[str, str, ReviewKind, str | None, ReviewState, int], ...]
+
+
+class PlanIndex:
+    """A plan's slots as :func:`slot_key` strings, with their places in the plan (kept with
+    the plan: coverage asks for them on every call)."""
+
+    def __init__(self, plan: Plan) -> None:
+        self.keys = [slot_key(s.kind, s.reviewer_id, s.subject_id, s.period) for s in plan.slots]
+        self.place = {k: n for n, k in enumerate(self.keys)}
+
+
+def coverage_from_facts(  # noqa: PLR0917 - what the report is made of
+    roster: Roster,
+    plan: Plan,
+    index: PlanIndex,
+    facts: CoverageFacts,
+    candidates: Callable[[set[str]], Iterable[ReviewRef]],
+    period: Period,
+    root_id: str | None,
+) -> CoverageReport:
+    """:func:`build_coverage` from counts instead of every review: the same report.
+
+    Every live review is tallied once by :func:`build_coverage` (by its own slot, as another
+    slot's stand-in, or as unplanned), so the store's counts of the live reviews are the bulk
+    of the report. What is left is worked out from the planned slots with no live review of
+    their own, in plan order: a stand-in by subject (``candidates`` gives the live reviews of
+    those subjects in scope, in the stores' order), counted again when it also fills its own
+    slot later in the plan, as :func:`build_coverage` does; or a named gap.
+    """
+    counts = _Tally(roster)
+    for reviewer_id, org_id, kind, category, state, n in facts.counts:
+        counts.add_live(reviewer_id, org_id, kind, category, state, n)
+    live = facts.live
+    unmatched = [n for n, key in enumerate(index.keys) if key not in live]
+    gaps: list[CoverageGap] = []
+    if unmatched:
+        slots = plan.slots
+        by_subject: dict[tuple[ReviewKind, str, Period], list[ReviewRef]] = {}
+        for ref in candidates({slots[n].subject_id for n in unmatched}):
+            if ref.state is not ReviewState.CANCELLED:
+                by_subject.setdefault((ref.kind, ref.subject_id, ref.period), []).append(ref)
+        standing_in: set[str] = set()
+        for n in unmatched:
+            slot = slots[n]
+            chosen = None
+            for ref in by_subject.get((slot.kind, slot.subject_id, slot.period), ()):
+                place = index.place.get(slot_key(ref.kind, ref.reviewer_id, ref.subject_id,
+                                                 ref.period))  # fmt: skip
+                used = ref.id in standing_in or (place is not None and place < n)
+                if not used:
+                    chosen, chosen_place = ref, place
+                    break
+            if chosen is not None:
+                standing_in.add(chosen.id)
+                if chosen_place is not None:  # it fills its own slot later too: counted twice
+                    counts.review(chosen)
+                continue
+            counts.missing(slot.reviewer_id, slot.org_id, slot.kind, slot.subject_id)
+            key = index.keys[n]
+            gaps.append(
+                _gap(
+                    roster, kind=slot.kind, subject_id=slot.subject_id, period=slot.period,
+                    org_id=slot.org_id, reviewer_id=slot.reviewer_id,
+                    reason=GapReason.CANCELLED if key in facts.cancelled
+                    else GapReason.NOT_SCHEDULED,
+                )
+            )  # fmt: skip
+    return _report(roster, plan, counts, gaps, period, root_id)
+
+
 class _Tally:
     """Every count of a coverage report kept once, by (reviewer, organization, post category of
     a member subject, what), to be rolled up at the end: a slot costs one increment or two."""
@@ -270,6 +367,28 @@ class _Tally:
                 tallies[(*head, "closed")] += 1
         else:
             tallies[(*head, "in_progress")] += 1
+
+    def add_live(  # noqa: PLR0917 - one row of the store's counts
+        self,
+        reviewer_id: str,
+        org_id: str,
+        kind: ReviewKind,
+        category: str | None,
+        state: ReviewState,
+        n: int,
+    ) -> None:
+        """``n`` live reviews in ``state``, as :meth:`review` counts one."""
+        head = (reviewer_id, org_id, category if kind is ReviewKind.MEMBER else None)
+        tallies = self.tallies
+        tallies[(*head, "expected")] += n
+        if state is ReviewState.WAIVED:
+            tallies[(*head, "waived")] += n
+        elif state.reviewed:
+            tallies[(*head, "reviewed")] += n
+            if state is ReviewState.CLOSED:
+                tallies[(*head, "closed")] += n
+        else:
+            tallies[(*head, "in_progress")] += n
 
     def missing(self, reviewer_id: str, org_id: str, kind: ReviewKind, subject_id: str) -> None:
         head = (reviewer_id, org_id, self._category(kind, subject_id))

@@ -18,15 +18,17 @@ service, not in adapters.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import Protocol, TypeVar, runtime_checkable
 
 import attrs
 
-from reviewflow.domain.office import Exemplar, SupervisionOrder
+from reviewflow.domain.office import CoverageFacts, Exemplar, SupervisionOrder, slot_key
 from reviewflow.domain.periods import Period
 from reviewflow.domain.review import Attempt, HistoryEntry, Review, ReviewRef, ReviewState
 from reviewflow.domain.roster import Organization, Person, Roster, RosterRecord
+from reviewflow.domain.vocabulary import ReviewKind
 from reviewflow.errors import IntegrityError
 
 __all__ = [
@@ -37,6 +39,7 @@ __all__ = [
     "by_period_then_id",
     "check_entry",
     "check_imported",
+    "facts_of",
 ]
 
 
@@ -130,6 +133,12 @@ class Store(Protocol):
         the order of :meth:`reviews`."""
         ...
 
+    def coverage_facts(self, within: Period, org_ids: frozenset[str] | None) -> CoverageFacts:
+        """What coverage needs of the reviews within ``within`` (of ``org_ids``; None: all):
+        see :class:`~reviewflow.domain.office.CoverageFacts` (:func:`facts_of` computes it
+        from the reviews, as the conformance kit checks)."""
+        ...
+
     def history(self, review_id: str) -> Sequence[HistoryEntry]:
         """A review's history, in order (seq 1, 2, ...)."""
         ...
@@ -164,6 +173,33 @@ def by_period_then_id(found: Iterable[_R]) -> tuple[_R, ...]:
     items = list(found)
     rank = {p: n for n, p in enumerate(sorted({r.period for r in items}))}
     return tuple(sorted(items, key=lambda r: (rank[r.period], r.id)))
+
+
+def facts_of(roster: Roster, reviews: Iterable[Review | ReviewRef]) -> CoverageFacts:
+    """:meth:`Store.coverage_facts` computed from the reviews themselves (the reference)."""
+    live: set[str] = set()
+    cancelled: set[str] = set()
+    counts: Counter[tuple[str, str, ReviewKind, str | None, ReviewState]] = Counter()
+    for r in reviews:
+        key = slot_key(r.kind, r.reviewer_id, r.subject_id, r.period)
+        if r.state is ReviewState.CANCELLED:
+            cancelled.add(key)
+            continue
+        live.add(key)
+        category = None
+        if r.kind is ReviewKind.MEMBER:
+            member = roster.member(r.subject_id)
+            category = member.post_category if member else ""
+        counts[r.reviewer_id, r.org_id, r.kind, category, r.state] += 1
+    return CoverageFacts(
+        frozenset(live),
+        frozenset(cancelled),
+        tuple(sorted(((*k, n) for k, n in counts.items()), key=_fact_order)),
+    )
+
+
+def _fact_order(row: tuple[object, ...]) -> tuple[str, ...]:
+    return tuple("" if v is None else str(getattr(v, "value", v)) for v in row[:5])
 
 
 def check_imported(review: Review, entries: Sequence[HistoryEntry]) -> None:

@@ -6,7 +6,8 @@ from __future__ import annotations
 import threading
 from collections.abc import Sequence
 
-from reviewflow.domain.office import Exemplar, SupervisionOrder
+from reviewflow.domain.office import CoverageFacts, Exemplar, SupervisionOrder
+from reviewflow.domain.periods import Period
 from reviewflow.domain.review import Attempt, HistoryEntry, Review, ReviewRef
 from reviewflow.domain.roster import Organization, Person, Roster
 from reviewflow.errors import ConcurrencyConflict, IntegrityError
@@ -17,6 +18,7 @@ from reviewflow.store.base import (
     by_period_then_id,
     check_entry,
     check_imported,
+    facts_of,
 )
 
 __all__ = ["MemoryStore"]
@@ -152,6 +154,11 @@ class MemoryStore:
                 candidates = list(self._reviews.values())
             found = [r for r in candidates if query.matches(r)]
         return by_period_then_id(found)
+
+    def coverage_facts(self, within: Period, org_ids: frozenset[str] | None) -> CoverageFacts:
+        """What coverage needs of the reviews within ``within``, of ``org_ids``."""
+        with self._lock:
+            return facts_of(self._roster, self.reviews(ReviewQuery(within=within, org_ids=org_ids)))
 
     def refs(self, query: ReviewQuery) -> Sequence[ReviewRef]:
         """The id, slot and state of the reviews matching ``query``."""

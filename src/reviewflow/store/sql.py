@@ -28,7 +28,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import attrs
 import orjson
 
-from reviewflow.domain.office import Exemplar, SupervisionOrder
+from reviewflow.domain.office import CoverageFacts, Exemplar, SupervisionOrder
 from reviewflow.domain.periods import Period
 from reviewflow.domain.review import Attempt, HistoryEntry, Review, ReviewRef, ReviewState
 from reviewflow.domain.roster import (
@@ -129,6 +129,13 @@ class Dialect:
     table_suffix = ""
     lock_rows = " FOR UPDATE"
     """Appended to a SELECT to lock the rows it reads until the transaction ends."""
+
+    unit_separator = "char(31)"
+    """The ASCII unit separator as an SQL expression (it joins a slot's parts into one key)."""
+
+    def concat(self, parts: Sequence[str]) -> str:
+        """SQL that joins the string expressions ``parts``."""
+        return " || ".join(parts)
 
     def copy(
         self,
@@ -260,6 +267,7 @@ class PostgresDialect(Dialect):
     """PostgreSQL through psycopg 3, at the default isolation (read committed)."""
 
     name = "postgresql"
+    unit_separator = "chr(31)"
 
     def copy(
         self, cursor: Any, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]
@@ -347,6 +355,11 @@ class MysqlDialect(Dialect):
 
     def begin(self, conn: Connection) -> None:
         conn.cursor().execute("START TRANSACTION")
+
+    unit_separator = "CHAR(31 USING utf8mb4)"  # CHAR(31) alone is a binary string
+
+    def concat(self, parts: Sequence[str]) -> str:
+        return f"CONCAT({', '.join(parts)})"
 
     def one_statement_steps(self, conn: Connection) -> bool:
         from pymysql.constants import CLIENT  # noqa: PLC0415
@@ -1115,6 +1128,55 @@ class SqlStore:
             for i, k, rid, sid, p, org, st in rows
         ]
         return by_period_then_id(found)
+
+    def coverage_facts(self, within: Period, org_ids: frozenset[str] | None) -> CoverageFacts:
+        """What coverage needs of the reviews within ``within`` (of ``org_ids``): two queries,
+        the slots of the period as strings and the live reviews counted in the database; no
+        record is read."""
+        sep = self.dialect.unit_separator
+        key = self.dialect.concat(
+            ["r.kind", sep, "r.reviewer_id", sep, "r.subject_id", sep, "r.period"]
+        )
+        span = [within.start.isoformat(), within.end.isoformat()]
+        orgs = sorted(org_ids) if org_ids is not None else None
+        chunks: list[list[str] | None] = (
+            [None]
+            if orgs is None
+            else [orgs[n : n + _IN_CHUNK] for n in range(0, len(orgs), _IN_CHUNK)]
+        )
+        live: set[str] = set()
+        cancelled: set[str] = set()
+        counts: dict[tuple[Any, ...], int] = {}
+        with self._read() as cur:
+            for chunk in chunks:
+                where, params = "r.period_start >= ? AND r.period_end <= ?", list(span)
+                if chunk is not None:
+                    where += f" AND r.org_id IN ({', '.join('?' for _ in chunk)})"
+                    params += chunk
+                for slot, state in self._q(
+                    cur, f"SELECT {key}, r.state FROM reviews r WHERE {where}", params
+                ).fetchall():
+                    (cancelled if state == "cancelled" else live).add(slot)
+                for *group, n in self._q(
+                    cur,
+                    "SELECT r.reviewer_id, r.org_id, r.kind, m.post_category, r.state, COUNT(*) "
+                    "FROM reviews r "
+                    "LEFT JOIN members m ON r.kind = 'member' AND m.id = r.subject_id "
+                    f"WHERE {where} AND r.state <> 'cancelled' "
+                    "GROUP BY r.reviewer_id, r.org_id, r.kind, m.post_category, r.state",
+                    params,
+                ).fetchall():
+                    counts[tuple(group)] = counts.get(tuple(group), 0) + int(n)
+        kinds = {k.value: k for k in ReviewKind}
+        states = {s.value: s for s in ReviewState}
+        rows = []
+        for (reviewer_id, org_id, kind, category, state), n in counts.items():
+            member = kind == ReviewKind.MEMBER.value
+            rows.append(
+                (reviewer_id, org_id, kinds[kind], (category or "") if member else None,
+                 states[state], n)
+            )  # fmt: skip
+        return CoverageFacts(frozenset(live), frozenset(cancelled), tuple(rows))
 
     def _select(self, query: ReviewQuery, columns: str) -> list[Any]:
         """The ``columns`` of the review rows matching ``query`` (unordered)."""

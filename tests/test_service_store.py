@@ -12,7 +12,11 @@ import pytest
 import reviewflow as rf
 from coverage_reference import reference_coverage
 from reviewflow.demo import OFFICE, QUARTER, run_quarter, scenario_service
-from reviewflow.domain.review import _generated_structure, _generated_unstructure
+from reviewflow.domain.review import (
+    _generated_structure,
+    _generated_unstructure,
+    schedule_data,
+)
 from reviewflow.domain.serial import canonical_json, structure, unstructure
 from steps import find, to_reviewing
 
@@ -290,6 +294,7 @@ def test_a_scheduled_review_is_what_its_first_entry_replays_to() -> None:
     for review in created:
         (entry,) = service.store.history(review.id)
         assert rf.apply_entry(None, entry) == review
+        assert entry.data == schedule_data(attrs.evolve(review, last_digest=""))
 
 
 @pytest.mark.parametrize("url", ["memory://", "sqlite://"])

@@ -63,8 +63,7 @@ from reviewflow.domain.review import (
     ReviewState,
     apply_entry,
     replay,
-    schedule_data,
-    scheduled,
+    schedule_record,
 )
 from reviewflow.domain.roster import (
     LiaisonAssignment,
@@ -567,32 +566,37 @@ class ReviewService:
                             steps.append(StepTaken(review, entry))
                 batch.clear()
 
-            methods: dict[tuple[Method, Occasion | None], MethodRecord] = {}
+            methods: dict[tuple[Method, Occasion | None], tuple[MethodRecord, Any]] = {}
             for slot in plan.slots:
                 if slot.key in taken or (slot.kind, slot.subject_id, slot.period) in covered:
                     continue
-                method = methods.get((slot.method, slot.occasion))
-                if method is None:  # immutable: one per method and occasion
-                    method = methods[slot.method, slot.occasion] = MethodRecord(
-                        slot.method, slot.occasion
-                    )
-                draft = Review(
-                    self._ids("review"), slot.kind, slot.reviewer_id, slot.subject_id,
-                    slot.period, slot.basis, slot.org_id, planned_method=method,
-                )  # fmt: skip
+                found = methods.get((slot.method, slot.occasion))
+                if found is None:  # immutable: one per method and occasion, and its plain form
+                    record = MethodRecord(slot.method, slot.occasion)
+                    found = methods[slot.method, slot.occasion] = (record, unstructure(record))
+                method, plain_method = found
+                review_id = self._ids("review")
                 entry = HistoryEntry.create(
-                    review_id=draft.id,
+                    review_id=review_id,
                     seq=1,
                     at=at,
                     actor_id=actor,
                     action="schedule",
                     from_state=None,
                     to_state=ReviewState.SCHEDULED,
-                    data=schedule_data(draft),
+                    data=schedule_record(
+                        review_id, slot.kind.value, slot.reviewer_id, slot.subject_id,
+                        str(slot.period), slot.basis.value, slot.org_id, dict(plain_method),
+                    ),
                     reason="",
                     prev_digest="",
-                )
-                batch.append((scheduled(draft, entry), entry))
+                )  # fmt: skip
+                # What the entry makes (apply_entry(None, entry)), built directly.
+                review = Review(
+                    review_id, slot.kind, slot.reviewer_id, slot.subject_id, slot.period,
+                    slot.basis, slot.org_id, planned_method=method, last_digest=entry.digest,
+                )  # fmt: skip
+                batch.append((review, entry))
                 if len(batch) >= self.schedule_batch:
                     write()
             if batch:

@@ -161,11 +161,16 @@ class Period:
     # ---- reading ---------------------------------------------------------------------------------
 
     def __str__(self) -> str:
-        if self.kind is PeriodKind.MONTH:
-            return f"{self.year:04d}-{self.index:02d}"
-        if self.kind is PeriodKind.QUARTER:
-            return f"{self.year:04d}-Q{self.index}"
-        return f"{self.year:04d}"
+        text = _TEXT.get(self)
+        if text is None:  # written once per period: rows and keys ask for it all the time
+            if self.kind is PeriodKind.MONTH:
+                text = f"{self.year:04d}-{self.index:02d}"
+            elif self.kind is PeriodKind.QUARTER:
+                text = f"{self.year:04d}-Q{self.index}"
+            else:
+                text = f"{self.year:04d}"
+            _TEXT[self] = text
+        return text
 
     @property
     def _first_month(self) -> int:
@@ -538,6 +543,9 @@ def _resolve_day_of_year(year: int, month: int, day: int) -> date:
         raise InvalidDeadline(
             f"{month:02d}-{day:02d}", f"cannot fall in the year {year}: {exc}"
         ) from exc
+
+
+_TEXT: dict[Period, str] = {}
 
 
 @functools.lru_cache(maxsize=4096)

@@ -231,7 +231,7 @@ def _digest(  # noqa: PLR0917 - the entry's fields, in their order
     content = {
         "review_id": review_id,
         "seq": seq,
-        "at": at.isoformat(),
+        "at": _iso(at),
         "actor_id": actor_id,
         "action": action,
         "from_state": from_state.value if from_state else None,
@@ -419,11 +419,38 @@ def replay(entries: Iterable[HistoryEntry]) -> Review | None:
     return review
 
 
-def scheduled(draft: Review, entry: HistoryEntry) -> Review:
-    """``apply_entry(None, entry)`` for the ``schedule`` entry made of ``draft``: the draft at
-    the entry's version and digest, without reading the entry's data back (scheduling makes a
-    million of these; a test holds the two equal)."""
-    return _moved(draft, entry.to_state, entry.seq, draft.end_reason, entry.digest)
+_LAST_ISO: list[tuple[datetime | None, str]] = [(None, "")]
+
+
+def _iso(moment: datetime) -> str:
+    """``moment.isoformat()``, kept for the last moment (a schedule stamps a million entries
+    with one)."""
+    last = _LAST_ISO[0]
+    if last[0] is moment:
+        return last[1]
+    text = moment.isoformat()
+    _LAST_ISO[0] = (moment, text)
+    return text
+
+
+def _compile_schedule_record() -> Callable[..., dict[str, Any]]:
+    """``schedule_record(...)``: :func:`schedule_data` of a review just planned, as one dict
+    display (the record's other fields are their defaults, in plain form)."""
+    blank = unstructure(
+        Review("-", ReviewKind.MEMBER, "-", "-", Period.parse("2000-01"), Basis.HEAD, "-")
+    )
+    given = ("id", "kind", "reviewer_id", "subject_id", "period", "basis", "org_id",
+             "planned_method")  # fmt: skip
+    items = ", ".join(
+        f"{name!r}: {name}" if name in given else f"{name!r}: {blank[name]!r}" for name in blank
+    )
+    source = f"def schedule_record({', '.join(given)}):\n    return {{{items}}}\n"
+    names: dict[str, Any] = {}
+    exec(compile(source, "<reviewflow schedule record>", "exec"), names)  # noqa: S102 - own fields
+    record: Callable[..., dict[str, Any]] = names["schedule_record"]
+    return record
+
+
 
 
 def schedule_data(review: Review) -> dict[str, Any]:
@@ -437,3 +464,7 @@ def schedule_data(review: Review) -> dict[str, Any]:
 _generated_structure = make_dict_structure_fn(Review, converter, _cattrs_forbid_extra_keys=True)
 _generated_unstructure = make_dict_unstructure_fn(Review, converter)
 register_unrolled(Review)
+
+schedule_record = _compile_schedule_record()
+"""``schedule_record(id, kind, reviewer_id, subject_id, period, basis, org_id,
+planned_method)`` (all in plain form): what :func:`schedule_data` gives for such a review."""

@@ -30,7 +30,7 @@ import orjson
 
 from reviewflow.domain.office import CoverageFacts, Exemplar, SupervisionOrder
 from reviewflow.domain.periods import Period
-from reviewflow.domain.review import Attempt, HistoryEntry, Review, ReviewRef, ReviewState
+from reviewflow.domain.review import Attempt, HistoryEntry, Review, ReviewRef, ReviewState, _iso
 from reviewflow.domain.roster import (
     LiaisonAssignment,
     Member,
@@ -1432,7 +1432,10 @@ def _review_row(r: Review, data: Mapping[str, Any] | None = None) -> tuple[Any, 
     if data is None:
         doc = _doc(r)
     else:
-        doc = canonical_json({k: v for k, v in data.items() if k not in _COLUMN_FIELDS}).decode()
+        record = dict(data)
+        for name in _COLUMN_FIELDS:
+            del record[name]
+        doc = canonical_json(record).decode()
     period = r.period
     return (
         r.id, r.kind.value, r.reviewer_id, r.subject_id, str(period),
@@ -1460,7 +1463,7 @@ def _review(state: str, version: int, digest: str, doc: str) -> Review:
 
 def _history_row(e: HistoryEntry) -> tuple[Any, ...]:
     return (
-        e.review_id, e.seq, e.at.isoformat(), e.actor_id, e.action,
+        e.review_id, e.seq, _iso(e.at), e.actor_id, e.action,
         e.from_state.value if e.from_state else None, e.to_state.value, _json(dict(e.data)),
         e.reason, e.prev_digest, e.digest,
     )  # fmt: skip

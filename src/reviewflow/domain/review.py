@@ -451,8 +451,6 @@ def _compile_schedule_record() -> Callable[..., dict[str, Any]]:
     return record
 
 
-
-
 def schedule_data(review: Review) -> dict[str, Any]:
     """The data of a review's first (``schedule``) history entry."""
     data: dict[str, Any] = unstructure(review)

@@ -582,11 +582,12 @@ class SqlStore:
     """How many reviews the store keeps parsed in memory (per store, least recent go first)."""
 
     def _remember(self, review: Review) -> None:
-        cache = self._cache
-        cache.pop(review.id, None)
-        cache[review.id] = review
-        if len(cache) > self.cache_size:
-            del cache[next(iter(cache))]
+        with self._lock:  # threads share the store
+            cache = self._cache
+            cache.pop(review.id, None)
+            cache[review.id] = review
+            if len(cache) > self.cache_size:
+                del cache[next(iter(cache))]
 
     # -- low-level helpers ------------------------------------------------------------------------
 

@@ -748,20 +748,20 @@ class SqlStore:
         columns, marks = _HISTORY_NAMES, _HISTORY_MARKS
         with self._transaction(write=False, retry=True) as cur:
             if self.dialect.name == "mysql":
-                # One round trip for BEGIN, UPDATE and INSERT, one for COMMIT (or ROLLBACK).
+                # One round trip: the entry is inserted only when the update moved the review
+                # (ROW_COUNT() of the statement before), and the transaction commits either way
+                # (a refused update wrote nothing). An error stops the batch before COMMIT; the
+                # transaction context then rolls back.
                 self._q(
                     cur,
                     f"START TRANSACTION; {update}; INSERT INTO history ({columns}) "
-                    f"VALUES ({marks})",
+                    f"SELECT {marks} FROM DUAL WHERE ROW_COUNT() = 1; COMMIT",
                     [*values, *history],
                 )
                 cur.nextset()
                 moved = cur.rowcount
-                cur.nextset()
-                if moved == 1:
-                    self._conn.commit()
-                else:
-                    self._conn.rollback()
+                while cur.nextset():
+                    pass
             elif self.dialect.name == "sqlite":
                 self.dialect.begin(self._conn)
                 self._q(cur, update, values)

@@ -1,4 +1,4 @@
-"""``python -m benchmarks [--size tiny|small|full] [--db sqlite,postgresql,mysql] [--case …]``
+"""``python -m benchmarks [--size tiny|small|full] [--db …] [--case …] [--repeat N]``
 
 Prints the machine, Python and database versions and settings, then one line per case: the
 library's figure, the floor's, and their ratio (library speed / floor speed), measured in the
@@ -8,6 +8,7 @@ same run. ``--markdown FILE`` also writes the table for docs/performance.md.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import importlib
 import os
 import sys
@@ -33,8 +34,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--db", default=",".join(harness.DATABASES))
     parser.add_argument("--case", default=",".join(CASES), help="comma-separated case names")
     parser.add_argument("--markdown", type=Path, help="also write the table to this file")
+    parser.add_argument(
+        "--repeat", type=int, help="runs per side of each case (default: the size's own)"
+    )
     args = parser.parse_args(argv)
     size = harness.SIZES[args.size]
+    if args.repeat is not None:
+        if args.repeat < 1:
+            parser.error(f"--repeat must be at least 1, not {args.repeat}")
+        size = dataclasses.replace(size, repeat=args.repeat)
     wanted = [c.strip() for c in args.case.split(",") if c.strip()]
     unknown = sorted(set(wanted) - set(CASES))
     if unknown:

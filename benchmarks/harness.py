@@ -230,7 +230,7 @@ def table(figures: list[Figure]) -> list[str]:
     for f in figures:
         floor = _num(f.floor) if f.floor is not None else "–"
         ratio = f"{f.ratio:.2f}" if f.ratio is not None else "–"
-        target = f"≥ {f.target:g}" if f.target is not None else "–"
+        target = f"≥ {f.target:.3g}" if f.target is not None else "–"
         if f.at_most is not None:
             target = f"≤ {f.at_most:g} {f.unit}"
         met = {True: "yes", False: "**no**", None: "–"}[f.met]

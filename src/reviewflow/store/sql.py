@@ -16,6 +16,7 @@ runs, and a newer one is refused outright.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import operator
 import sqlite3
@@ -40,7 +41,7 @@ from reviewflow.domain.roster import (
     Roster,
     RosterRecord,
 )
-from reviewflow.domain.serial import canonical_json, structure, unstructure
+from reviewflow.domain.serial import canonical_json, reader, structure, unstructure
 from reviewflow.domain.vocabulary import MemberStatus, OrgKind, ReviewKind, Role
 from reviewflow.errors import (
     ConcurrencyConflict,
@@ -589,6 +590,19 @@ class SqlStore:
             if len(cache) > self.cache_size:
                 del cache[next(iter(cache))]
 
+    def _remember_all(self, reviews: Iterable[Review]) -> None:
+        """:meth:`_remember` each of ``reviews``, under one take of the lock."""
+        with self._lock:
+            cache = self._cache
+            pop = cache.pop
+            for review in reviews:
+                pop(review.id, None)
+                cache[review.id] = review
+            excess = len(cache) - self.cache_size
+            if excess > 0:
+                for stale in list(itertools.islice(cache, excess)):
+                    del cache[stale]
+
     # -- low-level helpers ------------------------------------------------------------------------
 
     def _transaction(self, *, write: bool, retry: bool = False) -> _Transaction:
@@ -708,8 +722,8 @@ class SqlStore:
             self._import_orders(cur, changes.imported_orders)
             self._write_exemplars(cur, changes.exemplars)
             self._write_attempts(cur, changes.attempts)
-        for review, _ in changes.review_updates:  # committed: what the store now holds
-            self._remember(review)
+        # Committed: what the store now holds.
+        self._remember_all(review for review, _ in changes.review_updates)
         return Applied(inserted=inserted)
 
     def _one_statement_step(self, changes: ChangeSet) -> bool:
@@ -900,10 +914,10 @@ class SqlStore:
         # state alone, which lives in columns of its own.
         same = {r.id for r, e in updates if self._same_content(r, e)}
         rows = [
-            (review.state.value, review.version, review.last_digest, review.id,
+            (review.state._value_, review.version, review.last_digest, review.id,
              review.version - 1, entry.prev_digest)
             if review.id in same
-            else (review.state.value, review.version, review.last_digest, _doc(review),
+            else (review.state._value_, review.version, review.last_digest, _doc(review),
                   review.id, review.version - 1, entry.prev_digest)
             for review, entry in updates
         ]  # fmt: skip
@@ -1115,8 +1129,7 @@ class SqlStore:
             found = [_review(*row[1:]) for row in rows]
         else:  # read to be worked on (a bulk step): from the cache where it is current
             found = [self._parsed(*row) for row in rows]
-            for review in found:
-                self._remember(review)
+            self._remember_all(found)
         # within() for a year includes its quarters and months: the date range says the same.
         return by_period_then_id(found)
 
@@ -1459,16 +1472,21 @@ class _PeriodDays(dict[Period, tuple[str, str]]):
 _DAYS = _PeriodDays()
 
 
+_read_review = reader(Review)
+
+
 def _review(state: str, version: int, digest: str, doc: str) -> Review:
     data = orjson.loads(doc)
     data.update(state=state, version=int(version), last_digest=digest)
-    return structure(data, Review)
+    return _read_review(data)
 
 
 def _history_row(e: HistoryEntry) -> tuple[Any, ...]:
+    data = e.data
     return (
         e.review_id, e.seq, _iso(e.at), e.actor_id, e.action,
-        e.from_state.value if e.from_state else None, e.to_state.value, _json(dict(e.data)),
+        e.from_state._value_ if e.from_state else None, e.to_state._value_,
+        "{}" if data.__class__ is dict and not data else _json(dict(data)),
         e.reason, e.prev_digest, e.digest,
     )  # fmt: skip
 

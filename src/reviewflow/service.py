@@ -283,6 +283,8 @@ class ReviewService:
     def _emit(self, events: Iterable[Event]) -> None:
         with self._listeners_lock:
             listeners = tuple(self._listeners)
+        if not listeners:
+            return  # nobody listens: the events (a bulk step's thousand) are not even made
         for event in events:
             for listener in listeners:
                 try:

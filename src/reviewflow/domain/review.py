@@ -453,7 +453,7 @@ def apply_entry(review: Review | None, entry: HistoryEntry) -> Review:
     if reduce is None:
         raise InvalidInput("action", entry.action, "not an action of the workflow")
     changed = reduce(review, entry.data)
-    end_reason = entry.reason if entry.to_state.final and entry.reason else changed.end_reason
+    end_reason = entry.reason if entry.reason and entry.to_state.final else changed.end_reason
     return _moved(changed, entry.to_state, entry.seq, end_reason, entry.digest)
 
 

@@ -972,7 +972,9 @@ class SqlStore:
         """Whether the stored record already holds ``review``'s content (all but the state,
         version and digest, which have columns of their own)."""
         before = self._before(review, entry)
-        return before is not None and _content(before) == _content(review)
+        return before is not None and (
+            _same_fields(before, review) or _content(before) == _content(review)
+        )
 
     def _refuse_update(self, cur: Any, review: Review, entry: HistoryEntry) -> None:
         row = self._q(
@@ -1373,6 +1375,22 @@ _COLUMN_FIELDS = ("state", "version", "last_digest")
 _content = operator.attrgetter(
     *(a.name for a in attrs.fields(Review) if a.name not in (*_COLUMN_FIELDS, "id"))
 )
+
+
+def _compile_same_fields() -> Callable[[Review, Review], bool]:
+    """``same_fields(a, b)``: whether the two reviews hold the very same objects in every field
+    of the record (a step that moves the state alone keeps them): plain code, and no tuple of
+    two dozen fields built for each review."""
+    names = [a.name for a in attrs.fields(Review) if a.name not in (*_COLUMN_FIELDS, "id")]
+    test = " and ".join(f"a.{n} is b.{n}" for n in names)
+    source = f"def same_fields(a, b):\n    return {test}\n"
+    scope: dict[str, Any] = {}
+    exec(compile(source, "<reviewflow same fields>", "exec"), scope)  # noqa: S102 - field names
+    same: Callable[[Review, Review], bool] = scope["same_fields"]
+    return same
+
+
+_same_fields = _compile_same_fields()
 _UPDATE_STATE = (
     "UPDATE reviews SET state = ?, version = ?, last_digest = ? "
     "WHERE id = ? AND version = ? AND last_digest = ?"

@@ -71,7 +71,7 @@ __all__ = [
     "redact_url",
 ]
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 """The schema this version of the library reads and writes."""
 
 _IN_CHUNK = 1_000  # ids per IN (...) list: far below every database's limit on parameters
@@ -518,7 +518,35 @@ def _schema_v2(d: Dialect) -> list[str]:
     return statements
 
 
-MIGRATIONS: Mapping[int, Callable[[Dialect], list[str]]] = {1: _schema_v1, 2: _schema_v2}
+def _schema_v3(d: Dialect) -> list[str]:
+    """SQLite keeps the history in a table of its own again, in order of writing, with its
+    primary key's index beside it (as schema 1 did). In the key's own b-tree (schema 2) an
+    entry lands next to its review's earlier entries, so a step over many reviews wrote into
+    every page that held one of them, and split the pages scheduling had filled: 1,000 entries
+    wrote about 750 pages where the table and its index write about 100, and the commit costs
+    by the page. One step alone writes one page either way (measured: no change). The other
+    databases keep their tables as they are."""
+    if d.name != "sqlite":
+        return []
+    columns = ", ".join(_HISTORY_COLUMNS)
+    return [
+        """CREATE TABLE history_v3 (
+        review_id TEXT NOT NULL REFERENCES reviews (id), seq INTEGER NOT NULL,
+        at VARCHAR(40) NOT NULL, actor_id TEXT NOT NULL, action VARCHAR(40) NOT NULL,
+        from_state VARCHAR(16) NULL, to_state VARCHAR(16) NOT NULL, data TEXT NOT NULL,
+        reason TEXT NOT NULL, prev_digest VARCHAR(64) NOT NULL, digest VARCHAR(64) NOT NULL,
+        PRIMARY KEY (review_id, seq))""",
+        f"INSERT INTO history_v3 ({columns}) SELECT {columns} FROM history",
+        "DROP TABLE history",
+        "ALTER TABLE history_v3 RENAME TO history",
+    ]
+
+
+MIGRATIONS: Mapping[int, Callable[[Dialect], list[str]]] = {
+    1: _schema_v1,
+    2: _schema_v2,
+    3: _schema_v3,
+}
 """Schema version → the statements that bring the previous version to it."""
 
 

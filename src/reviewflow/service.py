@@ -1284,6 +1284,7 @@ class ReviewService:
         parties = self.parties
         roster, loaded, seen, updates = batch.roster, batch.loaded, batch.seen, batch.updates
         one_by_one: Callable[[str, str], Review] = getattr(self, trigger)
+        create, now = HistoryEntry.create, self.now
         for review_id in review_ids:
             review = loaded.get(review_id)
             if (
@@ -1299,15 +1300,18 @@ class ReviewService:
                 except ReviewflowError:
                     pass  # refused: the step's own method says so below
                 else:
-                    entry = self._entry(
-                        review,
-                        actor=actor,
+                    entry = create(
+                        review_id=review.id,
+                        seq=review.version + 1,
+                        at=now(),
+                        actor_id=actor,
                         action=trigger,
+                        from_state=review.state,
                         to_state=new_state,
                         data={},
                         reason="",
-                        at=self.now(),
-                    )
+                        prev_digest=review.last_digest,
+                    )  # what _entry makes
                     changed = apply_entry(review, entry)
                     seen.add(review_id)
                     updates.append((changed, entry))

@@ -941,15 +941,18 @@ class SqlStore:
         # The record's content is rewritten only when the step changed it; most steps move the
         # state alone, which lives in columns of its own.
         same = {r.id for r, e in updates if self._same_content(r, e)}
-        rows = [
-            (review.state._value_, review.version, review.last_digest, review.id,
-             review.version - 1, entry.prev_digest)
-            if review.id in same
-            else (review.state._value_, review.version, review.last_digest, _doc(review),
-                  review.id, review.version - 1, entry.prev_digest)
-            for review, entry in updates
-        ]  # fmt: skip
-        if len(rows) > 1:
+        state_rows: list[tuple[Any, ...]] = []
+        doc_rows: list[tuple[Any, ...]] = []
+        for review, entry in updates:
+            key = (review.id, review.version - 1, entry.prev_digest)
+            if review.id in same:
+                state_rows.append((review.state._value_, review.version, review.last_digest, *key))
+            else:
+                doc = _doc(review)
+                doc_rows.append(
+                    (review.state._value_, review.version, review.last_digest, doc, *key)
+                )
+        if len(updates) > 1:
             # Check every review's version first, with the rows locked (SQLite holds the write
             # lock already), so that the one not where expected is named before anything is
             # written; then change them all in one batch the driver pipelines.
@@ -967,10 +970,10 @@ class SqlStore:
                 if current.get(review.id) != (review.version - 1, entry.prev_digest):
                     self._refuse_update(cur, review, entry)
         # One review: the UPDATE's own version and digest check is the test (one query less).
-        moved = self._many(cur, _UPDATE_STATE, [r for r in rows if len(r) == 6])
-        moved += self._many(cur, _UPDATE_REVIEW, [r for r in rows if len(r) == 7])
-        if moved != len(rows):
-            if len(rows) == 1:
+        moved = self._many(cur, _UPDATE_STATE, state_rows)
+        moved += self._many(cur, _UPDATE_REVIEW, doc_rows)
+        if moved != len(updates):
+            if len(updates) == 1:
                 self._refuse_update(cur, *updates[0])
             raise IntegrityError("a review changed while it was being updated")
         self._many(cur, _INSERT_HISTORY, [_history_row(e) for _, e in updates])

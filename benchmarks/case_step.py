@@ -8,9 +8,10 @@ and writes the review and the entry with an optimistic version check.
 
 Floor, same database, same durability, its own plain tables holding the same reviews: per step
 a transaction that reads the review's reviewer, state, version and last digest (``FOR UPDATE``
-on PostgreSQL and MariaDB; ``BEGIN IMMEDIATE`` on SQLite), checks the actor and that the state
-allows the step, computes the audit row's SHA-256 chained to the last digest, updates the
-review with a version check, inserts the audit row, and commits. The bulk floor does the same
+on PostgreSQL and MariaDB; ``BEGIN IMMEDIATE`` on SQLite), checks that the caller is the
+review's reviewer and that the state allows the step, computes the audit row's SHA-256 chained
+to the last digest, updates the review with a version check (and checks the rows it changed),
+inserts the audit row, and commits. The bulk floor does the same
 for ``size.bulk`` reviews in one transaction: one locking ``SELECT … IN (…)``, then one
 ``executemany`` each for the updates and the audit rows (psycopg pipelines it).
 """
@@ -53,7 +54,9 @@ def run(size: Size, db: str) -> list[Figure]:
 
         def floor_single() -> float:
             batch = [next(singles) for _ in range(single)]
-            return per_second(single, lambda: [_floor_step(conn, db, lock, [r]) for r in batch])
+            return per_second(
+                single, lambda: [_floor_step(conn, db, lock, r.reviewer_id, [r]) for r in batch]
+            )
 
         def lib_bulk() -> float:
             batch = next(bulks)
@@ -66,7 +69,8 @@ def run(size: Size, db: str) -> list[Figure]:
 
         def floor_bulk() -> float:
             batch = next(bulks)
-            return per_second(len(batch), lambda: _floor_step(conn, db, lock, batch))
+            by = batch[0].reviewer_id
+            return per_second(len(batch), lambda: _floor_step(conn, db, lock, by, batch))
 
         one = interleave(lib_single, floor_single, runs)
         many = interleave(lib_bulk, floor_bulk, runs)
@@ -87,7 +91,7 @@ def _by_reviewer(reviews: tuple[rf.Review, ...]) -> list[list[rf.Review]]:
     return [groups[k] for k in sorted(groups)]
 
 
-def _floor_step(conn: Any, db: str, lock: str, reviews: list[rf.Review]) -> None:
+def _floor_step(conn: Any, db: str, lock: str, actor: str, reviews: list[rf.Review]) -> None:
     m = floor.mark(db)
     floor.begin(conn, db)
     cur = conn.cursor()
@@ -105,14 +109,16 @@ def _floor_step(conn: Any, db: str, lock: str, reviews: list[rf.Review]) -> None
             ids,
         )
     rows = cur.fetchall()
+    if len(rows) != len(ids):
+        conn.rollback()
+        raise RuntimeError("a review is missing")
     updates: list[tuple[Any, ...]] = []
     audit: list[tuple[Any, ...]] = []
     at = data.MOMENT.isoformat()
     for rid, reviewer, state, version, last in rows:
-        if state != "scheduled":
+        if state != "scheduled" or reviewer != actor:
             conn.rollback()
-            raise RuntimeError(f"{rid} is {state}")
-        actor = reviewer
+            raise RuntimeError(f"{rid} is {state}, its reviewer {reviewer}")
         entry = {
             "review_id": rid, "seq": version + 1, "at": at, "actor_id": actor,
             "action": "start", "from_state": state, "to_state": _NEXT, "data": {},
@@ -130,8 +136,13 @@ def _floor_step(conn: Any, db: str, lock: str, reviews: list[rf.Review]) -> None
     insert = f"INSERT INTO floor_history VALUES ({', '.join([m] * 10)})"
     if len(updates) == 1:
         cur.execute(update, updates[0])
-        cur.execute(insert, audit[0])
     else:
         cur.executemany(update, updates)
+    if cur.rowcount != len(updates):  # the version check: another writer came first
+        conn.rollback()
+        raise RuntimeError("a review changed meanwhile")
+    if len(audit) == 1:
+        cur.execute(insert, audit[0])
+    else:
         cur.executemany(insert, audit)
     conn.commit()

@@ -208,13 +208,15 @@ def test_an_older_database_is_refused_until_upgraded(
     upgraded.close()
 
 
-def test_a_schema_1_database_upgrades_to_2_with_everything_kept(
-    url: str, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize("start", [1, 2])
+def test_an_older_schema_upgrades_to_the_current_one_with_everything_kept(
+    url: str, monkeypatch: pytest.MonkeyPatch, start: int
 ) -> None:
-    """Schema 2 (cheaper steps) from a database that the first schema set up and filled."""
+    """Schema 2 (cheaper steps) and 3 (SQLite's history in order of writing) from a database
+    that an older schema set up and filled."""
     from reviewflow.store import sql  # noqa: PLC0415
 
-    monkeypatch.setattr(sql, "SCHEMA_VERSION", 1)
+    monkeypatch.setattr(sql, "SCHEMA_VERSION", start)
     store = open_sql(url)
     service = scenario_on(store)
     run_quarter(service)
@@ -223,12 +225,17 @@ def test_a_schema_1_database_upgrades_to_2_with_everything_kept(
     store.close()
     monkeypatch.undo()
 
-    assert rf.upgrade_store(url) == 2
+    assert rf.upgrade_store(url) == SCHEMA_VERSION == 3
     upgraded = open_sql(url)
-    assert upgraded.schema_version() == 2
+    assert upgraded.schema_version() == SCHEMA_VERSION
     assert upgraded.reviews(rf.ReviewQuery()) == before
     assert {r.id: upgraded.history(r.id) for r in before} == histories
     assert rf.ReviewService(upgraded).verify(OFFICE) == ()
+    if url.startswith("sqlite"):
+        (table,) = upgraded._conn.execute(
+            "SELECT sql FROM sqlite_master WHERE name = 'history'"
+        ).fetchone()
+        assert "WITHOUT ROWID" not in table
     upgraded.close()
 
 

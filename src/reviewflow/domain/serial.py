@@ -15,7 +15,14 @@ import orjson
 
 from reviewflow.domain.periods import Period
 
-__all__ = ["canonical_json", "converter", "register_unrolled", "structure", "unstructure"]
+__all__ = [
+    "canonical_json",
+    "converter",
+    "reader",
+    "register_unrolled",
+    "structure",
+    "unstructure",
+]
 
 _T = TypeVar("_T")
 
@@ -62,6 +69,16 @@ def canonical_json(value: Any) -> bytes:
 _Convert = Callable[[Any], Any]
 
 
+_READERS: dict[type[Any], _Convert] = {}
+
+
+def reader(cls: type[_T]) -> Callable[[Any], _T]:
+    """The unrolled structure hook of ``cls`` (registered by :func:`register_unrolled`), to
+    call without the converter's dispatch: ``reader(Review)(data)`` is
+    ``structure(data, Review)``."""
+    return _READERS[cls]
+
+
 def register_unrolled(cls: type[Any]) -> None:
     """Register plain-code structure and unstructure hooks for the attrs class ``cls`` and the
     attrs classes in its fields, with the same results as cattrs' generated ones (tests hold
@@ -97,11 +114,33 @@ def _unrolled(
         read_expr, write_expr = _field(hints[name], done, code)
         reads.append(read_expr(f"d[{name!r}]"))
         writes.append(f"{name!r}: {write_expr(f'v.{name}')}")
+    # A small frozen value of text fields (a method record, say) is read once per distinct
+    # content and shared: it cannot change, and equal text builds an equal value (or fails the
+    # same way, and a failure is not kept). Anything but text or null is read as usual.
+    leaf = getattr(cls.__setattr__, "__name__", "") == "_frozen_setattrs" and all(
+        _text_leaf(hints[name]) for name in names
+    )
+    key = f"({''.join(f'd[{name!r}], ' for name in names)})"
+    memo = (
+        f"    key = {key}\n"
+        "    found = memo.get(key)\n"
+        "    if found is not None:\n"
+        "        return found\n"
+        f"    value = cls({', '.join(reads)})\n"
+        "    if all(v is None or v.__class__ is str for v in key):\n"
+        "        if len(memo) >= 4096:\n"
+        "            memo.clear()\n"
+        "        memo[key] = value\n"
+        "    return value\n"
+        if leaf
+        else f"    return cls({', '.join(reads)})\n"
+    )
+    code.names["memo"] = {}
     source = (
         "def read(d, _cls=cls):\n"
         "    if d.__class__ is not dict or d.keys() != keys:\n"
         "        return general_in(d, _cls)\n"
-        f"    return cls({', '.join(reads)})\n"
+        f"{memo}"
         "def write(v):\n"
         f"    return {{{', '.join(writes)}}}\n"
     )
@@ -109,9 +148,24 @@ def _unrolled(
     exec(compile(source, f"<reviewflow unrolled {cls.__qualname__}>", "exec"), code.names)  # noqa: S102
     read, write = code.names["read"], code.names["write"]
     done[cls] = (read, write)
+    _READERS[cls] = read
     converter.register_structure_hook(cls, read)
     converter.register_unstructure_hook(cls, write)
     return read, write
+
+
+def _text_leaf(kind: Any) -> bool:
+    """Whether a field of ``kind`` is text in its plain form (or null)."""
+    if kind in (str, date, datetime, Period):
+        return True
+    if isinstance(kind, type) and issubclass(kind, enum.Enum):
+        return all(isinstance(m.value, str) for m in kind)
+    args = typing.get_args(kind)
+    return (
+        len(args) == 2
+        and type(None) in args
+        and all(_text_leaf(a) for a in args if a is not type(None))
+    )
 
 
 class _Code:

@@ -1,0 +1,171 @@
+"""The bulk path of ``take_many`` for plain steps is the general one, on random calls.
+
+``take_many`` takes a plain step (one whose method is ``_act`` alone: start, conclude_review,
+begin_rectification, close, declare_no_rectification) by a loop that does once per call what
+``_act`` does per review, and sends every review it would refuse through the step's own method.
+Against the general loop (each review through the step's method), on the demonstration quarter
+with random reviews started and waived first, a random actor, step and list of ids (unknown ids
+and repeats included), on the memory store and on SQLite, with a clock that moves at every
+reading: the same results (reviews, error types and messages), the same histories byte for
+byte (digests included), the same attempt log, the same records.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import tempfile
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+from hypothesis import event, given
+from hypothesis import strategies as st
+
+import reviewflow as rf
+from reviewflow.demo import OFFICE, QUARTER, run_quarter, scenario_roster
+from reviewflow.domain.review import _digest
+from reviewflow.domain.serial import canonical_json
+from reviewflow.service import _PLAIN_STEPS
+
+START = datetime(2023, 12, 28, 9, tzinfo=rf.Policy.default().zone)
+ACTORS = [
+    "wang", "he", "liu", "zhang", "zhou", "qian", "li", "zhao", "sun", OFFICE, "nobody",
+]  # fmt: skip
+TRIGGERS = ["start", "start", "start", *sorted(_PLAIN_STEPS), "conclude_fact_finding"]
+REVIEWER = "<the reviewer of the first review named>"
+
+
+class General(rf.ReviewService):
+    """The service with the bulk path turned off: every review through the step's method."""
+
+    def _plain(self, trigger: str) -> bool:
+        return False
+
+
+def ticking() -> Iterator[datetime]:
+    moment = START
+    while True:
+        yield moment
+        moment += timedelta(seconds=1)
+
+
+def build(cls: type[rf.ReviewService], url: str, started: list[int], waived: list[int]):  # type: ignore[no-untyped-def]
+    clock = ticking()
+    service = cls(rf.open_store(url), clock=lambda: next(clock), ids=rf.sequential_ids())
+    service.import_roster(OFFICE, **scenario_roster())  # type: ignore[arg-type]
+    run_quarter(service)
+    reviews = service.reviews(OFFICE, within=QUARTER)
+    for n in started:
+        review = reviews[n % len(reviews)]
+        with contextlib.suppress(rf.ReviewflowError):
+            service.start(review.reviewer_id, review.id)
+    for n in waived:
+        review = reviews[n % len(reviews)]
+        with contextlib.suppress(rf.ReviewflowError):
+            service.waive(OFFICE, review.id, reason="免于点评")
+    return service
+
+
+def snapshot(service: rf.ReviewService) -> tuple[object, ...]:
+    reviews = service.reviews(OFFICE)
+    histories = [service.store.history(r.id) for r in reviews]
+    attempts = [(a.id, a.at, a.actor_id, a.action, a.review_id, a.error, a.message, a.details)
+                for a in service.attempts(OFFICE)]  # fmt: skip
+    return tuple(reviews), histories, attempts
+
+
+def compare(  # noqa: PLR0917 - the property's draws
+    store: str,
+    started: list[int],
+    waived: list[int],
+    actor: str,
+    trigger: str,
+    picks: list[int],
+) -> int:
+    """Run the call on both services; assert they agree; return how many steps were taken."""
+    with tempfile.TemporaryDirectory() as folder:
+        services = []
+        for n, cls in enumerate((rf.ReviewService, General)):
+            url = "memory://" if store == "memory" else f"sqlite:///{Path(folder) / f'{n}.db'}"
+            services.append(build(cls, url, started, waived))
+        fast, general = services
+        # By reviewer: ids named near each other tend to be one reviewer's.
+        reviews = sorted(fast.reviews(OFFICE, within=QUARTER), key=lambda r: r.reviewer_id)
+        ids = [reviews[p % len(reviews)].id if p >= 0 else "no-such-review" for p in picks]
+        if actor == REVIEWER:  # the reviewer of the first review named
+            actor = reviews[picks[0] % len(reviews)].reviewer_id if picks else "wang"
+        got = fast.take_many(actor, trigger, ids)
+        want = general.take_many(actor, trigger, ids)
+        assert [(r.review_id, r.review, type(r.error), str(r.error)) for r in got] == [
+            (r.review_id, r.review, type(r.error), str(r.error)) for r in want
+        ]
+        assert snapshot(fast) == snapshot(general)
+        for service in services:
+            service.store.close()
+        return sum(r.ok for r in got)
+
+
+@pytest.mark.parametrize("store", ["memory", "sqlite"])
+def test_bulk_path_takes_and_refuses_as_the_general_path(store: str) -> None:
+    """wang starts his scheduled reviews, one of them named twice, with another's, an unknown
+    id and a waived one among them: taken and refused alike."""
+    picks = [19, 20, 21, 20, 9, -1, 22, 0, 23]
+    assert compare(store, [], [], "wang", "start", picks) == 5
+
+
+@given(
+    store=st.sampled_from(["memory", "sqlite"]),
+    started=st.lists(st.integers(0, 200), max_size=4),
+    waived=st.lists(st.integers(0, 200), max_size=3),
+    actor=st.sampled_from([*[REVIEWER] * 8, *ACTORS]),
+    trigger=st.sampled_from(TRIGGERS),
+    base=st.integers(0, 40),
+    offsets=st.lists(st.integers(-1, 8), max_size=25),
+)
+def test_bulk_path_is_the_general_path(  # noqa: PLR0917 - the property's draws
+    store: str,
+    started: list[int],
+    waived: list[int],
+    actor: str,
+    trigger: str,
+    base: int,
+    offsets: list[int],
+) -> None:
+    picks = [base + n if n >= 0 else -1 for n in offsets]
+    event(f"steps taken: {min(compare(store, started, waived, actor, trigger, picks), 2)}")
+
+
+TEXT = st.text(max_size=12)
+
+
+@given(
+    review_id=TEXT, seq=st.integers(0, 10**6), actor=TEXT, action=TEXT, reason=TEXT,
+    prev=TEXT, at=st.datetimes(timezones=st.just(START.tzinfo)),
+    from_state=st.none() | st.sampled_from(list(rf.ReviewState)),
+    to_state=st.sampled_from(list(rf.ReviewState)),
+)  # fmt: skip
+def test_spliced_digest_is_the_canonical_one(  # noqa: PLR0917 - an entry's fields
+    review_id: str,
+    seq: int,
+    actor: str,
+    action: str,
+    reason: str,
+    prev: str,
+    at: datetime,
+    from_state: rf.ReviewState | None,
+    to_state: rf.ReviewState,
+) -> None:
+    """An entry without data is digested from spliced parts: the same SHA-256 as over the
+    canonical JSON of the whole entry, for any text (quotes, escapes, non-ASCII)."""
+    import hashlib  # noqa: PLC0415
+
+    content = {
+        "review_id": review_id, "seq": seq, "at": at.isoformat(), "actor_id": actor,
+        "action": action, "from_state": from_state.value if from_state else None,
+        "to_state": to_state.value, "data": {}, "reason": reason, "prev_digest": prev,
+    }  # fmt: skip
+    want = hashlib.sha256(canonical_json(content)).hexdigest()
+    for _ in range(2):  # the parts made, then the parts kept
+        got = _digest(review_id, seq, at, actor, action, from_state, to_state, {}, reason, prev)
+        assert got == want

@@ -73,7 +73,11 @@ def begin(conn: Any, db: str) -> None:
 
 
 def review_tables(db: str) -> list[str]:
-    """Plain tables for reviews and their audit rows (what the step floors work on)."""
+    """Plain tables for reviews and their audit rows (what the step and scheduling floors work
+    on), with the indexes the same product's reads need and the library's tables have: the
+    one-per-slot constraint (which also serves a reviewer's work list), a period's reviews
+    (coverage of the whole roster), an organization's reviews of a period (coverage of a
+    subtree) and a member's own reviews. The state is in no index, as in the library's."""
     idt = "TEXT" if db == "sqlite" else "VARCHAR(128)"
     suffix = " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin" if db == "mysql" else ""
     return [
@@ -89,6 +93,9 @@ def review_tables(db: str) -> list[str]:
             from_state VARCHAR(16), to_state VARCHAR(16) NOT NULL, data TEXT NOT NULL,
             prev_digest VARCHAR(64) NOT NULL, digest VARCHAR(64) NOT NULL,
             PRIMARY KEY (review_id, seq)){suffix}""",
+        "CREATE INDEX floor_reviews_by_period ON floor_reviews (period)",
+        "CREATE INDEX floor_reviews_by_org ON floor_reviews (org_id, period)",
+        "CREATE INDEX floor_reviews_by_subject ON floor_reviews (subject_id, period)",
     ]
 
 

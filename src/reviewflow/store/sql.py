@@ -524,12 +524,22 @@ def _schema_v3(d: Dialect) -> list[str]:
     entry lands next to its review's earlier entries, so a step over many reviews wrote into
     every page that held one of them, and split the pages scheduling had filled: 1,000 entries
     wrote about 750 pages where the table and its index write about 100, and the commit costs
-    by the page. One step alone writes one page either way (measured: no change). The other
-    databases keep their tables as they are."""
+    by the page. One step alone writes one page either way (measured: no change).
+
+    On every database, the index on a review's reviewer alone goes: the one-per-slot
+    constraint begins with the reviewer and serves the same lookups (and MySQL's foreign key),
+    and one b-tree fewer is written per scheduled review (a quarter of SQLite's insert time,
+    measured)."""
+    drop = (
+        "DROP INDEX reviews_of_reviewer ON reviews"
+        if d.name == "mysql"
+        else "DROP INDEX reviews_of_reviewer"
+    )
     if d.name != "sqlite":
-        return []
+        return [drop]
     columns = ", ".join(_HISTORY_COLUMNS)
     return [
+        drop,
         """CREATE TABLE history_v3 (
         review_id TEXT NOT NULL REFERENCES reviews (id), seq INTEGER NOT NULL,
         at VARCHAR(40) NOT NULL, actor_id TEXT NOT NULL, action VARCHAR(40) NOT NULL,

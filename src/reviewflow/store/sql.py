@@ -1418,7 +1418,6 @@ _NOT_IN_RECORD = frozenset((*_COLUMN_FIELDS, *_SLOT_FIELDS))
 _REVIEW_READ_HEAD = ", ".join((*_SLOT_FIELDS, *_COLUMN_FIELDS))
 _REVIEW_READ = f"{_REVIEW_READ_HEAD}, doc"
 """The columns a review is read from, in the order :func:`_review` takes them."""
-_ANY = object()  # no default: never equal to a value
 _content = operator.attrgetter(
     *(a.name for a in attrs.fields(Review) if a.name not in (*_COLUMN_FIELDS, "id"))
 )
@@ -1460,20 +1459,43 @@ def _json(value: object) -> str:
     return canonical_json(value).decode()
 
 
-def _doc(review: Review) -> str:
-    """The stored record: what the review holds beyond its columns (see :func:`_record`)."""
-    return _record(unstructure(review))
+def _doc(review: Review, plain: Mapping[str, Any] | None = None) -> str:
+    """The stored record of ``review`` (``plain``: the review already in plain form): its
+    fields other than the columns (state, version and digest change with every step; the slot
+    never changes) and other than those at their defaults. A scheduled review's record is its
+    planned method alone, so a row holds a few dozen bytes of record instead of hundreds: more
+    rows to a page, fewer pages written by every bulk write. :func:`_review` puts the review
+    back together."""
+    names = _set_fields(review)
+    if not names:
+        return "{}"
+    if plain is None:
+        plain = unstructure(review)
+    return canonical_json({n: plain[n] for n in names}).decode()
 
 
-def _record(data: Mapping[str, Any]) -> str:
-    """The stored record of a review in plain form: its fields other than the columns (state,
-    version and digest change with every step; the slot never changes) and other than those
-    at their defaults. A scheduled review's record is its planned method alone, so a row
-    holds a few dozen bytes of record instead of hundreds: more rows to a page, fewer pages
-    written by every bulk write. :func:`_review` puts the review back together."""
-    return canonical_json(
-        {k: v for k, v in data.items() if k not in _NOT_IN_RECORD and _DEFAULTS.get(k, _ANY) != v}
-    ).decode()
+def _compile_set_fields() -> Callable[[Review], list[str]]:
+    """``set_fields(review)``: the names of the record's fields not at their defaults, as
+    plain code (a comparison a field; defaults are compared by identity first)."""
+    scope: dict[str, Any] = {}
+    lines = ["def set_fields(r):", "    out = []"]
+    for a in attrs.fields(Review):
+        if a.name in _NOT_IN_RECORD:
+            continue
+        if a.default is attrs.NOTHING:
+            lines.append(f"    out.append({a.name!r})")
+            continue
+        default: Any = a.default
+        if hasattr(default, "factory"):  # attrs.Factory
+            default = default.factory()
+        scope[f"d_{a.name}"] = default
+        lines.append(f"    v = r.{a.name}")
+        lines.append(f"    if v is not d_{a.name} and v != d_{a.name}:")
+        lines.append(f"        out.append({a.name!r})")
+    lines.append("    return out")
+    exec(compile("\n".join(lines) + "\n", "<reviewflow set fields>", "exec"), scope)  # noqa: S102
+    set_fields: Callable[[Review], list[str]] = scope["set_fields"]
+    return set_fields
 
 
 def _kind(value: str) -> Any:
@@ -1518,7 +1540,7 @@ def _liaison(row: Sequence[Any]) -> LiaisonAssignment:
 
 def _review_row(r: Review, data: Mapping[str, Any] | None = None) -> tuple[Any, ...]:
     """The row of ``r``; ``data``, a schedule entry's, is the record already in plain form."""
-    doc = _doc(r) if data is None else _record(data)
+    doc = _doc(r, data)
     period = r.period
     return (
         r.id, r.kind.value, r.reviewer_id, r.subject_id, str(period),
@@ -1551,6 +1573,7 @@ def _plain_defaults() -> dict[str, Any]:
 
 
 _DEFAULTS = _plain_defaults()
+_set_fields = _compile_set_fields()
 
 
 def _review(row: Sequence[Any]) -> Review:

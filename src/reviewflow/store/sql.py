@@ -1580,13 +1580,36 @@ def _review(row: Sequence[Any]) -> Review:
     """The review of a row of :data:`_REVIEW_READ`: the defaults, the record over them (a
     record stored whole, as schemas before 3 did, holds every field), then the columns."""
     rid, kind, reviewer_id, subject_id, period, basis, org_id, state, version, digest, doc = row
+    content = _CONTENTS.get(doc)
+    if content is not None:  # a record read before: its values are immutable, share them
+        return Review(
+            rid, _KINDS[kind], reviewer_id, subject_id, Period.parse(period), _BASES[basis],
+            org_id, _STATES[state], int(version), last_digest=digest, **content,
+        )  # fmt: skip
     data = dict(_DEFAULTS)
     data.update(orjson.loads(doc))
     data.update(
         id=rid, kind=kind, reviewer_id=reviewer_id, subject_id=subject_id, period=period,
         basis=basis, org_id=org_id, state=state, version=int(version), last_digest=digest,
     )  # fmt: skip
-    return _read_review(data)
+    review = _read_review(data)
+    if len(doc) <= _SHORT_RECORD:  # records shared by many reviews (a scheduled one's, say)
+        with _CONTENTS_LOCK:
+            if len(_CONTENTS) >= _CONTENTS_KEPT:
+                _CONTENTS.clear()
+            _CONTENTS[doc] = {n: getattr(review, n) for n in _RECORD_FIELDS}
+    return review
+
+
+_SHORT_RECORD = 200  # characters: a planned method, a few short fields
+_CONTENTS_KEPT = 1_024
+_CONTENTS: dict[str, dict[str, Any]] = {}
+"""Short stored records already read → their fields' values (immutable), across stores."""
+_CONTENTS_LOCK = threading.Lock()
+_RECORD_FIELDS = tuple(a.name for a in attrs.fields(Review) if a.name not in _NOT_IN_RECORD)
+_KINDS = {k.value: k for k in ReviewKind}
+_BASES = {b.value: b for b in Basis}
+_STATES = {s.value: s for s in ReviewState}
 
 
 def _history_row(e: HistoryEntry) -> tuple[Any, ...]:

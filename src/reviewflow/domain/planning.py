@@ -170,12 +170,21 @@ def _plan_members(
     gaps: list[PlannedGap],
 ) -> None:
     head = roster.head_of(org.id)
+    # The rules depend on the post category and the organization's type only: asked once per
+    # category (an organization's members share a few).
+    rules: dict[str, tuple[tuple[Period, ...], tuple[Method, Occasion | None]]] = {}
     for member in _members_for_review(roster, org):
         if head is not None and member.id == head.id:
             continue  # the head is covered with the organization (R-SCOPE-3)
-        periods = periods_within(
-            period, policy.member_cadence_for(member.post_category, org.org_type)
-        )
+        found = rules.get(member.post_category)
+        if found is None:
+            found = rules[member.post_category] = (
+                periods_within(
+                    period, policy.member_cadence_for(member.post_category, org.org_type)
+                ),
+                policy.member_method_for(member.post_category, org.org_type),
+            )
+        periods, (method, occasion) = found
         if head is None:
             gaps.extend(
                 PlannedGap(ReviewKind.MEMBER, member.id, q, org.id, GapReason.NO_REVIEWER)
@@ -183,7 +192,6 @@ def _plan_members(
                 if member.on_roll(q)
             )
             continue
-        method, occasion = policy.member_method_for(member.post_category, org.org_type)
         slots.extend(
             Slot(head.id, ReviewKind.MEMBER, member.id, q, Basis.HEAD, org.id, method, occasion)
             for q in periods

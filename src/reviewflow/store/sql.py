@@ -1469,6 +1469,13 @@ def _doc(review: Review, plain: Mapping[str, Any] | None = None) -> str:
     names = _set_fields(review)
     if not names:
         return "{}"
+    if names == _PLANNED_ONLY:  # a scheduled review: one record per planned method
+        found = _PLANNED_DOCS.get(review.planned_method)
+        if found is None:
+            found = canonical_json({"planned_method": unstructure(review.planned_method)}).decode()
+            if len(_PLANNED_DOCS) < _CONTENTS_KEPT:
+                _PLANNED_DOCS[review.planned_method] = found
+        return found
     if plain is None:
         plain = unstructure(review)
     return canonical_json({n: plain[n] for n in names}).decode()
@@ -1606,6 +1613,9 @@ _CONTENTS_KEPT = 1_024
 _CONTENTS: dict[str, dict[str, Any]] = {}
 """Short stored records already read → their fields' values (immutable), across stores."""
 _CONTENTS_LOCK = threading.Lock()
+_PLANNED_ONLY = ["planned_method"]
+_PLANNED_DOCS: dict[Any, str] = {}
+"""A planned method → the record of a review that holds nothing else (immutable both)."""
 _RECORD_FIELDS = tuple(a.name for a in attrs.fields(Review) if a.name not in _NOT_IN_RECORD)
 _KINDS = {k.value: k for k in ReviewKind}
 _BASES = {b.value: b for b in Basis}

@@ -8,7 +8,10 @@ from pathlib import Path
 import pytest
 
 import reviewflow as rf
+from coverage_reference import reference_coverage
 from reviewflow.demo import OFFICE, run_quarter
+from reviewflow.domain.planning import plan_period
+from reviewflow.store.base import facts_of
 from reviewflow.store.sql import SCHEMA_VERSION
 from reviewflow.testing import scenario_on
 
@@ -208,13 +211,23 @@ def test_an_older_database_is_refused_until_upgraded(
     upgraded.close()
 
 
-def test_a_schema_1_database_upgrades_to_2_with_everything_kept(
-    url: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Schema 2 (cheaper steps) from a database that the first schema set up and filled."""
+def as_schema(monkeypatch: pytest.MonkeyPatch, version: int) -> None:
+    """The library as it was at schema ``version`` (1 or 2): reviews written without their
+    slot hash (schema 3)."""
     from reviewflow.store import sql  # noqa: PLC0415
 
-    monkeypatch.setattr(sql, "SCHEMA_VERSION", 1)
+    monkeypatch.setattr(sql, "SCHEMA_VERSION", version)
+    monkeypatch.setattr(sql, "_REVIEW_COLUMNS", sql._REVIEW_COLUMNS[:-1])
+    real_row = sql._review_row
+    monkeypatch.setattr(sql, "_review_row", lambda *args: real_row(*args)[:-1])
+
+
+def test_a_schema_1_database_upgrades_to_the_current_schema_with_everything_kept(
+    url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Schema 2 (cheaper steps) and 3 (slot hashes) from a database that the first schema set
+    up and filled."""
+    as_schema(monkeypatch, 1)
     store = open_sql(url)
     service = scenario_on(store)
     run_quarter(service)
@@ -223,12 +236,40 @@ def test_a_schema_1_database_upgrades_to_2_with_everything_kept(
     store.close()
     monkeypatch.undo()
 
-    assert rf.upgrade_store(url) == 2
+    assert rf.upgrade_store(url) == SCHEMA_VERSION
     upgraded = open_sql(url)
-    assert upgraded.schema_version() == 2
+    assert upgraded.schema_version() == SCHEMA_VERSION
     assert upgraded.reviews(rf.ReviewQuery()) == before
     assert {r.id: upgraded.history(r.id) for r in before} == histories
     assert rf.ReviewService(upgraded).verify(OFFICE) == ()
+    upgraded.close()
+
+
+def test_a_schema_2_database_upgrades_to_3_with_its_slot_hashes_filled_in(
+    url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Schema 3 (coverage by fingerprint) from a schema 2 database: every review gets its slot
+    hash, so the store's coverage facts and the service's coverage are what the reviews say."""
+
+    as_schema(monkeypatch, 2)
+    store = open_sql(url)
+    run_quarter(scenario_on(store))
+    store.close()
+    monkeypatch.undo()
+
+    assert rf.upgrade_store(url) == 3
+    upgraded = open_sql(url)
+    roster = upgraded.roster()
+    for period in ("2023-10", "2023-11", "2023-Q4"):
+        within = rf.Period.parse(period)
+        reviews = upgraded.reviews(rf.ReviewQuery(within=within))
+        found = upgraded.coverage_facts(within, None)
+        assert sorted(found.counts, key=repr) == sorted(facts_of(roster, reviews).counts, key=repr)
+        assert all(fingerprint > 0 for *_, fingerprint in found.counts)
+        plan = plan_period(roster, rf.ReviewService(upgraded).policy, within, None)
+        assert rf.ReviewService(upgraded).coverage(OFFICE, period) == reference_coverage(
+            roster, plan, reviews, within, None
+        )
     upgraded.close()
 
 

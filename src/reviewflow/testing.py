@@ -237,8 +237,8 @@ class StoreContract:
     def test_coverage_facts_are_what_the_reviews_say(
         self, scheduled: rf.ReviewService, store: rf.Store, root: str | None
     ) -> None:
-        """Slots of the live and cancelled reviews, and the live ones counted by reviewer,
-        organization, kind, post category and state; for the roster or a subtree."""
+        """The live reviews counted by reviewer, organization, kind, post category and state,
+        each count with the sum of its reviews' slot hashes; for the roster or a subtree."""
         reviews = store.reviews(rf.ReviewQuery())
         store.apply(rf.ChangeSet(review_updates=(_step(reviews[0]),)))
         roster = store.roster()
@@ -249,9 +249,8 @@ class StoreContract:
             expected = facts_of(
                 roster, store.reviews(rf.ReviewQuery(within=within, org_ids=org_ids))
             )
-            assert (found.live, found.cancelled) == (expected.live, expected.cancelled)
             assert sorted(found.counts, key=repr) == sorted(expected.counts, key=repr)
-            assert found.live or root == "internal" or period == "2023"
+            assert found.counts or root == "internal" or period == "2023"
 
     def test_a_change_set_is_all_or_nothing(
         self, scheduled: rf.ReviewService, store: rf.Store

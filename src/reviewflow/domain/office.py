@@ -4,6 +4,7 @@ reviews."""
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from datetime import date
@@ -249,30 +250,46 @@ def _report(  # noqa: PLR0917 - what the report is made of
 
 
 def slot_key(kind: ReviewKind, reviewer_id: str, subject_id: str, period: Period) -> str:
-    """A slot as one string, as :meth:`Store.coverage_facts` gives the live and cancelled
-    reviews' slots: kind, reviewer, subject and period joined by the unit separator."""
+    """A slot as one string: kind, reviewer, subject and period joined by the unit separator."""
     return f"{kind.value}\x1f{reviewer_id}\x1f{subject_id}\x1f{period}"
+
+
+def slot_hash(kind: ReviewKind, reviewer_id: str, subject_id: str, period: Period) -> int:
+    """A slot's fingerprint: the first 40 bits of the BLAKE2b digest of its :func:`slot_key`.
+
+    Stores keep it with each review, so that the database can sum it by organization: 40 bits
+    leave room for 2^23 reviews in one sum within a signed 64-bit integer (SQLite's ``SUM``)."""
+    key = slot_key(kind, reviewer_id, subject_id, period).encode()
+    return int.from_bytes(hashlib.blake2b(key, digest_size=5).digest(), "big")
 
 
 @attrs.frozen
 class CoverageFacts:
     """What a store says of the reviews of a period in scope, for coverage, without a record
-    read: the slots of the live and of the cancelled reviews (:func:`slot_key`), and the live
-    ones counted by reviewer, organization, kind, the member subject's post category (None for
-    an organization, "" for a member no longer on the roster) and state."""
+    read: the live ones counted by reviewer, organization, kind, the member subject's post
+    category (None for an organization, "" for a member no longer on the roster) and state,
+    each count with the sum of those reviews' :func:`slot_hash` (their fingerprint)."""
 
-    live: frozenset[str]
-    cancelled: frozenset[str]
-    counts: tuple[tuple[str, str, ReviewKind, str | None, ReviewState, int], ...]
+    counts: tuple[tuple[str, str, ReviewKind, str | None, ReviewState, int, int], ...]
 
 
 class PlanIndex:
-    """A plan's slots as :func:`slot_key` strings, with their places in the plan (kept with
-    the plan: coverage asks for them on every call)."""
+    """A plan's slots as :func:`slot_key` strings, with their places in the plan, and each
+    organization's planned slots: their places and their fingerprint (how many, and the sum
+    of their :func:`slot_hash`). Kept with the plan: coverage asks for them on every call."""
 
     def __init__(self, plan: Plan) -> None:
         self.keys = [slot_key(s.kind, s.reviewer_id, s.subject_id, s.period) for s in plan.slots]
         self.place = {k: n for n, k in enumerate(self.keys)}
+        self.places: dict[str, list[int]] = {}
+        fingerprints: dict[str, tuple[int, int]] = {}
+        blake2b = hashlib.blake2b
+        for n, (slot, key) in enumerate(zip(plan.slots, self.keys, strict=True)):
+            self.places.setdefault(slot.org_id, []).append(n)
+            count, total = fingerprints.get(slot.org_id, (0, 0))
+            digest = blake2b(key.encode(), digest_size=5).digest()
+            fingerprints[slot.org_id] = (count + 1, total + int.from_bytes(digest, "big"))
+        self.fingerprints = fingerprints
 
 
 def coverage_from_facts(  # noqa: PLR0917 - what the report is made of
@@ -280,7 +297,7 @@ def coverage_from_facts(  # noqa: PLR0917 - what the report is made of
     plan: Plan,
     index: PlanIndex,
     facts: CoverageFacts,
-    candidates: Callable[[set[str]], Iterable[ReviewRef]],
+    refs_of: Callable[[set[str]], Iterable[ReviewRef]],
     period: Period,
     root_id: str | None,
 ) -> CoverageReport:
@@ -289,24 +306,48 @@ def coverage_from_facts(  # noqa: PLR0917 - what the report is made of
     Every live review is tallied once by :func:`build_coverage` (by its own slot, as another
     slot's stand-in, or as unplanned), so the store's counts of the live reviews are the bulk
     of the report. What is left is worked out from the planned slots with no live review of
-    their own, in plan order: a stand-in by subject (``candidates`` gives the live reviews of
-    those subjects in scope, in the stores' order), counted again when it also fills its own
+    their own, in plan order: a stand-in by subject, counted again when it also fills its own
     slot later in the plan, as :func:`build_coverage` does; or a named gap.
+
+    Those slots are found by organization: where the live reviews an organization holds have
+    the fingerprint of its planned slots (as many, and the same sum of slot hashes), they are
+    its planned slots, and every one of them is filled. Only the planned slots of the other
+    organizations are looked at, from the reviews of their subjects (``refs_of`` gives the live
+    and cancelled reviews of those subjects in scope, in the stores' order). Two different sets
+    of slots share a fingerprint with a chance of about one in 2^40 (a sum of 40-bit hashes).
     """
     counts = _Tally(roster)
-    for reviewer_id, org_id, kind, category, state, n in facts.counts:
-        counts.add_live(reviewer_id, org_id, kind, category, state, n)
-    live = facts.live
-    unmatched = [n for n, key in enumerate(index.keys) if key not in live]
+    held: dict[str, tuple[int, int]] = {}
+    add_live = counts.add_live
+    for reviewer_id, org_id, kind, category, state, n, fingerprint in facts.counts:
+        add_live(reviewer_id, org_id, kind, category, state, n)
+        count, total = held.get(org_id, (0, 0))
+        held[org_id] = (count + n, total + fingerprint)
+    places = index.places
+    suspect = sorted(
+        n
+        for org_id, planned in index.fingerprints.items()
+        if held.get(org_id) != planned
+        for n in places[org_id]
+    )
     gaps: list[CoverageGap] = []
-    if unmatched:
+    if suspect:
         slots = plan.slots
+        live: set[str] = set()
+        cancelled: set[str] = set()
         by_subject: dict[tuple[ReviewKind, str, Period], list[ReviewRef]] = {}
-        for ref in candidates({slots[n].subject_id for n in unmatched}):
-            if ref.state is not ReviewState.CANCELLED:
+        for ref in refs_of({slots[n].subject_id for n in suspect}):
+            key = slot_key(ref.kind, ref.reviewer_id, ref.subject_id, ref.period)
+            if ref.state is ReviewState.CANCELLED:
+                cancelled.add(key)
+            else:
+                live.add(key)
                 by_subject.setdefault((ref.kind, ref.subject_id, ref.period), []).append(ref)
         standing_in: set[str] = set()
-        for n in unmatched:
+        for n in suspect:
+            key = index.keys[n]
+            if key in live:
+                continue
             slot = slots[n]
             chosen = None
             for ref in by_subject.get((slot.kind, slot.subject_id, slot.period), ()):
@@ -322,13 +363,11 @@ def coverage_from_facts(  # noqa: PLR0917 - what the report is made of
                     counts.review(chosen)
                 continue
             counts.missing(slot.reviewer_id, slot.org_id, slot.kind, slot.subject_id)
-            key = index.keys[n]
             gaps.append(
                 _gap(
                     roster, kind=slot.kind, subject_id=slot.subject_id, period=slot.period,
                     org_id=slot.org_id, reviewer_id=slot.reviewer_id,
-                    reason=GapReason.CANCELLED if key in facts.cancelled
-                    else GapReason.NOT_SCHEDULED,
+                    reason=GapReason.CANCELLED if key in cancelled else GapReason.NOT_SCHEDULED,
                 )
             )  # fmt: skip
     return _report(roster, plan, counts, gaps, period, root_id)

@@ -24,7 +24,7 @@ from typing import Protocol, TypeVar, runtime_checkable
 
 import attrs
 
-from reviewflow.domain.office import CoverageFacts, Exemplar, SupervisionOrder, slot_key
+from reviewflow.domain.office import CoverageFacts, Exemplar, SupervisionOrder, slot_hash
 from reviewflow.domain.periods import Period
 from reviewflow.domain.review import Attempt, HistoryEntry, Review, ReviewRef, ReviewState
 from reviewflow.domain.roster import Organization, Person, Roster, RosterRecord
@@ -177,24 +177,20 @@ def by_period_then_id(found: Iterable[_R]) -> tuple[_R, ...]:
 
 def facts_of(roster: Roster, reviews: Iterable[Review | ReviewRef]) -> CoverageFacts:
     """:meth:`Store.coverage_facts` computed from the reviews themselves (the reference)."""
-    live: set[str] = set()
-    cancelled: set[str] = set()
     counts: Counter[tuple[str, str, ReviewKind, str | None, ReviewState]] = Counter()
+    fingerprints: Counter[tuple[str, str, ReviewKind, str | None, ReviewState]] = Counter()
     for r in reviews:
-        key = slot_key(r.kind, r.reviewer_id, r.subject_id, r.period)
         if r.state is ReviewState.CANCELLED:
-            cancelled.add(key)
             continue
-        live.add(key)
         category = None
         if r.kind is ReviewKind.MEMBER:
             member = roster.member(r.subject_id)
             category = member.post_category if member else ""
-        counts[r.reviewer_id, r.org_id, r.kind, category, r.state] += 1
+        group = (r.reviewer_id, r.org_id, r.kind, category, r.state)
+        counts[group] += 1
+        fingerprints[group] += slot_hash(r.kind, r.reviewer_id, r.subject_id, r.period)
     return CoverageFacts(
-        frozenset(live),
-        frozenset(cancelled),
-        tuple(sorted(((*k, n) for k, n in counts.items()), key=_fact_order)),
+        tuple(sorted(((*k, n, fingerprints[k]) for k, n in counts.items()), key=_fact_order))
     )
 
 

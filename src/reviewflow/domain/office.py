@@ -209,8 +209,8 @@ def _report(  # noqa: PLR0917 - what the report is made of
 ) -> CoverageReport:
     totals, per_reviewer, org_type_counts, category_counts = _roll_up(roster, counts.tallies)
     for planned_gap in plan.gaps:
-        totals["expected"] += 1
-        totals["missing"] += 1
+        totals[_EXPECTED] += 1
+        totals[_MISSING] += 1
         gaps.append(
             _gap(
                 roster,
@@ -222,26 +222,20 @@ def _report(  # noqa: PLR0917 - what the report is made of
                 reason=planned_gap.reason,
             )
         )
+    name = roster.person_name
     reviewers = tuple(
-        ReviewerRate(
-            reviewer_id=rid,
-            reviewer_name=roster.person_name(rid),
-            expected=c["expected"],
-            reviewed=c["reviewed"],
-            closed=c["closed"],
-            waived=c["waived"],
-        )
+        ReviewerRate(rid, name(rid), c[_EXPECTED], c[_REVIEWED], c[_CLOSED], c[_WAIVED])
         for rid, c in sorted(per_reviewer.items())
     )
     return CoverageReport(
         period=period,
         root_id=root_id,
-        expected=totals["expected"],
-        reviewed=totals["reviewed"],
-        closed=totals["closed"],
-        in_progress=totals["in_progress"],
-        waived=totals["waived"],
-        missing=totals["missing"],
+        expected=totals[_EXPECTED],
+        reviewed=totals[_REVIEWED],
+        closed=totals[_CLOSED],
+        in_progress=totals[_IN_PROGRESS],
+        waived=totals[_WAIVED],
+        missing=totals[_MISSING],
         gaps=tuple(sorted(gaps, key=lambda g: (g.period, g.org_id, g.kind, g.subject_id))),
         reviewers=reviewers,
         by_org_type=_classes(org_type_counts),
@@ -373,12 +367,34 @@ def coverage_from_facts(  # noqa: PLR0917 - what the report is made of
     return _report(roster, plan, counts, gaps, period, root_id)
 
 
+# A tally's counts, by place: expected, reviewed, closed, in progress, waived, missing.
+_EXPECTED, _REVIEWED, _CLOSED, _IN_PROGRESS, _WAIVED, _MISSING = range(6)
+_Head = tuple[str, str, str | None]  # reviewer, organization, post category of a member subject
+
+
+def _places(state: ReviewState) -> tuple[int, ...]:
+    """The counts a live review in ``state`` adds one to."""
+    if state is ReviewState.WAIVED:
+        return (_EXPECTED, _WAIVED)
+    if state.reviewed:
+        return (
+            (_EXPECTED, _REVIEWED, _CLOSED)
+            if state is ReviewState.CLOSED
+            else (_EXPECTED, _REVIEWED)
+        )
+    return (_EXPECTED, _IN_PROGRESS)
+
+
+_PLACES = {state: _places(state) for state in ReviewState}
+
+
 class _Tally:
     """Every count of a coverage report kept once, by (reviewer, organization, post category of
-    a member subject, what), to be rolled up at the end: a slot costs one increment or two."""
+    a member subject), as six counts (expected, reviewed, closed, in progress, waived, missing),
+    to be rolled up at the end: a slot costs two increments or three."""
 
     def __init__(self, roster: Roster) -> None:
-        self.tallies: Counter[tuple[str, str, str | None, str]] = Counter()
+        self.tallies: dict[_Head, list[int]] = {}
         self._member = roster.member
         self._categories: dict[str, str] = {}
 
@@ -391,21 +407,20 @@ class _Tally:
             found = self._categories[subject_id] = subject.post_category if subject else ""
         return found
 
+    def _counts(self, head: _Head) -> list[int]:
+        counts = self.tallies.get(head)
+        if counts is None:
+            counts = self.tallies[head] = [0] * 6
+        return counts
+
     def review(self, review: Review | ReviewRef) -> None:
         state = review.state
         if state is ReviewState.CANCELLED:
             return
         head = (review.reviewer_id, review.org_id, self._category(review.kind, review.subject_id))
-        tallies = self.tallies
-        tallies[(*head, "expected")] += 1
-        if state is ReviewState.WAIVED:
-            tallies[(*head, "waived")] += 1
-        elif state.reviewed:
-            tallies[(*head, "reviewed")] += 1
-            if state is ReviewState.CLOSED:
-                tallies[(*head, "closed")] += 1
-        else:
-            tallies[(*head, "in_progress")] += 1
+        counts = self._counts(head)
+        for place in _PLACES[state]:
+            counts[place] += 1
 
     def add_live(  # noqa: PLR0917 - one row of the store's counts
         self,
@@ -417,52 +432,55 @@ class _Tally:
         n: int,
     ) -> None:
         """``n`` live reviews in ``state``, as :meth:`review` counts one."""
-        head = (reviewer_id, org_id, category if kind is ReviewKind.MEMBER else None)
-        tallies = self.tallies
-        tallies[(*head, "expected")] += n
-        if state is ReviewState.WAIVED:
-            tallies[(*head, "waived")] += n
-        elif state.reviewed:
-            tallies[(*head, "reviewed")] += n
-            if state is ReviewState.CLOSED:
-                tallies[(*head, "closed")] += n
-        else:
-            tallies[(*head, "in_progress")] += n
+        counts = self._counts(
+            (reviewer_id, org_id, category if kind is ReviewKind.MEMBER else None)
+        )
+        for place in _PLACES[state]:
+            counts[place] += n
 
     def missing(self, reviewer_id: str, org_id: str, kind: ReviewKind, subject_id: str) -> None:
-        head = (reviewer_id, org_id, self._category(kind, subject_id))
-        self.tallies[(*head, "expected")] += 1
-        self.tallies[(*head, "missing")] += 1
+        counts = self._counts((reviewer_id, org_id, self._category(kind, subject_id)))
+        counts[_EXPECTED] += 1
+        counts[_MISSING] += 1
 
 
-_Counts = dict[str, Counter[str]]
+_Counts = dict[str, list[int]]
+
+
+def _add(into: _Counts, name: str, counts: list[int]) -> None:
+    found = into.get(name)
+    if found is None:
+        into[name] = list(counts)
+    else:
+        for place, n in enumerate(counts):
+            found[place] += n
 
 
 def _roll_up(
-    roster: Roster, tallies: Counter[tuple[str, str, str | None, str]]
-) -> tuple[Counter[str], _Counts, _Counts, _Counts]:
+    roster: Roster, tallies: dict[_Head, list[int]]
+) -> tuple[list[int], _Counts, _Counts, _Counts]:
     """Totals, and counts by reviewer, by organization type and by post category."""
-    totals: Counter[str] = Counter()
+    totals = [0] * 6
     per_reviewer: _Counts = {}
-    org_type_counts: _Counts = {}
+    by_org: _Counts = {}
     category_counts: _Counts = {}
-    org_types: dict[str, str] = {}
-    for (reviewer_id, org_id, member_category, what), n in tallies.items():
-        totals[what] += n
-        per_reviewer.setdefault(reviewer_id, Counter())[what] += n
-        org_type = org_types.get(org_id)
-        if org_type is None:
-            org = roster.organization(org_id)
-            org_type = org_types[org_id] = org.org_type if org else ""
-        org_type_counts.setdefault(org_type, Counter())[what] += n
+    for (reviewer_id, org_id, member_category), counts in tallies.items():
+        _add(per_reviewer, reviewer_id, counts)
+        _add(by_org, org_id, counts)
         if member_category is not None:
-            category_counts.setdefault(member_category, Counter())[what] += n
+            _add(category_counts, member_category, counts)
+    org_type_counts: _Counts = {}
+    for org_id, counts in by_org.items():
+        org = roster.organization(org_id)
+        _add(org_type_counts, org.org_type if org else "", counts)
+        for place, n in enumerate(counts):
+            totals[place] += n
     return totals, per_reviewer, org_type_counts, category_counts
 
 
-def _classes(counts: Mapping[str, Counter[str]]) -> tuple[ClassCoverage, ...]:
+def _classes(counts: Mapping[str, list[int]]) -> tuple[ClassCoverage, ...]:
     return tuple(
-        ClassCoverage(name, c["expected"], c["reviewed"]) for name, c in sorted(counts.items())
+        ClassCoverage(name, c[_EXPECTED], c[_REVIEWED]) for name, c in sorted(counts.items())
     )
 
 

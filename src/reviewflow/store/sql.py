@@ -73,6 +73,10 @@ __all__ = [
 SCHEMA_VERSION = 3
 """The schema this version of the library reads and writes."""
 
+# A review within a period: it starts and ends within it. The third condition follows from the
+# other two (a period starts before it ends) and bounds the range an index on (period_start, …)
+# or (org_id, period_start) scans: without it, every later period's entries are read and dropped.
+_WITHIN = "period_start >= ? AND period_end <= ? AND period_start <= ?"
 _IN_CHUNK = 1_000  # ids per IN (...) list: far below every database's limit on parameters
 _RETRIES = 5  # a transaction that loses a race (a deadlock, another scheduler) is retried
 
@@ -1177,7 +1181,7 @@ class SqlStore:
         counts: dict[tuple[Any, ...], list[int]] = {}
         with self._read() as cur:
             for chunk in chunks:
-                where, params = "r.period_start >= ? AND r.period_end <= ?", list(span)
+                where, params = _WITHIN.replace("period_", "r.period_"), [*span, span[1]]
                 if chunk is not None:
                     where += f" AND r.org_id IN ({', '.join('?' for _ in chunk)})"
                     params += chunk
@@ -1210,8 +1214,9 @@ class SqlStore:
         where: list[str] = []
         params: list[Any] = []
         if query.within is not None:
-            where.append("period_start >= ? AND period_end <= ?")
-            params += [query.within.start.isoformat(), query.within.end.isoformat()]
+            where.append(_WITHIN)
+            end = query.within.end.isoformat()
+            params += [query.within.start.isoformat(), end, end]
         if query.reviewer_id is not None:
             where.append("reviewer_id = ?")
             params.append(query.reviewer_id)

@@ -1545,15 +1545,24 @@ class ReviewService:
             return build_coverage(roster, plan, refs, period, root_id)
         facts = self.store.coverage_facts(period, org_ids)
 
-        def refs_of(subjects: set[str]) -> Sequence[ReviewRef]:
+        def slots_of(subjects: set[str]) -> tuple[frozenset[str], frozenset[str]]:
+            if len(subjects) <= _SUBJECTS_BY_NAME:
+                return self.store.slot_keys(
+                    ReviewQuery(within=period, org_ids=org_ids, subject_ids=frozenset(subjects))
+                )
+            # Many subjects: the scope's slots at once cost less than a long IN list.
+            return self.store.slot_keys(ReviewQuery(within=period, org_ids=org_ids))
+
+        def candidates(subjects: set[str]) -> Sequence[ReviewRef]:
             if len(subjects) <= _SUBJECTS_BY_NAME:
                 query = ReviewQuery(within=period, org_ids=org_ids, subject_ids=frozenset(subjects))
                 return self.store.refs(query)
-            # Many subjects: one read of the scope's slots costs less than a long IN list.
             found = self.store.refs(ReviewQuery(within=period, org_ids=org_ids))
             return [ref for ref in found if ref.subject_id in subjects]
 
-        return coverage_from_facts(roster, plan, index, facts, refs_of, period, root_id)
+        return coverage_from_facts(
+            roster, plan, index, facts, slots_of, candidates, period, root_id
+        )
 
     def summary(self, actor: str, org_id: str, year: int | Period | str) -> Summary:
         """The yearly summary of an organization's subtree (点评情况总结, R-SUMMARY)."""

@@ -291,7 +291,8 @@ def coverage_from_facts(  # noqa: PLR0917 - what the report is made of
     plan: Plan,
     index: PlanIndex,
     facts: CoverageFacts,
-    refs_of: Callable[[set[str]], Iterable[ReviewRef]],
+    slots_of: Callable[[set[str]], tuple[frozenset[str], frozenset[str]]],
+    candidates: Callable[[set[str]], Iterable[ReviewRef]],
     period: Period,
     root_id: str | None,
 ) -> CoverageReport:
@@ -306,9 +307,11 @@ def coverage_from_facts(  # noqa: PLR0917 - what the report is made of
     Those slots are found by organization: where the live reviews an organization holds have
     the fingerprint of its planned slots (as many, and the same sum of slot hashes), they are
     its planned slots, and every one of them is filled. Only the planned slots of the other
-    organizations are looked at, from the reviews of their subjects (``refs_of`` gives the live
-    and cancelled reviews of those subjects in scope, in the stores' order). Two different sets
-    of slots share a fingerprint with a chance of about one in 2^40 (a sum of 40-bit hashes).
+    organizations are looked at: ``slots_of`` gives the slots of the live and of the cancelled
+    reviews of their subjects in scope, and ``candidates`` the live and cancelled reviews in
+    scope of the subjects whose slots are still unfilled, in the stores' order. Two different
+    sets of slots share a fingerprint with a chance of about one in 2^40 (a sum of 40-bit
+    hashes).
     """
     counts = _Tally(roster)
     held: dict[str, tuple[int, int]] = {}
@@ -325,23 +328,21 @@ def coverage_from_facts(  # noqa: PLR0917 - what the report is made of
         for n in places[org_id]
     )
     gaps: list[CoverageGap] = []
+    slots = plan.slots
+    keys = index.keys
+    unmatched: list[int] = []
+    cancelled: frozenset[str] = frozenset()
     if suspect:
-        slots = plan.slots
-        live: set[str] = set()
-        cancelled: set[str] = set()
+        live, cancelled = slots_of({slots[n].subject_id for n in suspect})
+        unmatched = [n for n in suspect if keys[n] not in live]
+    if unmatched:
         by_subject: dict[tuple[ReviewKind, str, Period], list[ReviewRef]] = {}
-        for ref in refs_of({slots[n].subject_id for n in suspect}):
-            key = slot_key(ref.kind, ref.reviewer_id, ref.subject_id, ref.period)
-            if ref.state is ReviewState.CANCELLED:
-                cancelled.add(key)
-            else:
-                live.add(key)
+        for ref in candidates({slots[n].subject_id for n in unmatched}):
+            if ref.state is not ReviewState.CANCELLED:
                 by_subject.setdefault((ref.kind, ref.subject_id, ref.period), []).append(ref)
         standing_in: set[str] = set()
-        for n in suspect:
-            key = index.keys[n]
-            if key in live:
-                continue
+        for n in unmatched:
+            key = keys[n]
             slot = slots[n]
             chosen = None
             for ref in by_subject.get((slot.kind, slot.subject_id, slot.period), ()):

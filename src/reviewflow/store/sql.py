@@ -1167,6 +1167,17 @@ class SqlStore:
         ]
         return by_period_then_id(found)
 
+    def slot_keys(self, query: ReviewQuery) -> tuple[frozenset[str], frozenset[str]]:
+        """The slots of the live and of the cancelled reviews matching ``query``: one string
+        each, built by the database."""
+        sep = self.dialect.unit_separator
+        key = self.dialect.concat(["kind", sep, "reviewer_id", sep, "subject_id", sep, "period"])
+        live: set[str] = set()
+        cancelled: set[str] = set()
+        for slot, state in self._select(query, f"{key}, state"):
+            (cancelled if state == "cancelled" else live).add(slot)
+        return frozenset(live), frozenset(cancelled)
+
     def coverage_facts(self, within: Period, org_ids: frozenset[str] | None) -> CoverageFacts:
         """What coverage needs of the reviews within ``within`` (of ``org_ids``): one query,
         the live reviews counted in the database with the sum of their slot hashes; no record

@@ -4,14 +4,13 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from reviewflow.domain.office import (
     ClassCoverage,
     CoverageGap,
     CoverageReport,
     ReviewerRate,
-    _classes,
     _gap,
 )
 from reviewflow.domain.periods import Period
@@ -137,4 +136,10 @@ def reference_coverage(
         reviewers=reviewers,
         by_org_type=_classes(org_type_counts),
         by_post_category=_classes(category_counts),
+    )
+
+
+def _classes(counts: Mapping[str, Counter[str]]) -> tuple[ClassCoverage, ...]:
+    return tuple(
+        ClassCoverage(name, c["expected"], c["reviewed"]) for name, c in sorted(counts.items())
     )

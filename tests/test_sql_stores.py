@@ -9,8 +9,11 @@ from pathlib import Path
 import pytest
 
 import reviewflow as rf
+from coverage_reference import reference_coverage
 from reviewflow.demo import OFFICE, run_quarter
+from reviewflow.domain.planning import plan_period
 from reviewflow.domain.serial import unstructure
+from reviewflow.store.base import facts_of
 from reviewflow.store.sql import SCHEMA_VERSION
 from reviewflow.testing import scenario_on
 
@@ -252,15 +255,24 @@ def test_an_older_database_is_refused_until_upgraded(
     upgraded.close()
 
 
+def as_schema(monkeypatch: pytest.MonkeyPatch, version: int) -> None:
+    """The library as it was at schema ``version`` (1 or 2): reviews written without their
+    slot hash (schema 3)."""
+    from reviewflow.store import sql  # noqa: PLC0415
+
+    monkeypatch.setattr(sql, "SCHEMA_VERSION", version)
+    monkeypatch.setattr(sql, "_REVIEW_COLUMNS", sql._REVIEW_COLUMNS[:-1])
+    real_row = sql._review_row
+    monkeypatch.setattr(sql, "_review_row", lambda *args: real_row(*args)[:-1])
+
+
 @pytest.mark.parametrize("start", [1, 2])
 def test_an_older_schema_upgrades_to_the_current_one_with_everything_kept(
     url: str, monkeypatch: pytest.MonkeyPatch, start: int
 ) -> None:
-    """Schema 2 (cheaper steps) and 3 (SQLite's history in order of writing) from a database
-    that an older schema set up and filled."""
-    from reviewflow.store import sql  # noqa: PLC0415
-
-    monkeypatch.setattr(sql, "SCHEMA_VERSION", start)
+    """Schema 2 (cheaper steps) and 3 (slot hashes, SQLite's history in order of writing, no
+    index on the reviewer alone) from a database that an older schema set up and filled."""
+    as_schema(monkeypatch, start)
     store = open_sql(url)
     service = scenario_on(store)
     run_quarter(service)
@@ -280,6 +292,36 @@ def test_an_older_schema_upgrades_to_the_current_one_with_everything_kept(
             "SELECT sql FROM sqlite_master WHERE name = 'history'"
         ).fetchone()
         assert "WITHOUT ROWID" not in table
+        gone = "SELECT name FROM sqlite_master WHERE name = 'reviews_of_reviewer'"
+        assert upgraded._conn.execute(gone).fetchall() == []
+    upgraded.close()
+
+
+def test_a_schema_2_database_upgrades_to_3_with_its_slot_hashes_filled_in(
+    url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Schema 3 (coverage by fingerprint) from a schema 2 database: every review gets its slot
+    hash, so the store's coverage facts and the service's coverage are what the reviews say."""
+
+    as_schema(monkeypatch, 2)
+    store = open_sql(url)
+    run_quarter(scenario_on(store))
+    store.close()
+    monkeypatch.undo()
+
+    assert rf.upgrade_store(url) == 3
+    upgraded = open_sql(url)
+    roster = upgraded.roster()
+    for period in ("2023-10", "2023-11", "2023-Q4"):
+        within = rf.Period.parse(period)
+        reviews = upgraded.reviews(rf.ReviewQuery(within=within))
+        found = upgraded.coverage_facts(within, None)
+        assert sorted(found.counts, key=repr) == sorted(facts_of(roster, reviews).counts, key=repr)
+        assert all(fingerprint > 0 for *_, fingerprint in found.counts)
+        plan = plan_period(roster, rf.ReviewService(upgraded).policy, within, None)
+        assert rf.ReviewService(upgraded).coverage(OFFICE, period) == reference_coverage(
+            roster, plan, reviews, within, None
+        )
     upgraded.close()
 
 

@@ -130,6 +130,7 @@ IdFactory = Callable[[str], str]
 
 _LIVE = frozenset(s for s in ReviewState if not s.final)
 _PLANS_KEPT = 16  # plans kept per service (a month and a quarter, for a few subtrees)
+_SUBJECTS_BY_NAME = 2_000  # coverage reads the reviews of at most this many subjects by name
 _E = TypeVar("_E", bound=Labelled)
 
 
@@ -1623,11 +1624,24 @@ class ReviewService:
             return build_coverage(roster, plan, refs, period, root_id)
         facts = self.store.coverage_facts(period, org_ids)
 
-        def candidates(subjects: set[str]) -> Sequence[ReviewRef]:
-            query = ReviewQuery(within=period, org_ids=org_ids, subject_ids=frozenset(subjects))
-            return self.store.refs(query)
+        def slots_of(subjects: set[str]) -> tuple[frozenset[str], frozenset[str]]:
+            if len(subjects) <= _SUBJECTS_BY_NAME:
+                return self.store.slot_keys(
+                    ReviewQuery(within=period, org_ids=org_ids, subject_ids=frozenset(subjects))
+                )
+            # Many subjects: the scope's slots at once cost less than a long IN list.
+            return self.store.slot_keys(ReviewQuery(within=period, org_ids=org_ids))
 
-        return coverage_from_facts(roster, plan, index, facts, candidates, period, root_id)
+        def candidates(subjects: set[str]) -> Sequence[ReviewRef]:
+            if len(subjects) <= _SUBJECTS_BY_NAME:
+                query = ReviewQuery(within=period, org_ids=org_ids, subject_ids=frozenset(subjects))
+                return self.store.refs(query)
+            found = self.store.refs(ReviewQuery(within=period, org_ids=org_ids))
+            return [ref for ref in found if ref.subject_id in subjects]
+
+        return coverage_from_facts(
+            roster, plan, index, facts, slots_of, candidates, period, root_id
+        )
 
     def summary(self, actor: str, org_id: str, year: int | Period | str) -> Summary:
         """The yearly summary of an organization's subtree (点评情况总结, R-SUMMARY)."""

@@ -4,6 +4,7 @@ reviews."""
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from datetime import date
@@ -208,8 +209,8 @@ def _report(  # noqa: PLR0917 - what the report is made of
 ) -> CoverageReport:
     totals, per_reviewer, org_type_counts, category_counts = _roll_up(roster, counts.tallies)
     for planned_gap in plan.gaps:
-        totals["expected"] += 1
-        totals["missing"] += 1
+        totals[_EXPECTED] += 1
+        totals[_MISSING] += 1
         gaps.append(
             _gap(
                 roster,
@@ -221,26 +222,20 @@ def _report(  # noqa: PLR0917 - what the report is made of
                 reason=planned_gap.reason,
             )
         )
+    name = roster.person_name
     reviewers = tuple(
-        ReviewerRate(
-            reviewer_id=rid,
-            reviewer_name=roster.person_name(rid),
-            expected=c["expected"],
-            reviewed=c["reviewed"],
-            closed=c["closed"],
-            waived=c["waived"],
-        )
+        ReviewerRate(rid, name(rid), c[_EXPECTED], c[_REVIEWED], c[_CLOSED], c[_WAIVED])
         for rid, c in sorted(per_reviewer.items())
     )
     return CoverageReport(
         period=period,
         root_id=root_id,
-        expected=totals["expected"],
-        reviewed=totals["reviewed"],
-        closed=totals["closed"],
-        in_progress=totals["in_progress"],
-        waived=totals["waived"],
-        missing=totals["missing"],
+        expected=totals[_EXPECTED],
+        reviewed=totals[_REVIEWED],
+        closed=totals[_CLOSED],
+        in_progress=totals[_IN_PROGRESS],
+        waived=totals[_WAIVED],
+        missing=totals[_MISSING],
         gaps=tuple(sorted(gaps, key=lambda g: (g.period, g.org_id, g.kind, g.subject_id))),
         reviewers=reviewers,
         by_org_type=_classes(org_type_counts),
@@ -249,30 +244,46 @@ def _report(  # noqa: PLR0917 - what the report is made of
 
 
 def slot_key(kind: ReviewKind, reviewer_id: str, subject_id: str, period: Period) -> str:
-    """A slot as one string, as :meth:`Store.coverage_facts` gives the live and cancelled
-    reviews' slots: kind, reviewer, subject and period joined by the unit separator."""
+    """A slot as one string: kind, reviewer, subject and period joined by the unit separator."""
     return f"{kind.value}\x1f{reviewer_id}\x1f{subject_id}\x1f{period}"
+
+
+def slot_hash(kind: ReviewKind, reviewer_id: str, subject_id: str, period: Period) -> int:
+    """A slot's fingerprint: the first 40 bits of the BLAKE2b digest of its :func:`slot_key`.
+
+    Stores keep it with each review, so that the database can sum it by organization: 40 bits
+    leave room for 2^23 reviews in one sum within a signed 64-bit integer (SQLite's ``SUM``)."""
+    key = slot_key(kind, reviewer_id, subject_id, period).encode()
+    return int.from_bytes(hashlib.blake2b(key, digest_size=5).digest(), "big")
 
 
 @attrs.frozen
 class CoverageFacts:
     """What a store says of the reviews of a period in scope, for coverage, without a record
-    read: the slots of the live and of the cancelled reviews (:func:`slot_key`), and the live
-    ones counted by reviewer, organization, kind, the member subject's post category (None for
-    an organization, "" for a member no longer on the roster) and state."""
+    read: the live ones counted by reviewer, organization, kind, the member subject's post
+    category (None for an organization, "" for a member no longer on the roster) and state,
+    each count with the sum of those reviews' :func:`slot_hash` (their fingerprint)."""
 
-    live: frozenset[str]
-    cancelled: frozenset[str]
-    counts: tuple[tuple[str, str, ReviewKind, str | None, ReviewState, int], ...]
+    counts: tuple[tuple[str, str, ReviewKind, str | None, ReviewState, int, int], ...]
 
 
 class PlanIndex:
-    """A plan's slots as :func:`slot_key` strings, with their places in the plan (kept with
-    the plan: coverage asks for them on every call)."""
+    """A plan's slots as :func:`slot_key` strings, with their places in the plan, and each
+    organization's planned slots: their places and their fingerprint (how many, and the sum
+    of their :func:`slot_hash`). Kept with the plan: coverage asks for them on every call."""
 
     def __init__(self, plan: Plan) -> None:
         self.keys = [slot_key(s.kind, s.reviewer_id, s.subject_id, s.period) for s in plan.slots]
         self.place = {k: n for n, k in enumerate(self.keys)}
+        self.places: dict[str, list[int]] = {}
+        fingerprints: dict[str, tuple[int, int]] = {}
+        blake2b = hashlib.blake2b
+        for n, (slot, key) in enumerate(zip(plan.slots, self.keys, strict=True)):
+            self.places.setdefault(slot.org_id, []).append(n)
+            count, total = fingerprints.get(slot.org_id, (0, 0))
+            digest = blake2b(key.encode(), digest_size=5).digest()
+            fingerprints[slot.org_id] = (count + 1, total + int.from_bytes(digest, "big"))
+        self.fingerprints = fingerprints
 
 
 def coverage_from_facts(  # noqa: PLR0917 - what the report is made of
@@ -280,6 +291,7 @@ def coverage_from_facts(  # noqa: PLR0917 - what the report is made of
     plan: Plan,
     index: PlanIndex,
     facts: CoverageFacts,
+    slots_of: Callable[[set[str]], tuple[frozenset[str], frozenset[str]]],
     candidates: Callable[[set[str]], Iterable[ReviewRef]],
     period: Period,
     root_id: str | None,
@@ -289,24 +301,48 @@ def coverage_from_facts(  # noqa: PLR0917 - what the report is made of
     Every live review is tallied once by :func:`build_coverage` (by its own slot, as another
     slot's stand-in, or as unplanned), so the store's counts of the live reviews are the bulk
     of the report. What is left is worked out from the planned slots with no live review of
-    their own, in plan order: a stand-in by subject (``candidates`` gives the live reviews of
-    those subjects in scope, in the stores' order), counted again when it also fills its own
+    their own, in plan order: a stand-in by subject, counted again when it also fills its own
     slot later in the plan, as :func:`build_coverage` does; or a named gap.
+
+    Those slots are found by organization: where the live reviews an organization holds have
+    the fingerprint of its planned slots (as many, and the same sum of slot hashes), they are
+    its planned slots, and every one of them is filled. Only the planned slots of the other
+    organizations are looked at: ``slots_of`` gives the slots of the live and of the cancelled
+    reviews of their subjects in scope, and ``candidates`` the live and cancelled reviews in
+    scope of the subjects whose slots are still unfilled, in the stores' order. Two different
+    sets of slots share a fingerprint with a chance of about one in 2^40 (a sum of 40-bit
+    hashes).
     """
     counts = _Tally(roster)
-    for reviewer_id, org_id, kind, category, state, n in facts.counts:
-        counts.add_live(reviewer_id, org_id, kind, category, state, n)
-    live = facts.live
-    unmatched = [n for n, key in enumerate(index.keys) if key not in live]
+    held: dict[str, tuple[int, int]] = {}
+    add_live = counts.add_live
+    for reviewer_id, org_id, kind, category, state, n, fingerprint in facts.counts:
+        add_live(reviewer_id, org_id, kind, category, state, n)
+        count, total = held.get(org_id, (0, 0))
+        held[org_id] = (count + n, total + fingerprint)
+    places = index.places
+    suspect = sorted(
+        n
+        for org_id, planned in index.fingerprints.items()
+        if held.get(org_id) != planned
+        for n in places[org_id]
+    )
     gaps: list[CoverageGap] = []
+    slots = plan.slots
+    keys = index.keys
+    unmatched: list[int] = []
+    cancelled: frozenset[str] = frozenset()
+    if suspect:
+        live, cancelled = slots_of({slots[n].subject_id for n in suspect})
+        unmatched = [n for n in suspect if keys[n] not in live]
     if unmatched:
-        slots = plan.slots
         by_subject: dict[tuple[ReviewKind, str, Period], list[ReviewRef]] = {}
         for ref in candidates({slots[n].subject_id for n in unmatched}):
             if ref.state is not ReviewState.CANCELLED:
                 by_subject.setdefault((ref.kind, ref.subject_id, ref.period), []).append(ref)
         standing_in: set[str] = set()
         for n in unmatched:
+            key = keys[n]
             slot = slots[n]
             chosen = None
             for ref in by_subject.get((slot.kind, slot.subject_id, slot.period), ()):
@@ -322,24 +358,44 @@ def coverage_from_facts(  # noqa: PLR0917 - what the report is made of
                     counts.review(chosen)
                 continue
             counts.missing(slot.reviewer_id, slot.org_id, slot.kind, slot.subject_id)
-            key = index.keys[n]
             gaps.append(
                 _gap(
                     roster, kind=slot.kind, subject_id=slot.subject_id, period=slot.period,
                     org_id=slot.org_id, reviewer_id=slot.reviewer_id,
-                    reason=GapReason.CANCELLED if key in facts.cancelled
-                    else GapReason.NOT_SCHEDULED,
+                    reason=GapReason.CANCELLED if key in cancelled else GapReason.NOT_SCHEDULED,
                 )
             )  # fmt: skip
     return _report(roster, plan, counts, gaps, period, root_id)
 
 
+# A tally's counts, by place: expected, reviewed, closed, in progress, waived, missing.
+_EXPECTED, _REVIEWED, _CLOSED, _IN_PROGRESS, _WAIVED, _MISSING = range(6)
+_Head = tuple[str, str, str | None]  # reviewer, organization, post category of a member subject
+
+
+def _places(state: ReviewState) -> tuple[int, ...]:
+    """The counts a live review in ``state`` adds one to."""
+    if state is ReviewState.WAIVED:
+        return (_EXPECTED, _WAIVED)
+    if state.reviewed:
+        return (
+            (_EXPECTED, _REVIEWED, _CLOSED)
+            if state is ReviewState.CLOSED
+            else (_EXPECTED, _REVIEWED)
+        )
+    return (_EXPECTED, _IN_PROGRESS)
+
+
+_PLACES = {state: _places(state) for state in ReviewState}
+
+
 class _Tally:
     """Every count of a coverage report kept once, by (reviewer, organization, post category of
-    a member subject, what), to be rolled up at the end: a slot costs one increment or two."""
+    a member subject), as six counts (expected, reviewed, closed, in progress, waived, missing),
+    to be rolled up at the end: a slot costs two increments or three."""
 
     def __init__(self, roster: Roster) -> None:
-        self.tallies: Counter[tuple[str, str, str | None, str]] = Counter()
+        self.tallies: dict[_Head, list[int]] = {}
         self._member = roster.member
         self._categories: dict[str, str] = {}
 
@@ -352,21 +408,20 @@ class _Tally:
             found = self._categories[subject_id] = subject.post_category if subject else ""
         return found
 
+    def _counts(self, head: _Head) -> list[int]:
+        counts = self.tallies.get(head)
+        if counts is None:
+            counts = self.tallies[head] = [0] * 6
+        return counts
+
     def review(self, review: Review | ReviewRef) -> None:
         state = review.state
         if state is ReviewState.CANCELLED:
             return
         head = (review.reviewer_id, review.org_id, self._category(review.kind, review.subject_id))
-        tallies = self.tallies
-        tallies[(*head, "expected")] += 1
-        if state is ReviewState.WAIVED:
-            tallies[(*head, "waived")] += 1
-        elif state.reviewed:
-            tallies[(*head, "reviewed")] += 1
-            if state is ReviewState.CLOSED:
-                tallies[(*head, "closed")] += 1
-        else:
-            tallies[(*head, "in_progress")] += 1
+        counts = self._counts(head)
+        for place in _PLACES[state]:
+            counts[place] += 1
 
     def add_live(  # noqa: PLR0917 - one row of the store's counts
         self,
@@ -378,52 +433,55 @@ class _Tally:
         n: int,
     ) -> None:
         """``n`` live reviews in ``state``, as :meth:`review` counts one."""
-        head = (reviewer_id, org_id, category if kind is ReviewKind.MEMBER else None)
-        tallies = self.tallies
-        tallies[(*head, "expected")] += n
-        if state is ReviewState.WAIVED:
-            tallies[(*head, "waived")] += n
-        elif state.reviewed:
-            tallies[(*head, "reviewed")] += n
-            if state is ReviewState.CLOSED:
-                tallies[(*head, "closed")] += n
-        else:
-            tallies[(*head, "in_progress")] += n
+        counts = self._counts(
+            (reviewer_id, org_id, category if kind is ReviewKind.MEMBER else None)
+        )
+        for place in _PLACES[state]:
+            counts[place] += n
 
     def missing(self, reviewer_id: str, org_id: str, kind: ReviewKind, subject_id: str) -> None:
-        head = (reviewer_id, org_id, self._category(kind, subject_id))
-        self.tallies[(*head, "expected")] += 1
-        self.tallies[(*head, "missing")] += 1
+        counts = self._counts((reviewer_id, org_id, self._category(kind, subject_id)))
+        counts[_EXPECTED] += 1
+        counts[_MISSING] += 1
 
 
-_Counts = dict[str, Counter[str]]
+_Counts = dict[str, list[int]]
+
+
+def _add(into: _Counts, name: str, counts: list[int]) -> None:
+    found = into.get(name)
+    if found is None:
+        into[name] = list(counts)
+    else:
+        for place, n in enumerate(counts):
+            found[place] += n
 
 
 def _roll_up(
-    roster: Roster, tallies: Counter[tuple[str, str, str | None, str]]
-) -> tuple[Counter[str], _Counts, _Counts, _Counts]:
+    roster: Roster, tallies: dict[_Head, list[int]]
+) -> tuple[list[int], _Counts, _Counts, _Counts]:
     """Totals, and counts by reviewer, by organization type and by post category."""
-    totals: Counter[str] = Counter()
+    totals = [0] * 6
     per_reviewer: _Counts = {}
-    org_type_counts: _Counts = {}
+    by_org: _Counts = {}
     category_counts: _Counts = {}
-    org_types: dict[str, str] = {}
-    for (reviewer_id, org_id, member_category, what), n in tallies.items():
-        totals[what] += n
-        per_reviewer.setdefault(reviewer_id, Counter())[what] += n
-        org_type = org_types.get(org_id)
-        if org_type is None:
-            org = roster.organization(org_id)
-            org_type = org_types[org_id] = org.org_type if org else ""
-        org_type_counts.setdefault(org_type, Counter())[what] += n
+    for (reviewer_id, org_id, member_category), counts in tallies.items():
+        _add(per_reviewer, reviewer_id, counts)
+        _add(by_org, org_id, counts)
         if member_category is not None:
-            category_counts.setdefault(member_category, Counter())[what] += n
+            _add(category_counts, member_category, counts)
+    org_type_counts: _Counts = {}
+    for org_id, counts in by_org.items():
+        org = roster.organization(org_id)
+        _add(org_type_counts, org.org_type if org else "", counts)
+        for place, n in enumerate(counts):
+            totals[place] += n
     return totals, per_reviewer, org_type_counts, category_counts
 
 
-def _classes(counts: Mapping[str, Counter[str]]) -> tuple[ClassCoverage, ...]:
+def _classes(counts: Mapping[str, list[int]]) -> tuple[ClassCoverage, ...]:
     return tuple(
-        ClassCoverage(name, c["expected"], c["reviewed"]) for name, c in sorted(counts.items())
+        ClassCoverage(name, c[_EXPECTED], c[_REVIEWED]) for name, c in sorted(counts.items())
     )
 
 

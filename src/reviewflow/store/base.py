@@ -24,7 +24,7 @@ from typing import Protocol, TypeVar, runtime_checkable
 
 import attrs
 
-from reviewflow.domain.office import CoverageFacts, Exemplar, SupervisionOrder, slot_key
+from reviewflow.domain.office import CoverageFacts, Exemplar, SupervisionOrder, slot_hash, slot_key
 from reviewflow.domain.periods import Period
 from reviewflow.domain.review import Attempt, HistoryEntry, Review, ReviewRef, ReviewState
 from reviewflow.domain.roster import Organization, Person, Roster, RosterRecord
@@ -40,6 +40,7 @@ __all__ = [
     "check_entry",
     "check_imported",
     "facts_of",
+    "slot_keys_of",
 ]
 
 
@@ -133,6 +134,12 @@ class Store(Protocol):
         the order of :meth:`reviews`."""
         ...
 
+    def slot_keys(self, query: ReviewQuery) -> tuple[frozenset[str], frozenset[str]]:
+        """The slots (:func:`~reviewflow.domain.office.slot_key`) of the live and of the
+        cancelled reviews matching ``query``: one short string each, no record nor review read
+        (:func:`slot_keys_of` computes them from the reviews, as the conformance kit checks)."""
+        ...
+
     def coverage_facts(self, within: Period, org_ids: frozenset[str] | None) -> CoverageFacts:
         """What coverage needs of the reviews within ``within`` (of ``org_ids``; None: all):
         see :class:`~reviewflow.domain.office.CoverageFacts` (:func:`facts_of` computes it
@@ -177,25 +184,33 @@ def by_period_then_id(found: Iterable[_R]) -> tuple[_R, ...]:
 
 def facts_of(roster: Roster, reviews: Iterable[Review | ReviewRef]) -> CoverageFacts:
     """:meth:`Store.coverage_facts` computed from the reviews themselves (the reference)."""
-    live: set[str] = set()
-    cancelled: set[str] = set()
     counts: Counter[tuple[str, str, ReviewKind, str | None, ReviewState]] = Counter()
+    fingerprints: Counter[tuple[str, str, ReviewKind, str | None, ReviewState]] = Counter()
     for r in reviews:
-        key = slot_key(r.kind, r.reviewer_id, r.subject_id, r.period)
         if r.state is ReviewState.CANCELLED:
-            cancelled.add(key)
             continue
-        live.add(key)
         category = None
         if r.kind is ReviewKind.MEMBER:
             member = roster.member(r.subject_id)
             category = member.post_category if member else ""
-        counts[r.reviewer_id, r.org_id, r.kind, category, r.state] += 1
+        group = (r.reviewer_id, r.org_id, r.kind, category, r.state)
+        counts[group] += 1
+        fingerprints[group] += slot_hash(r.kind, r.reviewer_id, r.subject_id, r.period)
     return CoverageFacts(
-        frozenset(live),
-        frozenset(cancelled),
-        tuple(sorted(((*k, n) for k, n in counts.items()), key=_fact_order)),
+        tuple(sorted(((*k, n, fingerprints[k]) for k, n in counts.items()), key=_fact_order))
     )
+
+
+def slot_keys_of(
+    reviews: Iterable[Review | ReviewRef],
+) -> tuple[frozenset[str], frozenset[str]]:
+    """:meth:`Store.slot_keys` computed from the reviews themselves (the reference)."""
+    live: set[str] = set()
+    cancelled: set[str] = set()
+    for r in reviews:
+        key = slot_key(r.kind, r.reviewer_id, r.subject_id, r.period)
+        (cancelled if r.state is ReviewState.CANCELLED else live).add(key)
+    return frozenset(live), frozenset(cancelled)
 
 
 def _fact_order(row: tuple[object, ...]) -> tuple[str, ...]:

@@ -19,6 +19,7 @@ from reviewflow.store.base import (
     check_entry,
     check_imported,
     facts_of,
+    slot_keys_of,
 )
 
 __all__ = ["MemoryStore"]
@@ -159,6 +160,10 @@ class MemoryStore:
         """What coverage needs of the reviews within ``within``, of ``org_ids``."""
         with self._lock:
             return facts_of(self._roster, self.reviews(ReviewQuery(within=within, org_ids=org_ids)))
+
+    def slot_keys(self, query: ReviewQuery) -> tuple[frozenset[str], frozenset[str]]:
+        """The slots of the live and of the cancelled reviews matching ``query``."""
+        return slot_keys_of(self.reviews(query))
 
     def refs(self, query: ReviewQuery) -> Sequence[ReviewRef]:
         """The id, slot and state of the reviews matching ``query``."""

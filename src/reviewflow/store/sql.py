@@ -29,7 +29,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import attrs
 import orjson
 
-from reviewflow.domain.office import CoverageFacts, Exemplar, SupervisionOrder
+from reviewflow.domain.office import CoverageFacts, Exemplar, SupervisionOrder, slot_hash
 from reviewflow.domain.periods import Period
 from reviewflow.domain.review import Attempt, HistoryEntry, Review, ReviewRef, ReviewState, _iso
 from reviewflow.domain.roster import (
@@ -74,6 +74,10 @@ __all__ = [
 SCHEMA_VERSION = 3
 """The schema this version of the library reads and writes."""
 
+# A review within a period: it starts and ends within it. The third condition follows from the
+# other two (a period starts before it ends) and bounds the range an index on (period_start, …)
+# or (org_id, period_start) scans: without it, every later period's entries are read and dropped.
+_WITHIN = "period_start >= ? AND period_end <= ? AND period_start <= ?"
 _IN_CHUNK = 1_000  # ids per IN (...) list: far below every database's limit on parameters
 _RETRIES = 5  # a transaction that loses a race (a deadlock, another scheduler) is retried
 
@@ -529,17 +533,23 @@ def _schema_v3(d: Dialect) -> list[str]:
     On every database, the index on a review's reviewer alone goes: the one-per-slot
     constraint begins with the reviewer and serves the same lookups (and MySQL's foreign key),
     and one b-tree fewer is written per scheduled review (a quarter of SQLite's insert time,
-    measured)."""
+    measured).
+
+    Coverage by fingerprint: each review keeps its slot's hash (:func:`slot_hash`, 40 bits),
+    which coverage sums by organization in the database; the upgrade fills it in for the
+    reviews already there (:data:`FILLS`)."""
     drop = (
         "DROP INDEX reviews_of_reviewer ON reviews"
         if d.name == "mysql"
         else "DROP INDEX reviews_of_reviewer"
     )
+    fingerprint = "ALTER TABLE reviews ADD COLUMN slot_hash BIGINT NOT NULL DEFAULT 0"
     if d.name != "sqlite":
-        return [drop]
+        return [drop, fingerprint]
     columns = ", ".join(_HISTORY_COLUMNS)
     return [
         drop,
+        fingerprint,
         """CREATE TABLE history_v3 (
         review_id TEXT NOT NULL REFERENCES reviews (id), seq INTEGER NOT NULL,
         at VARCHAR(40) NOT NULL, actor_id TEXT NOT NULL, action VARCHAR(40) NOT NULL,
@@ -552,12 +562,28 @@ def _schema_v3(d: Dialect) -> list[str]:
     ]
 
 
+def _fill_slot_hashes(store: SqlStore, cur: Any) -> None:
+    rows = store._q(cur, "SELECT id, kind, reviewer_id, subject_id, period FROM reviews", [])
+    store._many(
+        cur,
+        "UPDATE reviews SET slot_hash = ? WHERE id = ?",
+        [
+            (slot_hash(ReviewKind(kind), reviewer_id, subject_id, Period.parse(period)), rid)
+            for rid, kind, reviewer_id, subject_id, period in rows.fetchall()
+        ],
+    )
+
+
 MIGRATIONS: Mapping[int, Callable[[Dialect], list[str]]] = {
     1: _schema_v1,
     2: _schema_v2,
     3: _schema_v3,
 }
 """Schema version → the statements that bring the previous version to it."""
+
+FILLS: Mapping[int, Callable[[SqlStore, Any], None]] = {3: _fill_slot_hashes}
+"""Schema version → what the upgrade to it writes into the rows already there, after its
+statements and in the same transaction (where the database has transactional DDL)."""
 
 
 # -- the store -----------------------------------------------------------------------------------
@@ -726,6 +752,9 @@ class SqlStore:
             with self._write() as cur:
                 for statement in MIGRATIONS[version](self.dialect):
                     cur.execute(statement)
+                fill = FILLS.get(version)
+                if fill is not None:
+                    fill(self, cur)
                 upsert = self.dialect.upsert("reviewflow_meta", ("name", "value"), ("name",))
                 self._q(cur, upsert, ["schema", str(version)])
                 if version == 1:
@@ -1189,14 +1218,21 @@ class SqlStore:
         ]
         return by_period_then_id(found)
 
-    def coverage_facts(self, within: Period, org_ids: frozenset[str] | None) -> CoverageFacts:
-        """What coverage needs of the reviews within ``within`` (of ``org_ids``): two queries,
-        the slots of the period as strings and the live reviews counted in the database; no
-        record is read."""
+    def slot_keys(self, query: ReviewQuery) -> tuple[frozenset[str], frozenset[str]]:
+        """The slots of the live and of the cancelled reviews matching ``query``: one string
+        each, built by the database."""
         sep = self.dialect.unit_separator
-        key = self.dialect.concat(
-            ["r.kind", sep, "r.reviewer_id", sep, "r.subject_id", sep, "r.period"]
-        )
+        key = self.dialect.concat(["kind", sep, "reviewer_id", sep, "subject_id", sep, "period"])
+        live: set[str] = set()
+        cancelled: set[str] = set()
+        for slot, state in self._select(query, f"{key}, state"):
+            (cancelled if state == "cancelled" else live).add(slot)
+        return frozenset(live), frozenset(cancelled)
+
+    def coverage_facts(self, within: Period, org_ids: frozenset[str] | None) -> CoverageFacts:
+        """What coverage needs of the reviews within ``within`` (of ``org_ids``): one query,
+        the live reviews counted in the database with the sum of their slot hashes; no record
+        nor slot is read."""
         span = [within.start.isoformat(), within.end.isoformat()]
         orgs = sorted(org_ids) if org_ids is not None else None
         chunks: list[list[str] | None] = (
@@ -1204,47 +1240,45 @@ class SqlStore:
             if orgs is None
             else [orgs[n : n + _IN_CHUNK] for n in range(0, len(orgs), _IN_CHUNK)]
         )
-        live: set[str] = set()
-        cancelled: set[str] = set()
-        counts: dict[tuple[Any, ...], int] = {}
+        counts: dict[tuple[Any, ...], list[int]] = {}
         with self._read() as cur:
             for chunk in chunks:
-                where, params = "r.period_start >= ? AND r.period_end <= ?", list(span)
+                where, params = _WITHIN.replace("period_", "r.period_"), [*span, span[1]]
                 if chunk is not None:
                     where += f" AND r.org_id IN ({', '.join('?' for _ in chunk)})"
                     params += chunk
-                for slot, state in self._q(
-                    cur, f"SELECT {key}, r.state FROM reviews r WHERE {where}", params
-                ).fetchall():
-                    (cancelled if state == "cancelled" else live).add(slot)
-                for *group, n in self._q(
+                for *group, n, fingerprint in self._q(
                     cur,
-                    "SELECT r.reviewer_id, r.org_id, r.kind, m.post_category, r.state, COUNT(*) "
-                    "FROM reviews r "
+                    "SELECT r.reviewer_id, r.org_id, r.kind, m.post_category, r.state, COUNT(*), "
+                    "SUM(r.slot_hash) FROM reviews r "
                     "LEFT JOIN members m ON r.kind = 'member' AND m.id = r.subject_id "
                     f"WHERE {where} AND r.state <> 'cancelled' "
                     "GROUP BY r.reviewer_id, r.org_id, r.kind, m.post_category, r.state",
                     params,
                 ).fetchall():
-                    counts[tuple(group)] = counts.get(tuple(group), 0) + int(n)
+                    found = counts.setdefault(tuple(group), [0, 0])
+                    found[0] += int(n)
+                    found[1] += int(fingerprint)
         kinds = {k.value: k for k in ReviewKind}
         states = {s.value: s for s in ReviewState}
-        rows = []
-        for (reviewer_id, org_id, kind, category, state), n in counts.items():
-            member = kind == ReviewKind.MEMBER.value
-            rows.append(
-                (reviewer_id, org_id, kinds[kind], (category or "") if member else None,
-                 states[state], n)
-            )  # fmt: skip
-        return CoverageFacts(frozenset(live), frozenset(cancelled), tuple(rows))
+        member = ReviewKind.MEMBER.value
+        return CoverageFacts(
+            tuple(
+                (reviewer_id, org_id, kinds[kind], (category or "") if kind == member else None,
+                 states[state], n, fingerprint)
+                for (reviewer_id, org_id, kind, category, state), (n, fingerprint)
+                in counts.items()
+            )
+        )  # fmt: skip
 
     def _select(self, query: ReviewQuery, columns: str) -> list[Any]:
         """The ``columns`` of the review rows matching ``query`` (unordered)."""
         where: list[str] = []
         params: list[Any] = []
         if query.within is not None:
-            where.append("period_start >= ? AND period_end <= ?")
-            params += [query.within.start.isoformat(), query.within.end.isoformat()]
+            where.append(_WITHIN)
+            end = query.within.end.isoformat()
+            params += [query.within.start.isoformat(), end, end]
         if query.reviewer_id is not None:
             where.append("reviewer_id = ?")
             params.append(query.reviewer_id)
@@ -1397,7 +1431,7 @@ _HISTORY_COLUMNS = (
 )  # fmt: skip
 _REVIEW_COLUMNS = (
     "id", "kind", "reviewer_id", "subject_id", "period", "period_start", "period_end", "basis",
-    "org_id", "state", "version", "last_digest", "doc",
+    "org_id", "state", "version", "last_digest", "doc", "slot_hash",
 )  # fmt: skip
 _ITEM_COLUMNS = (
     "review_id", "item_id", "requirement_id", "measure", "owner", "due", "status", "done_on",
@@ -1553,6 +1587,7 @@ def _review_row(r: Review, data: Mapping[str, Any] | None = None) -> tuple[Any, 
         r.id, r.kind.value, r.reviewer_id, r.subject_id, str(period),
         _DAYS[period][0], _DAYS[period][1], r.basis.value, r.org_id,
         r.state.value, r.version, r.last_digest, doc,
+        slot_hash(r.kind, r.reviewer_id, r.subject_id, period),
     )  # fmt: skip
 
 

@@ -35,9 +35,10 @@ def run(size: Size, db: str) -> list[Figure]:
     runs = size.repeat
     single = size.steps
     bulk = size.bulk
-    # One branch of ``bulk`` members per bulk call; the single steps take the rest.
+    # One branch of ``bulk`` members per bulk call (library and floor: 2 × runs); the single
+    # steps of both sides take the rest (2 × runs × single reviews).
     per_branch = bulk + 1
-    branches = 2 * runs + -(-single * runs // bulk) + 1
+    branches = 2 * runs + -(-2 * single * runs // bulk) + 1
     members = branches * per_branch
     with fresh_database(db) as url:
         svc = data.service(url, members, branches)

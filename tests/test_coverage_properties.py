@@ -16,6 +16,7 @@ store and on SQLite.
 from __future__ import annotations
 
 from datetime import date
+from unittest import mock
 
 import attrs
 from hypothesis import event, given
@@ -23,6 +24,7 @@ from hypothesis import strategies as st
 
 import reviewflow as rf
 from coverage_reference import reference_coverage
+from reviewflow import service as service_module
 from reviewflow.domain.office import build_coverage
 from test_scheduling_properties import CLOCK, OFFICE, PERIODS, Spec, rosters
 
@@ -193,4 +195,59 @@ def test_r_cover_two_liaisons_of_one_organization_share_its_subjects() -> None:
         assert_same_coverage(service, q4, "b")
         assert report.closed == 2  # li's review of the branch, counted for both slots
         assert not any(g.subject_id == "b" for g in report.gaps)
+        service.store.close()
+
+
+@given(
+    spec=rosters(),
+    period=PERIODS,
+    url=STORES,
+    data=st.data(),
+    bounds=st.sampled_from([(1, 1_000_000), (2, 5), (1, 0)]),
+)
+def test_r_cover_coverage_is_the_same_whatever_the_read_bounds(
+    spec: Spec, period: rf.Period, url: str, data: st.DataObject, bounds: tuple[int, int]
+) -> None:
+    """R-COVER: coverage reads the reviews of unfilled subjects by name in bounded lists, or the
+    whole scope beyond a bound; with the bounds made tiny (every path taken on small rosters)
+    the report is still the first implementation's."""
+    by_name, in_chunks = bounds
+    with mock.patch.multiple(
+        service_module, _SUBJECTS_BY_NAME=by_name, _SUBJECTS_IN_CHUNKS=in_chunks
+    ):
+        test_r_cover_r_lead_r_class_coverage_is_the_first_implementations.hypothesis.inner_test(  # type: ignore[attr-defined]
+            spec, period, url, data
+        )
+
+
+def test_r_cover_a_former_heads_reviews_stand_in_read_a_few_subjects_at_a_time() -> None:
+    """R-COVER: after a branch's head changes, the former head's reviews of the month stand in
+    for the new head's slots (no gap for them). Coverage finds them by subject, a bounded list at a
+    time: with one subject a list, every list must be read."""
+    sec = {rf.Role.SECRETARY}
+    spec = Spec(
+        organizations=(
+            rf.Organization("c", "区卫生局党委", rf.OrgKind.COMMITTEE, "机关", head_id="wang"),
+            rf.Organization("b", "内科党支部", rf.OrgKind.BRANCH, "医院", "c", "zhou"),
+        ),
+        members=(
+            rf.Member("wang", "王建国", "c", "管理", roles=sec),
+            rf.Member("zhou", "周明", "b", "医生", roles=sec),
+            rf.Member("wu", "吴红", "b", "医生"),
+            *(rf.Member(f"m{n}", f"党员{n}", "b", "医生") for n in range(4)),
+        ),
+        liaisons=(),
+    )
+    month = rf.Period.month(2023, 11)
+    for url in ("memory://", "sqlite://"):
+        service = service_on(url, spec)
+        service.schedule(OFFICE, month)
+        branch = service.roster().organization("b")
+        assert branch is not None
+        service.import_roster(OFFICE, organizations=[attrs.evolve(branch, head_id="wu")])
+        with mock.patch.multiple(service_module, _SUBJECTS_BY_NAME=1):
+            report = service.coverage(OFFICE, month)
+            assert_same_coverage(service, month, None)
+        # Only the former head, now a member with no review of the month, is a gap.
+        assert [g.subject_id for g in report.gaps if g.org_id == "b"] == ["zhou"], report.gaps
         service.store.close()

@@ -108,7 +108,7 @@ from reviewflow.events import (
     ReviewsScheduled,
     StepTaken,
 )
-from reviewflow.store.base import ChangeSet, ReviewQuery, Store
+from reviewflow.store.base import ChangeSet, ReviewQuery, Store, by_period_then_id
 
 __all__ = [
     "ReviewService",
@@ -131,6 +131,7 @@ IdFactory = Callable[[str], str]
 _LIVE = frozenset(s for s in ReviewState if not s.final)
 _PLANS_KEPT = 16  # plans kept per service (a month and a quarter, for a few subtrees)
 _SUBJECTS_BY_NAME = 2_000  # coverage reads the reviews of at most this many subjects by name
+_SUBJECTS_IN_CHUNKS = 100_000  # … in chunks of that many; beyond, the whole scope at once
 _E = TypeVar("_E", bound=Labelled)
 
 
@@ -1633,11 +1634,26 @@ class ReviewService:
             return self.store.slot_keys(ReviewQuery(within=period, org_ids=org_ids))
 
         def candidates(subjects: set[str]) -> Sequence[ReviewRef]:
-            if len(subjects) <= _SUBJECTS_BY_NAME:
-                query = ReviewQuery(within=period, org_ids=org_ids, subject_ids=frozenset(subjects))
+            if len(subjects) > _SUBJECTS_IN_CHUNKS:  # most of the scope: read it all
+                found = self.store.refs(ReviewQuery(within=period, org_ids=org_ids))
+                return [ref for ref in found if ref.subject_id in subjects]
+            # By name, a bounded list at a time (an index lookup a subject), in the stores'
+            # order: a million reviews are not read for the few thousand subjects unfilled.
+            names = sorted(subjects)
+            chunks = [
+                frozenset(names[n : n + _SUBJECTS_BY_NAME])
+                for n in range(0, len(names), _SUBJECTS_BY_NAME)
+            ]
+            if len(chunks) == 1:
+                query = ReviewQuery(within=period, org_ids=org_ids, subject_ids=chunks[0])
                 return self.store.refs(query)
-            found = self.store.refs(ReviewQuery(within=period, org_ids=org_ids))
-            return [ref for ref in found if ref.subject_id in subjects]
+            return by_period_then_id(
+                ref
+                for chunk in chunks
+                for ref in self.store.refs(
+                    ReviewQuery(within=period, org_ids=org_ids, subject_ids=chunk)
+                )
+            )
 
         return coverage_from_facts(
             roster, plan, index, facts, slots_of, candidates, period, root_id

@@ -203,17 +203,21 @@ def test_r_cover_two_liaisons_of_one_organization_share_its_subjects() -> None:
     period=PERIODS,
     url=STORES,
     data=st.data(),
-    bounds=st.sampled_from([(1, 1_000_000), (2, 5), (1, 0)]),
+    bounds=st.sampled_from([(1, 1_000_000, 0), (2, 5, 1), (1, 0, 1_000)]),
 )
 def test_r_cover_coverage_is_the_same_whatever_the_read_bounds(
-    spec: Spec, period: rf.Period, url: str, data: st.DataObject, bounds: tuple[int, int]
+    spec: Spec, period: rf.Period, url: str, data: st.DataObject, bounds: tuple[int, int, int]
 ) -> None:
     """R-COVER: coverage reads the reviews of unfilled subjects by name in bounded lists, or the
-    whole scope beyond a bound; with the bounds made tiny (every path taken on small rosters)
-    the report is still the first implementation's."""
-    by_name, in_chunks = bounds
+    whole scope beyond a bound, and the cancelled slots of a few organizations by name, or of
+    the scope; with the bounds made tiny (every path taken on small rosters) the report is
+    still the first implementation's."""
+    by_name, in_chunks, orgs_by_name = bounds
     with mock.patch.multiple(
-        service_module, _SUBJECTS_BY_NAME=by_name, _SUBJECTS_IN_CHUNKS=in_chunks
+        service_module,
+        _SUBJECTS_BY_NAME=by_name,
+        _SUBJECTS_IN_CHUNKS=in_chunks,
+        _ORGS_BY_NAME=orgs_by_name,
     ):
         test_r_cover_r_lead_r_class_coverage_is_the_first_implementations.hypothesis.inner_test(  # type: ignore[attr-defined]
             spec, period, url, data

@@ -132,6 +132,9 @@ _LIVE = frozenset(s for s in ReviewState if not s.final)
 _PLANS_KEPT = 16  # plans kept per service (a month and a quarter, for a few subtrees)
 _SUBJECTS_BY_NAME = 2_000  # coverage reads the reviews of at most this many subjects by name
 _SUBJECTS_IN_CHUNKS = 100_000  # … in chunks of that many; beyond, the whole scope at once
+_ORGS_BY_NAME = (
+    1_000  # coverage reads the cancelled slots of at most this many organizations by name
+)
 _E = TypeVar("_E", bound=Labelled)
 
 
@@ -1655,8 +1658,15 @@ class ReviewService:
                 )
             )
 
+        def cancelled_of(orgs: set[str]) -> frozenset[str]:
+            gone = frozenset({ReviewState.CANCELLED})
+            # A few organizations by name; many: the scope's cancelled ones (a longer IN list
+            # than the databases take would be needed, and extra slots do no harm).
+            scope = frozenset(orgs) if len(orgs) <= _ORGS_BY_NAME else org_ids
+            return self.store.slot_keys(ReviewQuery(within=period, org_ids=scope, states=gone))[1]
+
         return coverage_from_facts(
-            roster, plan, index, facts, slots_of, candidates, period, root_id
+            roster, plan, index, facts, slots_of, candidates, period, root_id, cancelled_of
         )
 
     def summary(self, actor: str, org_id: str, year: int | Period | str) -> Summary:

@@ -238,9 +238,17 @@ class StoreContract:
         self, scheduled: rf.ReviewService, store: rf.Store, root: str | None
     ) -> None:
         """The live reviews counted by reviewer, organization, kind, post category and state,
-        each count with the sum of its reviews' slot hashes; for the roster or a subtree."""
+        each count with the sum of its reviews' slot hashes, and the cancelled ones by
+        organization; for the roster or a subtree."""
         reviews = store.reviews(rf.ReviewQuery())
-        store.apply(rf.ChangeSet(review_updates=(_step(reviews[0]),)))
+        entries = [
+            _entry(r, action="cancel", to=rf.ReviewState.CANCELLED, prev=r.last_digest)
+            for r in reviews[1:4]
+        ]
+        cancels = tuple(
+            (rf.apply_entry(r, e), e) for r, e in zip(reviews[1:4], entries, strict=True)
+        )
+        store.apply(rf.ChangeSet(review_updates=(_step(reviews[0]), *cancels)))
         roster = store.roster()
         org_ids = frozenset(roster.subtree(root)) if root is not None else None
         for period in ("2023-Q4", "2023-11", "2023"):
@@ -250,6 +258,9 @@ class StoreContract:
                 roster, store.reviews(rf.ReviewQuery(within=within, org_ids=org_ids))
             )
             assert sorted(found.counts, key=repr) == sorted(expected.counts, key=repr)
+            assert sorted(found.cancelled) == sorted(expected.cancelled)
+            if root is None and period == "2023":
+                assert sum(n for _, n, _ in found.cancelled) == 3
             assert found.counts or root == "internal" or period == "2023"
 
     @pytest.mark.parametrize("root", [None, "hospital", "internal"])

@@ -262,9 +262,12 @@ class CoverageFacts:
     """What a store says of the reviews of a period in scope, for coverage, without a record
     read: the live ones counted by reviewer, organization, kind, the member subject's post
     category (None for an organization, "" for a member no longer on the roster) and state,
-    each count with the sum of those reviews' :func:`slot_hash` (their fingerprint)."""
+    each count with the sum of those reviews' :func:`slot_hash` (their fingerprint); and the
+    cancelled ones by organization, with theirs (empty: a store that does not say; coverage
+    then reads the slots of every organization whose live reviews differ from its plan)."""
 
     counts: tuple[tuple[str, str, ReviewKind, str | None, ReviewState, int, int], ...]
+    cancelled: tuple[tuple[str, int, int], ...] = ()
 
 
 class PlanIndex:
@@ -295,6 +298,7 @@ def coverage_from_facts(  # noqa: PLR0917 - what the report is made of
     candidates: Callable[[set[str]], Iterable[ReviewRef]],
     period: Period,
     root_id: str | None,
+    cancelled_of: Callable[[set[str]], frozenset[str]] | None = None,
 ) -> CoverageReport:
     """:func:`build_coverage` from counts instead of every review: the same report.
 
@@ -312,6 +316,11 @@ def coverage_from_facts(  # noqa: PLR0917 - what the report is made of
     scope of the subjects whose slots are still unfilled, in the stores' order. Two different
     sets of slots share a fingerprint with a chance of about one in 2^40 (a sum of 40-bit
     hashes).
+
+    Where an organization's live reviews together with its cancelled ones (``facts.cancelled``)
+    have its plan's fingerprint, its unfilled slots are its cancelled reviews' slots:
+    ``cancelled_of`` gives the slots of the cancelled reviews of those organizations in scope
+    (it may give more), and their other slots are not read.
     """
     counts = _Tally(roster)
     held: dict[str, tuple[int, int]] = {}
@@ -321,12 +330,10 @@ def coverage_from_facts(  # noqa: PLR0917 - what the report is made of
         count, total = held.get(org_id, (0, 0))
         held[org_id] = (count + n, total + fingerprint)
     places = index.places
-    suspect = sorted(
-        n
-        for org_id, planned in index.fingerprints.items()
-        if held.get(org_id) != planned
-        for n in places[org_id]
+    differing, cancelled_only = _differing(
+        index, held, facts.cancelled if cancelled_of is not None else ()
     )
+    suspect = sorted(n for org_id in differing for n in places[org_id])
     gaps: list[CoverageGap] = []
     slots = plan.slots
     keys = index.keys
@@ -335,6 +342,13 @@ def coverage_from_facts(  # noqa: PLR0917 - what the report is made of
     if suspect:
         live, cancelled = slots_of({slots[n].subject_id for n in suspect})
         unmatched = [n for n in suspect if keys[n] not in live]
+    if cancelled_only and cancelled_of is not None:
+        also = cancelled_of(set(cancelled_only))
+        cancelled |= also
+        unmatched = sorted(
+            [*unmatched, *(n for org_id in cancelled_only for n in places[org_id]
+                           if keys[n] in also)]
+        )  # fmt: skip
     if unmatched:
         by_subject: dict[tuple[ReviewKind, str, Period], list[ReviewRef]] = {}
         for ref in candidates({slots[n].subject_id for n in unmatched}):
@@ -366,6 +380,28 @@ def coverage_from_facts(  # noqa: PLR0917 - what the report is made of
                 )
             )  # fmt: skip
     return _report(roster, plan, counts, gaps, period, root_id)
+
+
+def _differing(
+    index: PlanIndex,
+    held: Mapping[str, tuple[int, int]],
+    cancelled: Iterable[tuple[str, int, int]],
+) -> tuple[list[str], list[str]]:
+    """The organizations whose live reviews differ from their plan (by fingerprint): those
+    whose cancelled reviews make up the difference, and the others."""
+    dropped = {org_id: (n, total) for org_id, n, total in cancelled}
+    differing: list[str] = []
+    cancelled_only: list[str] = []
+    for org_id, planned in index.fingerprints.items():
+        live = held.get(org_id, (0, 0))
+        if live == planned:
+            continue
+        gone = dropped.get(org_id)
+        if gone is not None and (live[0] + gone[0], live[1] + gone[1]) == planned:
+            cancelled_only.append(org_id)
+        else:
+            differing.append(org_id)
+    return differing, cancelled_only
 
 
 # A tally's counts, by place: expected, reviewed, closed, in progress, waived, missing.

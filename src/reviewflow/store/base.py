@@ -186,8 +186,12 @@ def facts_of(roster: Roster, reviews: Iterable[Review | ReviewRef]) -> CoverageF
     """:meth:`Store.coverage_facts` computed from the reviews themselves (the reference)."""
     counts: Counter[tuple[str, str, ReviewKind, str | None, ReviewState]] = Counter()
     fingerprints: Counter[tuple[str, str, ReviewKind, str | None, ReviewState]] = Counter()
+    cancelled: Counter[str] = Counter()
+    cancelled_sums: Counter[str] = Counter()
     for r in reviews:
         if r.state is ReviewState.CANCELLED:
+            cancelled[r.org_id] += 1
+            cancelled_sums[r.org_id] += slot_hash(r.kind, r.reviewer_id, r.subject_id, r.period)
             continue
         category = None
         if r.kind is ReviewKind.MEMBER:
@@ -197,7 +201,8 @@ def facts_of(roster: Roster, reviews: Iterable[Review | ReviewRef]) -> CoverageF
         counts[group] += 1
         fingerprints[group] += slot_hash(r.kind, r.reviewer_id, r.subject_id, r.period)
     return CoverageFacts(
-        tuple(sorted(((*k, n, fingerprints[k]) for k, n in counts.items()), key=_fact_order))
+        tuple(sorted(((*k, n, fingerprints[k]) for k, n in counts.items()), key=_fact_order)),
+        tuple(sorted((org_id, n, cancelled_sums[org_id]) for org_id, n in cancelled.items())),
     )
 
 

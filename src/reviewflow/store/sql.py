@@ -1231,8 +1231,8 @@ class SqlStore:
 
     def coverage_facts(self, within: Period, org_ids: frozenset[str] | None) -> CoverageFacts:
         """What coverage needs of the reviews within ``within`` (of ``org_ids``): one query,
-        the live reviews counted in the database with the sum of their slot hashes; no record
-        nor slot is read."""
+        the live reviews counted in the database with the sum of their slot hashes, and the
+        cancelled ones by organization; no record nor slot is read."""
         span = [within.start.isoformat(), within.end.isoformat()]
         orgs = sorted(org_ids) if org_ids is not None else None
         chunks: list[list[str] | None] = (
@@ -1241,6 +1241,7 @@ class SqlStore:
             else [orgs[n : n + _IN_CHUNK] for n in range(0, len(orgs), _IN_CHUNK)]
         )
         counts: dict[tuple[Any, ...], list[int]] = {}
+        cancelled: dict[str, list[int]] = {}
         with self._read() as cur:
             for chunk in chunks:
                 where, params = _WITHIN.replace("period_", "r.period_"), [*span, span[1]]
@@ -1252,11 +1253,14 @@ class SqlStore:
                     "SELECT r.reviewer_id, r.org_id, r.kind, m.post_category, r.state, COUNT(*), "
                     "SUM(r.slot_hash) FROM reviews r "
                     "LEFT JOIN members m ON r.kind = 'member' AND m.id = r.subject_id "
-                    f"WHERE {where} AND r.state <> 'cancelled' "
+                    f"WHERE {where} "
                     "GROUP BY r.reviewer_id, r.org_id, r.kind, m.post_category, r.state",
                     params,
                 ).fetchall():
-                    found = counts.setdefault(tuple(group), [0, 0])
+                    if group[4] == "cancelled":
+                        found = cancelled.setdefault(group[1], [0, 0])
+                    else:
+                        found = counts.setdefault(tuple(group), [0, 0])
                     found[0] += int(n)
                     found[1] += int(fingerprint)
         kinds = {k.value: k for k in ReviewKind}
@@ -1268,7 +1272,8 @@ class SqlStore:
                  states[state], n, fingerprint)
                 for (reviewer_id, org_id, kind, category, state), (n, fingerprint)
                 in counts.items()
-            )
+            ),
+            tuple((org_id, n, fingerprint) for org_id, (n, fingerprint) in cancelled.items()),
         )  # fmt: skip
 
     def _select(self, query: ReviewQuery, columns: str) -> list[Any]:

@@ -132,9 +132,8 @@ _LIVE = frozenset(s for s in ReviewState if not s.final)
 _PLANS_KEPT = 16  # plans kept per service (a month and a quarter, for a few subtrees)
 _SUBJECTS_BY_NAME = 2_000  # coverage reads the reviews of at most this many subjects by name
 _SUBJECTS_IN_CHUNKS = 100_000  # … in chunks of that many; beyond, the whole scope at once
-_ORGS_BY_NAME = (
-    1_000  # coverage reads the cancelled slots of at most this many organizations by name
-)
+# Coverage reads the cancelled slots of at most this many organizations by name.
+_ORGS_BY_NAME = 1_000
 _E = TypeVar("_E", bound=Labelled)
 
 
@@ -1289,7 +1288,7 @@ class ReviewService:
         parties = self.parties
         roster, loaded, seen, updates = batch.roster, batch.loaded, batch.seen, batch.updates
         one_by_one: Callable[[str, str], Review] = getattr(self, trigger)
-        create, now = HistoryEntry.create, self.now
+        make_entry, now = self._entry, self.now
         for review_id in review_ids:
             review = loaded.get(review_id)
             if (
@@ -1305,18 +1304,10 @@ class ReviewService:
                 except ReviewflowError:
                     pass  # refused: the step's own method says so below
                 else:
-                    entry = create(
-                        review_id=review.id,
-                        seq=review.version + 1,
-                        at=now(),
-                        actor_id=actor,
-                        action=trigger,
-                        from_state=review.state,
-                        to_state=new_state,
-                        data={},
-                        reason="",
-                        prev_digest=review.last_digest,
-                    )  # what _entry makes
+                    entry = make_entry(
+                        review, actor=actor, action=trigger, to_state=new_state, data={},
+                        reason="", at=now(),
+                    )  # fmt: skip
                     changed = apply_entry(review, entry)
                     seen.add(review_id)
                     updates.append((changed, entry))

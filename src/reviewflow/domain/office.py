@@ -253,8 +253,12 @@ def slot_hash(kind: ReviewKind, reviewer_id: str, subject_id: str, period: Perio
 
     Stores keep it with each review, so that the database can sum it by organization: 40 bits
     leave room for 2^23 reviews in one sum within a signed 64-bit integer (SQLite's ``SUM``)."""
-    key = slot_key(kind, reviewer_id, subject_id, period).encode()
-    return int.from_bytes(hashlib.blake2b(key, digest_size=5).digest(), "big")
+    return key_hash(slot_key(kind, reviewer_id, subject_id, period))
+
+
+def key_hash(key: str) -> int:
+    """:func:`slot_hash` of a slot already made a :func:`slot_key`."""
+    return int.from_bytes(hashlib.blake2b(key.encode(), digest_size=5).digest(), "big")
 
 
 @attrs.frozen
@@ -280,12 +284,10 @@ class PlanIndex:
         self.place = {k: n for n, k in enumerate(self.keys)}
         self.places: dict[str, list[int]] = {}
         fingerprints: dict[str, tuple[int, int]] = {}
-        blake2b = hashlib.blake2b
         for n, (slot, key) in enumerate(zip(plan.slots, self.keys, strict=True)):
             self.places.setdefault(slot.org_id, []).append(n)
             count, total = fingerprints.get(slot.org_id, (0, 0))
-            digest = blake2b(key.encode(), digest_size=5).digest()
-            fingerprints[slot.org_id] = (count + 1, total + int.from_bytes(digest, "big"))
+            fingerprints[slot.org_id] = (count + 1, total + key_hash(key))
         self.fingerprints = fingerprints
 
 

@@ -1209,8 +1209,7 @@ class SqlStore:
         """The id, slot and state of the reviews matching ``query``: columns only, no record
         parsed (what scheduling and coverage read of a whole period)."""
         rows = self._select(query, "id, kind, reviewer_id, subject_id, period, org_id, state")
-        kinds = {k.value: k for k in ReviewKind}
-        states = {s.value: s for s in ReviewState}
+        kinds, states = _KINDS, _STATES
         parse = Period.parse
         found = [
             ReviewRef(i, kinds[k], rid, sid, parse(p), org, states[st])
@@ -1263,8 +1262,7 @@ class SqlStore:
                         found = counts.setdefault(tuple(group), [0, 0])
                     found[0] += int(n)
                     found[1] += int(fingerprint)
-        kinds = {k.value: k for k in ReviewKind}
-        states = {s.value: s for s in ReviewState}
+        kinds, states = _KINDS, _STATES
         member = ReviewKind.MEMBER.value
         return CoverageFacts(
             tuple(
@@ -1457,17 +1455,18 @@ _NOT_IN_RECORD = frozenset((*_COLUMN_FIELDS, *_SLOT_FIELDS))
 _REVIEW_READ_HEAD = ", ".join((*_SLOT_FIELDS, *_COLUMN_FIELDS))
 _REVIEW_READ = f"{_REVIEW_READ_HEAD}, doc"
 """The columns a review is read from, in the order :func:`_review` takes them."""
-_content = operator.attrgetter(
-    *(a.name for a in attrs.fields(Review) if a.name not in (*_COLUMN_FIELDS, "id"))
+_CONTENT_FIELDS = tuple(
+    a.name for a in attrs.fields(Review) if a.name not in (*_COLUMN_FIELDS, "id")
 )
+"""The fields a step may change beyond its columns (the slot's included, which never do)."""
+_content = operator.attrgetter(*_CONTENT_FIELDS)
 
 
 def _compile_same_fields() -> Callable[[Review, Review], bool]:
     """``same_fields(a, b)``: whether the two reviews hold the very same objects in every field
     of the record (a step that moves the state alone keeps them): plain code, and no tuple of
     two dozen fields built for each review."""
-    names = [a.name for a in attrs.fields(Review) if a.name not in (*_COLUMN_FIELDS, "id")]
-    test = " and ".join(f"a.{n} is b.{n}" for n in names)
+    test = " and ".join(f"a.{n} is b.{n}" for n in _CONTENT_FIELDS)
     source = f"def same_fields(a, b):\n    return {test}\n"
     scope: dict[str, Any] = {}
     exec(compile(source, "<reviewflow same fields>", "exec"), scope)  # noqa: S102 - field names

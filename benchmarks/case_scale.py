@@ -4,8 +4,9 @@ The roster: a provincial committee over ``cities`` city committees, each over di
 committees, each over branches, with members spread over the branches (each organization's
 first member its secretary); at full size 1,000,000 members and 100,000 organizations. Twelve
 monthly periods and four quarters of 2024 are scheduled through ``ReviewService.schedule`` (the
-bulk path): about 13,000,000 reviews. A sample of each month's reviews is then taken through its
-first steps with ``take_many``, so that coverage has every state to count.
+bulk path): about 11,600,000 reviews (a head is reviewed with the organization, not as a
+member). A sample of each month's reviews is then taken through its first steps with
+``take_many``, so that coverage has every state to count.
 
 Measured, each the median of several calls on the warm service (the roster and the month's
 plan cached, as in a running server): coverage of one month for the province, for one city's

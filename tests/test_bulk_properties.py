@@ -107,7 +107,7 @@ def compare(  # noqa: PLR0917 - the property's draws
 
 
 @pytest.mark.parametrize("store", ["memory", "sqlite"])
-def test_bulk_path_takes_and_refuses_as_the_general_path(store: str) -> None:
+def test_r_scope_4_r_audit_bulk_path_takes_and_refuses_as_the_general_path(store: str) -> None:
     """wang starts his scheduled reviews, one of them named twice, with another's, an unknown
     id and a waived one among them: taken and refused alike."""
     picks = [19, 20, 21, 20, 9, -1, 22, 0, 23]
@@ -123,7 +123,7 @@ def test_bulk_path_takes_and_refuses_as_the_general_path(store: str) -> None:
     base=st.integers(0, 40),
     offsets=st.lists(st.integers(-1, 8), max_size=25),
 )
-def test_bulk_path_is_the_general_path(  # noqa: PLR0917 - the property's draws
+def test_r_scope_4_r_audit_bulk_path_is_the_general_path(  # noqa: PLR0917 - the property's draws
     store: str,
     started: list[int],
     waived: list[int],
@@ -145,7 +145,7 @@ TEXT = st.text(max_size=12)
     from_state=st.none() | st.sampled_from(list(rf.ReviewState)),
     to_state=st.sampled_from(list(rf.ReviewState)),
 )  # fmt: skip
-def test_spliced_digest_is_the_canonical_one(  # noqa: PLR0917 - an entry's fields
+def test_r_audit_spliced_digest_is_the_canonical_one(  # noqa: PLR0917 - an entry's fields
     review_id: str,
     seq: int,
     actor: str,

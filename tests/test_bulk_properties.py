@@ -169,3 +169,42 @@ def test_r_audit_spliced_digest_is_the_canonical_one(  # noqa: PLR0917 - an entr
     for _ in range(2):  # the parts made, then the parts kept
         got = _digest(review_id, seq, at, actor, action, from_state, to_state, {}, reason, prev)
         assert got == want
+
+
+@given(
+    ids=st.lists(st.tuples(TEXT, TEXT, TEXT, TEXT), min_size=1, max_size=4),
+    actor=TEXT, at=st.datetimes(timezones=st.just(START.tzinfo)),
+    kind=st.sampled_from(list(rf.ReviewKind)), basis=st.sampled_from(list(rf.Basis)),
+    method=st.sampled_from(list(rf.Method)),
+    period=st.sampled_from(["2024-01", "2024-Q3", "2024"]),
+)  # fmt: skip
+def test_r_audit_schedule_entries_are_the_canonical_ones(  # noqa: PLR0917 - an entry's fields
+    ids: list[tuple[str, str, str, str]],
+    actor: str,
+    at: datetime,
+    kind: rf.ReviewKind,
+    basis: rf.Basis,
+    method: rf.Method,
+    period: str,
+) -> None:
+    """A scheduling run's entries are made from spliced parts: each equal to the entry
+    `HistoryEntry.create` makes of the review's record (the same digest), for any text, and
+    its data carries the canonical JSON the store writes."""
+    from reviewflow.domain.review import MethodRecord, ScheduleEntries, schedule_data  # noqa: PLC0415
+
+    record = MethodRecord(method)
+    entries = ScheduleEntries(at, actor)
+    for review_id, reviewer_id, subject_id, org_id in ids:
+        got = entries.entry(review_id, kind, reviewer_id, subject_id, period, basis, org_id, record)
+        review = rf.Review(
+            review_id, kind, reviewer_id, subject_id, rf.Period.parse(period), basis, org_id,
+            planned_method=record,
+        )  # fmt: skip
+        want = rf.HistoryEntry.create(
+            review_id=review_id, seq=1, at=at, actor_id=actor, action="schedule",
+            from_state=None, to_state=rf.ReviewState.SCHEDULED, data=schedule_data(review),
+            reason="", prev_digest="",
+        )  # fmt: skip
+        assert got == want
+        assert got.digest == want.digest == got.compute_digest()
+        assert got.data.canonical == canonical_json(schedule_data(review)).decode()  # type: ignore[attr-defined]

@@ -34,6 +34,7 @@ from reviewflow.domain.content import (
 )
 from reviewflow.domain.periods import Period
 from reviewflow.domain.serial import (
+    CanonicalDict,
     canonical_json,
     converter,
     register_unrolled,
@@ -495,6 +496,78 @@ def _compile_schedule_record() -> Callable[..., dict[str, Any]]:
     exec(compile(source, "<reviewflow schedule record>", "exec"), names)  # noqa: S102 - own fields
     record: Callable[..., dict[str, Any]] = names["schedule_record"]
     return record
+
+
+class ScheduleEntries:
+    """Makes the ``schedule`` entries of one scheduling run (one moment, one actor).
+
+    Such an entry's canonical JSON differs from one review to the next only in its data (the
+    review's record) and its review id, so it is put together from the parts that stay the
+    same (worked out once, from :func:`canonical_json` of an entry with markers in their
+    place) and those two, each encoded as :func:`canonical_json` encodes it: the same bytes,
+    so the same digest (a property test holds :meth:`entry` to :meth:`HistoryEntry.create`).
+    The data's JSON is made once and kept with it, as a :class:`CanonicalDict`, for the store
+    to write as it is.
+    """
+
+    def __init__(self, at: datetime, actor_id: str) -> None:
+        self.at = at
+        self.actor_id = actor_id
+        marks = {"data": "\x00data\x00", "review_id": "\x00review\x00"}
+        content = {
+            "review_id": marks["review_id"], "seq": 1, "at": _iso(at), "actor_id": actor_id,
+            "action": "schedule", "from_state": None, "to_state": ReviewState.SCHEDULED.value,
+            "data": marks["data"], "reason": "", "prev_digest": "",
+        }  # fmt: skip
+        self._parts = _cut(canonical_json(content), marks)
+        self._methods: dict[Any, dict[str, Any]] = {}
+
+    def entry(  # noqa: PLR0917 - a slot's fields, in their order
+        self,
+        review_id: str,
+        kind: ReviewKind,
+        reviewer_id: str,
+        subject_id: str,
+        period: str,
+        basis: Basis,
+        org_id: str,
+        method: Any,
+    ) -> HistoryEntry:
+        """The ``schedule`` entry of the review ``review_id`` just planned with ``method`` (a
+        :class:`MethodRecord`), as :meth:`HistoryEntry.create` makes it."""
+        plain = self._methods.get(method)
+        if plain is None:
+            plain = self._methods[method] = unstructure(method)
+        data = CanonicalDict(
+            schedule_record(
+                review_id, kind._value_, reviewer_id, subject_id, period, basis._value_, org_id,
+                dict(plain),
+            )
+        )  # fmt: skip
+        encoded = canonical_json(data)
+        start, middle, end = self._parts
+        try:
+            whole = b"".join((start, encoded, middle, orjson.dumps(review_id), end))
+        except TypeError:  # not text orjson takes: the general way
+            return HistoryEntry.create(
+                review_id=review_id, seq=1, at=self.at, actor_id=self.actor_id,
+                action="schedule", from_state=None, to_state=ReviewState.SCHEDULED, data=data,
+                reason="", prev_digest="",
+            )  # fmt: skip
+        data.canonical = encoded.decode()
+        return HistoryEntry(
+            review_id, 1, self.at, self.actor_id, "schedule", None, ReviewState.SCHEDULED,
+            data, "", "", hashlib.sha256(whole).hexdigest(),
+        )  # fmt: skip
+
+
+def _cut(encoded: bytes, marks: Mapping[str, str]) -> tuple[bytes, bytes, bytes]:
+    """``encoded`` cut around the encoded ``marks["data"]`` and ``marks["review_id"]``, in
+    that order (the order of the keys sorted)."""
+    data, review = orjson.dumps(marks["data"]), orjson.dumps(marks["review_id"])
+    before, rest = encoded.split(data)
+    middle, after = rest.split(review)
+    return before, middle, after
 
 
 def schedule_data(review: Review) -> dict[str, Any]:

@@ -29,7 +29,14 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import attrs
 import orjson
 
-from reviewflow.domain.office import CoverageFacts, Exemplar, SupervisionOrder, slot_hash
+from reviewflow.domain.office import (
+    CoverageFacts,
+    Exemplar,
+    SupervisionOrder,
+    key_hash,
+    slot_hash,
+    slot_key,
+)
 from reviewflow.domain.periods import Period
 from reviewflow.domain.review import Attempt, HistoryEntry, Review, ReviewRef, ReviewState, _iso
 from reviewflow.domain.roster import (
@@ -41,7 +48,13 @@ from reviewflow.domain.roster import (
     Roster,
     RosterRecord,
 )
-from reviewflow.domain.serial import canonical_json, reader, structure, unstructure
+from reviewflow.domain.serial import (
+    CanonicalDict,
+    canonical_json,
+    reader,
+    structure,
+    unstructure,
+)
 from reviewflow.domain.vocabulary import Basis, MemberStatus, OrgKind, ReviewKind, Role
 from reviewflow.errors import (
     ConcurrencyConflict,
@@ -1599,20 +1612,20 @@ def _liaison(row: Sequence[Any]) -> LiaisonAssignment:
 def _review_row(r: Review, data: Mapping[str, Any] | None = None) -> tuple[Any, ...]:
     """The row of ``r``; ``data``, a schedule entry's, is the record already in plain form."""
     doc = _doc(r, data)
-    period = r.period
+    text, start, end = _DAYS[r.period]
+    kind = r.kind._value_
     return (
-        r.id, r.kind.value, r.reviewer_id, r.subject_id, str(period),
-        _DAYS[period][0], _DAYS[period][1], r.basis.value, r.org_id,
-        r.state.value, r.version, r.last_digest, doc,
-        slot_hash(r.kind, r.reviewer_id, r.subject_id, period),
+        r.id, kind, r.reviewer_id, r.subject_id, text, start, end, r.basis._value_, r.org_id,
+        r.state._value_, r.version, r.last_digest, doc,
+        key_hash(slot_key(r.kind, r.reviewer_id, r.subject_id, text)),  # slot_hash
     )  # fmt: skip
 
 
-class _PeriodDays(dict[Period, tuple[str, str]]):
-    """A period's first and last day as stored, worked out once per period."""
+class _PeriodDays(dict[Period, tuple[str, str, str]]):
+    """A period as stored: its text, first and last day, worked out once per period."""
 
-    def __missing__(self, period: Period) -> tuple[str, str]:
-        days = self[period] = (period.start.isoformat(), period.end.isoformat())
+    def __missing__(self, period: Period) -> tuple[str, str, str]:
+        days = self[period] = (str(period), period.start.isoformat(), period.end.isoformat())
         return days
 
 
@@ -1679,7 +1692,8 @@ def _history_row(e: HistoryEntry) -> tuple[Any, ...]:
     return (
         e.review_id, e.seq, _iso(e.at), e.actor_id, e.action,
         e.from_state._value_ if e.from_state else None, e.to_state._value_,
-        "{}" if data.__class__ is dict and not data else _json(dict(data)),
+        data.canonical if data.__class__ is CanonicalDict
+        else "{}" if data.__class__ is dict and not data else _json(dict(data)),
         e.reason, e.prev_digest, e.digest,
     )  # fmt: skip
 

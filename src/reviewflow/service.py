@@ -611,8 +611,11 @@ class ReviewService:
             methods: dict[tuple[Method, Occasion | None], MethodRecord] = {}
             entries = ScheduleEntries(at, actor)
             texts: dict[Period, str] = {}  # a period as text, once (a plan holds one or two)
+            fresh = not taken  # a period not scheduled before: no slot to look up
             for slot in plan.slots:
-                if slot.key in taken or (slot.kind, slot.subject_id, slot.period) in covered:
+                if not fresh and (
+                    slot.key in taken or (slot.kind, slot.subject_id, slot.period) in covered
+                ):
                     continue
                 method = methods.get((slot.method, slot.occasion))
                 if method is None:  # immutable: one per method and occasion

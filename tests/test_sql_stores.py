@@ -256,22 +256,25 @@ def test_an_older_database_is_refused_until_upgraded(
 
 
 def as_schema(monkeypatch: pytest.MonkeyPatch, version: int) -> None:
-    """The library as it was at schema ``version`` (1 or 2): reviews written without their
-    slot hash (schema 3)."""
+    """The library as it was at schema ``version`` (1, 2 or 3): reviews written without their
+    slot hash before schema 3; history entries without their transaction before 4."""
     from reviewflow.store import sql  # noqa: PLC0415
 
     monkeypatch.setattr(sql, "SCHEMA_VERSION", version)
+    if version >= 3:
+        return
     monkeypatch.setattr(sql, "_REVIEW_COLUMNS", sql._REVIEW_COLUMNS[:-1])
     real_row = sql._review_row
     monkeypatch.setattr(sql, "_review_row", lambda *args: real_row(*args)[:-1])
 
 
-@pytest.mark.parametrize("start", [1, 2])
+@pytest.mark.parametrize("start", [1, 2, 3])
 def test_an_older_schema_upgrades_to_the_current_one_with_everything_kept(
     url: str, monkeypatch: pytest.MonkeyPatch, start: int
 ) -> None:
-    """Schema 2 (cheaper steps) and 3 (slot hashes, SQLite's history in order of writing, no
-    index on the reviewer alone) from a database that an older schema set up and filled."""
+    """Schema 2 (cheaper steps), 3 (slot hashes, SQLite's history in order of writing, no
+    index on the reviewer alone) and 4 (PostgreSQL: each history entry's transaction) from a
+    database that an older schema set up and filled."""
     as_schema(monkeypatch, start)
     store = open_sql(url)
     service = scenario_on(store)
@@ -281,7 +284,7 @@ def test_an_older_schema_upgrades_to_the_current_one_with_everything_kept(
     store.close()
     monkeypatch.undo()
 
-    assert rf.upgrade_store(url) == SCHEMA_VERSION == 3
+    assert rf.upgrade_store(url) == SCHEMA_VERSION == 4
     upgraded = open_sql(url)
     assert upgraded.schema_version() == SCHEMA_VERSION
     assert upgraded.reviews(rf.ReviewQuery()) == before
@@ -309,7 +312,7 @@ def test_a_schema_2_database_upgrades_to_3_with_its_slot_hashes_filled_in(
     store.close()
     monkeypatch.undo()
 
-    assert rf.upgrade_store(url) == 3
+    assert rf.upgrade_store(url) == SCHEMA_VERSION
     upgraded = open_sql(url)
     roster = upgraded.roster()
     for period in ("2023-10", "2023-11", "2023-Q4"):

@@ -40,11 +40,11 @@ from reviewflow.domain.office import (
     CoverageReport,
     Exemplar,
     PlanIndex,
+    RunningCoverage,
     Summary,
     SupervisionOrder,
     build_coverage,
     build_summary,
-    coverage_from_facts,
 )
 from reviewflow.domain.periods import (
     ChineseWorkCalendar,
@@ -135,6 +135,9 @@ _SUBJECTS_BY_NAME = 2_000  # coverage reads the reviews of at most this many sub
 _SUBJECTS_IN_CHUNKS = 100_000  # … in chunks of that many; beyond, the whole scope at once
 # Coverage reads the cancelled slots of at most this many organizations by name.
 _ORGS_BY_NAME = 1_000
+# Coverage counts in at most this many history entries written since its last call; beyond,
+# it counts the period again (as fast, then, and a bound on what one call reads).
+_CHANGES_AT_MOST = 5_000
 _E = TypeVar("_E", bound=Labelled)
 
 
@@ -285,6 +288,8 @@ class ReviewService:
         self._plans: dict[tuple[int, int, Period, str | None], tuple[Roster, Policy, Plan]] = {}
         self._plans_lock = threading.Lock()
         self._indexes: dict[tuple[int, Period, str | None], tuple[Plan, PlanIndex | None]] = {}
+        # The last coverage of each (period, subtree), kept up to date from the store's changes.
+        self._running: dict[tuple[Period, str | None], RunningCoverage] = {}
 
     def __repr__(self) -> str:
         return f"ReviewService(store={self.store.url!r})"
@@ -1644,7 +1649,6 @@ class ReviewService:
         if index is None:  # a plan with a slot twice: count review by review
             refs = self.store.refs(ReviewQuery(within=period, org_ids=org_ids))
             return build_coverage(roster, plan, refs, period, root_id)
-        facts = self.store.coverage_facts(period, org_ids)
 
         def slots_of(subjects: set[str]) -> tuple[frozenset[str], frozenset[str]]:
             if len(subjects) <= _SUBJECTS_BY_NAME:
@@ -1683,9 +1687,37 @@ class ReviewService:
             scope = frozenset(orgs) if len(orgs) <= _ORGS_BY_NAME else org_ids
             return self.store.slot_keys(ReviewQuery(within=period, org_ids=scope, states=gone))[1]
 
-        return coverage_from_facts(
-            roster, plan, index, facts, slots_of, candidates, period, root_id, cancelled_of
-        )
+        changes_of = getattr(self.store, "coverage_changes", None)
+        key = (period, root_id)
+        with self._plans_lock:
+            running = self._running.get(key)
+        if (
+            running is not None
+            and changes_of is not None
+            and running.roster is roster
+            and running.plan is plan
+            and running.index is index
+        ):
+            with running.lock:  # one call at a time changes it
+                changes = changes_of(period, org_ids, running.watermark, _CHANGES_AT_MOST)
+                if changes is not None:
+                    try:
+                        running.add(changes)
+                        return running.report(slots_of, candidates, period, root_id, cancelled_of)
+                    except BaseException:
+                        with self._plans_lock:  # half changed: counted afresh next time
+                            if self._running.get(key) is running:
+                                del self._running[key]
+                        raise
+        running = RunningCoverage(roster, plan, index, self.store.coverage_facts(period, org_ids))
+        report = running.report(slots_of, candidates, period, root_id, cancelled_of)
+        if running.watermark is not None and changes_of is not None:
+            with self._plans_lock:
+                self._running.pop(key, None)
+                if len(self._running) >= _PLANS_KEPT:
+                    self._running.pop(next(iter(self._running)))
+                self._running[key] = running
+        return report
 
     def summary(self, actor: str, org_id: str, year: int | Period | str) -> Summary:
         """The yearly summary of an organization's subtree (点评情况总结, R-SUMMARY)."""

@@ -4,7 +4,9 @@ reviews."""
 
 from __future__ import annotations
 
+import bisect
 import hashlib
+import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from datetime import date
@@ -273,6 +275,9 @@ class CoverageFacts:
 
     counts: tuple[tuple[str, str, ReviewKind, str | None, ReviewState, int, int], ...]
     cancelled: tuple[tuple[str, int, int], ...] = ()
+    watermark: object = attrs.field(default=None, eq=False)
+    """Where the store stood when it counted (None: it cannot say what changed since): given
+    back to the store's ``coverage_changes``, it says what was written after these facts."""
 
 
 class PlanIndex:
@@ -325,34 +330,190 @@ def coverage_from_facts(  # noqa: PLR0917 - what the report is made of
     ``cancelled_of`` gives the slots of the cancelled reviews of those organizations in scope
     (it may give more), and their other slots are not read.
     """
-    counts = _Tally(roster)
-    held: dict[str, tuple[int, int]] = {}
-    add_live = counts.add_live
-    for reviewer_id, org_id, kind, category, state, n, fingerprint in facts.counts:
-        add_live(reviewer_id, org_id, kind, category, state, n)
-        count, total = held.get(org_id, (0, 0))
-        held[org_id] = (count + n, total + fingerprint)
-    places = index.places
-    differing, cancelled_only = _differing(
-        index, held, facts.cancelled if cancelled_of is not None else ()
-    )
-    suspect = sorted(n for org_id in differing for n in places[org_id])
-    gaps: list[CoverageGap] = []
-    slots = plan.slots
-    keys = index.keys
-    unmatched: list[int] = []
-    cancelled: frozenset[str] = frozenset()
-    if suspect:
-        live, cancelled = slots_of({slots[n].subject_id for n in suspect})
-        unmatched = [n for n in suspect if keys[n] not in live]
-    if cancelled_only and cancelled_of is not None:
-        also = cancelled_of(set(cancelled_only))
-        cancelled |= also
-        unmatched = sorted(
-            [*unmatched, *(n for org_id in cancelled_only for n in places[org_id]
-                           if keys[n] in also)]
+    if cancelled_of is None:
+        facts = attrs.evolve(facts, cancelled=())
+    running = RunningCoverage(roster, plan, index, facts)
+    return running.report(slots_of, candidates, period, root_id, cancelled_of)
+
+
+class RunningCoverage:
+    """:func:`coverage_from_facts` kept up to date: the store's facts rolled up once, then
+    changed by what the store says changed since (:meth:`add`, the facts of the reviews
+    written since, their old contributions negative), so that a warm service does not roll up
+    a province's hundred thousand organizations again for each call.
+
+    What it keeps is sums (by reviewer, organization type, post category, the totals, each
+    organization's fingerprint), so a change adds to them wherever it lands; the organizations
+    whose reviews differ from their plan are looked at again only where a change touched them.
+    The report keeps its orders: the reviewers in a sorted list patched in place, the plan's
+    own gaps sorted once, the others (few) merged into them. Every count a report shows has
+    ``expected`` at least 1 (each tallied review and each gap adds to it), which is how an entry
+    is known to be present, as in :func:`build_coverage`. Not thread-safe: the caller holds
+    ``lock`` while it adds and reports.
+    """
+
+    def __init__(self, roster: Roster, plan: Plan, index: PlanIndex, facts: CoverageFacts) -> None:
+        self.roster = roster
+        self.plan = plan
+        self.index = index
+        self.watermark: object = facts.watermark
+        self.lock = threading.Lock()  # held by whoever adds and reports
+        self._held: dict[str, list[int]] = {}
+        self._dropped: dict[str, list[int]] = {}
+        self._per_reviewer: _Counts = {}
+        self._org_types: _Counts = {}
+        self._post_categories: _Counts = {}
+        self._totals = [0] * 6
+        self._org_type: dict[str, str] = {}
+        self._differing: set[str] = set()
+        self._cancelled_only: set[str] = set()
+        self._changed: set[str] = set()  # reviewers whose counts moved since the last report
+        self._extra: _Counts = {}  # by reviewer: what the last report added (unfilled slots)
+        self._order: list[str] = []  # reviewer ids, sorted, with their rates beside
+        self._rates: list[ReviewerRate] = []
+        self._fresh = True
+        key = _gap_order
+        self._plan_gaps = sorted(
+            (
+                _gap(roster, kind=g.kind, subject_id=g.subject_id, period=g.period,
+                     org_id=g.org_id, reviewer_id=None, reason=g.reason)
+                for g in plan.gaps
+            ),
+            key=key,
         )  # fmt: skip
-    if unmatched:
+        self._plan_gap_keys = [key(g) for g in self._plan_gaps]
+        self._add(facts)
+        for org_id in index.fingerprints:
+            self._recheck(org_id)
+
+    def add(self, changes: CoverageFacts) -> None:
+        """Count ``changes`` in (counts may be negative: a review's former state taken out),
+        and take their watermark."""
+        for org_id in self._add(changes):
+            self._recheck(org_id)
+        self.watermark = changes.watermark
+
+    def _add(self, facts: CoverageFacts) -> set[str]:
+        touched: set[str] = set()
+        held, dropped = self._held, self._dropped
+        per_reviewer, org_types, categories = (
+            self._per_reviewer, self._org_types, self._post_categories
+        )  # fmt: skip
+        totals, changed = self._totals, self._changed
+        org_type = self._type_of
+        member = ReviewKind.MEMBER
+        for reviewer_id, org_id, kind, category, state, n, fingerprint in facts.counts:
+            found = held.get(org_id)
+            if found is None:
+                found = held[org_id] = [0, 0]
+            found[0] += n
+            found[1] += fingerprint
+            places = _PLACES[state]
+            into = [
+                _counts(per_reviewer, reviewer_id), _counts(org_types, org_type(org_id)), totals
+            ]  # fmt: skip
+            if kind is member:
+                into.append(_counts(categories, category or ""))
+            for counts in into:
+                for place in places:
+                    counts[place] += n
+            changed.add(reviewer_id)
+            touched.add(org_id)
+        for org_id, n, fingerprint in facts.cancelled:
+            found = dropped.get(org_id)
+            if found is None:
+                found = dropped[org_id] = [0, 0]
+            found[0] += n
+            found[1] += fingerprint
+            touched.add(org_id)
+        return touched
+
+    def _type_of(self, org_id: str) -> str:
+        found = self._org_type.get(org_id)
+        if found is None:
+            org = self.roster.organization(org_id)
+            found = self._org_type[org_id] = org.org_type if org else ""
+        return found
+
+    def _recheck(self, org_id: str) -> None:
+        """Whether ``org_id``'s live reviews differ from its plan (by fingerprint), and if so,
+        whether its cancelled reviews make up the difference."""
+        self._differing.discard(org_id)
+        self._cancelled_only.discard(org_id)
+        planned = self.index.fingerprints.get(org_id)
+        if planned is None:
+            return
+        count, total = self._held.get(org_id, (0, 0))
+        if (count, total) == planned:
+            return
+        gone = self._dropped.get(org_id)
+        if gone is not None and (count + gone[0], total + gone[1]) == planned:
+            self._cancelled_only.add(org_id)
+        else:
+            self._differing.add(org_id)
+
+    def report(
+        self,
+        slots_of: Callable[[set[str]], tuple[frozenset[str], frozenset[str]]],
+        candidates: Callable[[set[str]], Iterable[ReviewRef]],
+        period: Period,
+        root_id: str | None,
+        cancelled_of: Callable[[set[str]], frozenset[str]] | None = None,
+    ) -> CoverageReport:
+        """The report as the facts now stand: the unfilled slots worked out afresh (they are
+        read from the store), everything else from the sums kept."""
+        extra = _Tally(self.roster)
+        gaps = self._unfilled(extra, slots_of, candidates, cancelled_of)
+        more, more_by_reviewer, more_types, more_categories = _roll_up(self.roster, extra.tallies)
+        totals = [a + b for a, b in zip(self._totals, more, strict=True)]
+        totals[_EXPECTED] += len(self._plan_gaps)
+        totals[_MISSING] += len(self._plan_gaps)
+        self._patch_reviewers(more_by_reviewer)
+        return CoverageReport(
+            period=period,
+            root_id=root_id,
+            expected=totals[_EXPECTED],
+            reviewed=totals[_REVIEWED],
+            closed=totals[_CLOSED],
+            in_progress=totals[_IN_PROGRESS],
+            waived=totals[_WAIVED],
+            missing=totals[_MISSING],
+            gaps=self._merged_gaps(gaps),
+            reviewers=tuple(self._rates),
+            by_org_type=_classes(_present(self._org_types, more_types)),
+            by_post_category=_classes(_present(self._post_categories, more_categories)),
+        )
+
+    def _unfilled(
+        self,
+        counts: _Tally,
+        slots_of: Callable[[set[str]], tuple[frozenset[str], frozenset[str]]],
+        candidates: Callable[[set[str]], Iterable[ReviewRef]],
+        cancelled_of: Callable[[set[str]], frozenset[str]] | None,
+    ) -> list[CoverageGap]:
+        """The planned slots without a live review of their own, in plan order: each one's
+        stand-in tallied into ``counts`` (see :func:`coverage_from_facts`), or its gap."""
+        roster, plan, index = self.roster, self.plan, self.index
+        places = index.places
+        suspect = sorted(n for org_id in self._differing for n in places[org_id])
+        cancelled_only = self._cancelled_only
+        gaps: list[CoverageGap] = []
+        slots = plan.slots
+        keys = index.keys
+        unmatched: list[int] = []
+        cancelled: frozenset[str] = frozenset()
+        if suspect:
+            live, cancelled = slots_of({slots[n].subject_id for n in suspect})
+            unmatched = [n for n in suspect if keys[n] not in live]
+        if cancelled_only and cancelled_of is not None:
+            also = cancelled_of(set(cancelled_only))
+            cancelled |= also
+            unmatched = sorted(
+                [*unmatched, *(n for org_id in cancelled_only for n in places[org_id]
+                               if keys[n] in also)]
+            )  # fmt: skip
+        if not unmatched:
+            return gaps
         by_subject: dict[tuple[ReviewKind, str, Period], list[ReviewRef]] = {}
         for ref in candidates({slots[n].subject_id for n in unmatched}):
             if ref.state is not ReviewState.CANCELLED:
@@ -382,29 +543,87 @@ def coverage_from_facts(  # noqa: PLR0917 - what the report is made of
                     reason=GapReason.CANCELLED if key in cancelled else GapReason.NOT_SCHEDULED,
                 )
             )  # fmt: skip
-    return _report(roster, plan, counts, gaps, period, root_id)
+        return gaps
 
-
-def _differing(
-    index: PlanIndex,
-    held: Mapping[str, tuple[int, int]],
-    cancelled: Iterable[tuple[str, int, int]],
-) -> tuple[list[str], list[str]]:
-    """The organizations whose live reviews differ from their plan (by fingerprint): those
-    whose cancelled reviews make up the difference, and the others."""
-    dropped = {org_id: (n, total) for org_id, n, total in cancelled}
-    differing: list[str] = []
-    cancelled_only: list[str] = []
-    for org_id, planned in index.fingerprints.items():
-        live = held.get(org_id, (0, 0))
-        if live == planned:
-            continue
-        gone = dropped.get(org_id)
-        if gone is not None and (live[0] + gone[0], live[1] + gone[1]) == planned:
-            cancelled_only.append(org_id)
+    def _patch_reviewers(self, more: _Counts) -> None:
+        """The reviewers' rates with ``more`` (this report's unfilled slots) added: only those
+        whose counts moved, or whose added counts did, are made again, in their places."""
+        base = self._per_reviewer
+        name = self.roster.person_name
+        if self._fresh:
+            self._fresh = False
+            order = sorted({*base, *more})
+            self._order, self._rates = [], []
+            for rid in order:
+                c = _sum(base.get(rid), more.get(rid))
+                if c[_EXPECTED]:
+                    self._order.append(rid)
+                    self._rates.append(ReviewerRate(rid, name(rid), *_rate_counts(c)))
         else:
-            differing.append(org_id)
-    return differing, cancelled_only
+            order, rates = self._order, self._rates
+            for rid in self._changed | self._extra.keys() | more.keys():
+                c = _sum(base.get(rid), more.get(rid))
+                at = bisect.bisect_left(order, rid)
+                present = at < len(order) and order[at] == rid
+                if not c[_EXPECTED]:
+                    if present:
+                        del order[at]
+                        del rates[at]
+                    continue
+                rate = ReviewerRate(rid, name(rid), *_rate_counts(c))
+                if present:
+                    rates[at] = rate
+                else:
+                    order.insert(at, rid)
+                    rates.insert(at, rate)
+        self._changed = set()
+        self._extra = more
+
+    def _merged_gaps(self, found: list[CoverageGap]) -> tuple[CoverageGap, ...]:
+        """``found`` and the plan's gaps in one order, as a stable sort of ``found`` followed
+        by the plan's gaps would give; the plan's gaps are sorted once."""
+        if not found:
+            return tuple(self._plan_gaps)
+        static, static_keys = self._plan_gaps, self._plan_gap_keys
+        merged: list[CoverageGap] = []
+        start = 0
+        for gap in sorted(found, key=_gap_order):
+            at = bisect.bisect_left(static_keys, _gap_order(gap), lo=start)
+            merged += static[start:at]
+            merged.append(gap)
+            start = at
+        merged += static[start:]
+        return tuple(merged)
+
+
+def _gap_order(gap: CoverageGap) -> tuple[Period, str, ReviewKind, str]:
+    return (gap.period, gap.org_id, gap.kind, gap.subject_id)
+
+
+def _rate_counts(c: list[int]) -> tuple[int, int, int, int]:
+    return c[_EXPECTED], c[_REVIEWED], c[_CLOSED], c[_WAIVED]
+
+
+def _counts(into: _Counts, name: str) -> list[int]:
+    found = into.get(name)
+    if found is None:
+        found = into[name] = [0] * 6
+    return found
+
+
+def _sum(a: list[int] | None, b: list[int] | None) -> list[int]:
+    if a is None:
+        return b if b is not None else [0] * 6
+    if b is None:
+        return a
+    return [x + y for x, y in zip(a, b, strict=True)]
+
+
+def _present(base: _Counts, more: _Counts) -> _Counts:
+    """``base`` and ``more`` added up, without the entries nothing is expected of (absent from
+    a report made afresh)."""
+    summed = {name: _sum(base.get(name), more.get(name)) for name in {*base, *more}}
+    return {name: c for name, c in summed.items() if c[_EXPECTED]}
 
 
 # A tally's counts, by place: expected, reviewed, closed, in progress, waived, missing.

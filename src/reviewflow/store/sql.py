@@ -21,7 +21,7 @@ import json
 import operator
 import sqlite3
 import threading
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any, Protocol
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -84,7 +84,7 @@ __all__ = [
     "redact_url",
 ]
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 """The schema this version of the library reads and writes."""
 
 # A review within a period: it starts and ends within it. The third condition follows from the
@@ -600,10 +600,32 @@ def _fill_slot_hashes(store: SqlStore, cur: Any) -> None:
     )
 
 
+def _schema_v4(d: Dialect) -> list[str]:
+    """PostgreSQL: each history entry keeps the id of the transaction that wrote it (``xid``,
+    64 bits, from ``pg_current_xact_id()``), so that coverage can ask for what was written after
+    the snapshot its facts were counted in (:meth:`SqlStore.coverage_changes`): serial numbers
+    are not committed in their order, transaction ids against a snapshot say exactly which
+    writes it saw. The entries already there keep NULL (all committed, seen by any snapshot
+    taken after the upgrade); adding the column rewrites nothing.
+
+    A BRIN index (a few bytes per 16 pages, hardly anything to keep up on a write) finds the
+    entries newer than a snapshot: history is only appended to, so its newest entries are in
+    its last pages. SQLite needs nothing (one writer at a time: the history's rowid follows the
+    commits), MySQL nothing either (coverage recomputes)."""
+    if d.name != "postgresql":
+        return []
+    return [
+        "ALTER TABLE history ADD COLUMN xid BIGINT NULL",
+        "ALTER TABLE history ALTER COLUMN xid SET DEFAULT (pg_current_xact_id()::text::bigint)",
+        "CREATE INDEX history_by_xid ON history USING brin (xid) WITH (pages_per_range = 16)",
+    ]
+
+
 MIGRATIONS: Mapping[int, Callable[[Dialect], list[str]]] = {
     1: _schema_v1,
     2: _schema_v2,
     3: _schema_v3,
+    4: _schema_v4,
 }
 """Schema version → the statements that bring the previous version to it."""
 
@@ -1267,7 +1289,7 @@ class SqlStore:
         )
         counts: dict[tuple[Any, ...], list[int]] = {}
         cancelled: dict[str, list[int]] = {}
-        with self._read() as cur:
+        with self._read() as cur, self._one_snapshot(cur) as watermark:
             for chunk in chunks:
                 where, params = _WITHIN.replace("period_", "r.period_"), [*span, span[1]]
                 if chunk is not None:
@@ -1288,17 +1310,80 @@ class SqlStore:
                         found = counts.setdefault(tuple(group), [0, 0])
                     found[0] += int(n)
                     found[1] += int(fingerprint)
-        kinds, states = _KINDS, _STATES
-        member = ReviewKind.MEMBER.value
-        return CoverageFacts(
-            tuple(
-                (reviewer_id, org_id, kinds[kind], (category or "") if kind == member else None,
-                 states[state], n, fingerprint)
-                for (reviewer_id, org_id, kind, category, state), (n, fingerprint)
-                in counts.items()
-            ),
-            tuple((org_id, n, fingerprint) for org_id, (n, fingerprint) in cancelled.items()),
-        )  # fmt: skip
+        return _facts(counts, cancelled, watermark[0] if watermark else None)
+
+    def coverage_changes(
+        self, within: Period, org_ids: frozenset[str] | None, since: object, limit: int
+    ) -> CoverageFacts | None:
+        """What changed in :meth:`coverage_facts` since the facts whose ``watermark`` is
+        ``since``: the facts of the reviews written since (created, or moved to another state),
+        their new state counted and their former one taken out (negative counts), with the new
+        watermark. None when this store cannot say (MySQL, or no watermark) or when more than
+        ``limit`` history entries were written since: then count again.
+
+        A review's slot, organization and subject never change once written; only its state
+        does, and each change adds one history entry (from_state NULL: its creation). So the
+        entries written since a watermark are exactly the changes: on PostgreSQL those of the
+        transactions the snapshot ``since`` did not see (``xid``), on SQLite (one writer at a
+        time) those after the history's last rowid then."""
+        if since is None or self.dialect.name not in ("postgresql", "sqlite"):
+            return None
+        span = [within.start.isoformat(), within.end.isoformat()]
+        where = _WITHIN.replace("period_", "r.period_")
+        if self.dialect.name == "postgresql":
+            xmin, xmax, running = _snapshot(str(since))
+            newer = "h.xid >= ? AND (h.xid >= ? OR h.xid = ANY(?::bigint[]))"
+            params: list[Any] = [xmin, xmax, running]
+        else:
+            newer, params = "h.rowid > ?", [since]
+        with self._read() as cur, self._one_snapshot(cur) as watermark:
+            rows = self._q(
+                cur,
+                "SELECT r.reviewer_id, r.org_id, r.kind, m.post_category, h.from_state, "
+                "h.to_state, r.slot_hash FROM history h JOIN reviews r ON r.id = h.review_id "
+                "LEFT JOIN members m ON r.kind = 'member' AND m.id = r.subject_id "
+                f"WHERE {newer} AND {where} LIMIT ?",
+                [*params, *span, span[1], limit + 1],
+            ).fetchall()
+        if not watermark or len(rows) > limit:
+            return None
+        counts: dict[tuple[Any, ...], list[int]] = {}
+        cancelled: dict[str, list[int]] = {}
+        for reviewer_id, org_id, kind, category, before, after, fingerprint in rows:
+            if org_ids is not None and org_id not in org_ids:
+                continue
+            for state, sign in ((before, -1), (after, 1)):
+                if state is None:
+                    continue
+                if state == "cancelled":
+                    found = cancelled.setdefault(org_id, [0, 0])
+                else:
+                    found = counts.setdefault((reviewer_id, org_id, kind, category, state), [0, 0])
+                found[0] += sign
+                found[1] += sign * int(fingerprint)
+        return _facts(counts, cancelled, watermark[0])
+
+    @contextlib.contextmanager
+    def _one_snapshot(self, cur: Any) -> Iterator[list[object]]:
+        """The statements within read one state of the database (PostgreSQL: a repeatable
+        read transaction; SQLite: one read transaction), and the list given holds its
+        watermark afterwards: the snapshot (PostgreSQL) or the history's last rowid (SQLite).
+        Empty elsewhere (MySQL: no watermark, each statement as it comes)."""
+        watermark: list[object] = []
+        name = self.dialect.name
+        if name not in ("postgresql", "sqlite") or not self.dialect.autocommits(self._conn):
+            yield watermark
+            return
+        cur.execute(
+            "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY" if name == "postgresql" else "BEGIN"
+        )
+        yield watermark
+        if name == "postgresql":
+            (found,) = self._q(cur, "SELECT pg_current_snapshot()::text").fetchone()
+        else:
+            (found,) = self._q(cur, "SELECT COALESCE(MAX(rowid), 0) FROM history").fetchone()
+        cur.execute("COMMIT")
+        watermark.append(found)
 
     def _select(self, query: ReviewQuery, columns: str) -> list[Any]:
         """The ``columns`` of the review rows matching ``query`` (unordered)."""
@@ -1717,3 +1802,29 @@ def _item_rows(r: Review) -> Iterable[tuple[Any, ...]]:
 def _driver_message(error: BaseException) -> str:
     text = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
     return f"{type(error).__name__}: {text}"
+
+
+def _facts(
+    counts: Mapping[tuple[Any, ...], list[int]],
+    cancelled: Mapping[str, list[int]],
+    watermark: object,
+) -> CoverageFacts:
+    """Coverage facts from rows as the database gives them (kinds and states as text)."""
+    kinds, states = _KINDS, _STATES
+    member = ReviewKind.MEMBER.value
+    return CoverageFacts(
+        tuple(
+            (reviewer_id, org_id, kinds[kind], (category or "") if kind == member else None,
+             states[state], n, fingerprint)
+            for (reviewer_id, org_id, kind, category, state), (n, fingerprint) in counts.items()
+        ),
+        tuple((org_id, n, fingerprint) for org_id, (n, fingerprint) in cancelled.items()),
+        watermark,
+    )  # fmt: skip
+
+
+def _snapshot(text: str) -> tuple[int, int, list[int]]:
+    """A PostgreSQL snapshot (``xmin:xmax:running,...``): a transaction it did not see is one
+    at or after ``xmax``, or one of those running then (all of them at or after ``xmin``)."""
+    xmin, xmax, running = text.split(":")
+    return int(xmin), int(xmax), [int(x) for x in running.split(",") if x]

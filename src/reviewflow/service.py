@@ -109,7 +109,7 @@ from reviewflow.events import (
     ReviewsScheduled,
     StepTaken,
 )
-from reviewflow.store.base import ChangeSet, ReviewQuery, Store, by_period_then_id
+from reviewflow.store.base import ChangeSet, ReviewQuery, Store, by_period_then_id, slot_keys_of
 
 __all__ = [
     "ReviewService",
@@ -290,6 +290,7 @@ class ReviewService:
         self._indexes: dict[tuple[int, Period, str | None], tuple[Plan, PlanIndex | None]] = {}
         # The last coverage of each (period, subtree), kept up to date from the store's changes.
         self._running: dict[tuple[Period, str | None], RunningCoverage] = {}
+        self._subtrees: dict[tuple[int, str], tuple[Roster, frozenset[str]]] = {}
 
     def __repr__(self) -> str:
         return f"ReviewService(store={self.store.url!r})"
@@ -667,6 +668,23 @@ class ReviewService:
                 self._indexes.pop(next(iter(self._indexes)))
             self._indexes[key] = (plan, index)
         return plan, index
+
+    def _subtree(self, roster: Roster, root_id: str | None) -> frozenset[str] | None:
+        """The organizations of ``root_id``'s subtree (None: the whole roster), kept while the
+        roster stays the same: coverage asks for them on every call."""
+        if root_id is None:
+            return None
+        key = (id(roster), root_id)
+        with self._plans_lock:
+            found = self._subtrees.get(key)
+            if found is not None and found[0] is roster:
+                return found[1]
+        org_ids = frozenset(roster.subtree(root_id))
+        with self._plans_lock:
+            if len(self._subtrees) >= _PLANS_KEPT:
+                self._subtrees.pop(next(iter(self._subtrees)))
+            self._subtrees[key] = (roster, org_ids)
+        return org_ids
 
     def _plan(self, roster: Roster, period: Period, root_id: str | None) -> Plan:
         """The plan for ``period`` (R-SCOPE, R-CAD), kept while the roster stays the same: it
@@ -1645,16 +1663,26 @@ class ReviewService:
 
     def _coverage(self, roster: Roster, period: Period, root_id: str | None) -> CoverageReport:
         plan, index = self._plan_and_index(roster, period, root_id)
-        org_ids = frozenset(roster.subtree(root_id)) if root_id is not None else None
+        org_ids = self._subtree(roster, root_id)
         if index is None:  # a plan with a slot twice: count review by review
             refs = self.store.refs(ReviewQuery(within=period, org_ids=org_ids))
             return build_coverage(roster, plan, refs, period, root_id)
+        # Reviews read by subject are few: a large subtree (a city's ten thousand organizations)
+        # is tested here rather than sent as a list with each query.
+        by_org = org_ids is not None and len(org_ids) > _ORGS_BY_NAME
+        orgs_sent = None if by_org else org_ids
+
+        def in_scope(refs: Sequence[ReviewRef]) -> Sequence[ReviewRef]:
+            return [r for r in refs if r.org_id in org_ids] if by_org and org_ids else refs
 
         def slots_of(subjects: set[str]) -> tuple[frozenset[str], frozenset[str]]:
             if len(subjects) <= _SUBJECTS_BY_NAME:
-                return self.store.slot_keys(
-                    ReviewQuery(within=period, org_ids=org_ids, subject_ids=frozenset(subjects))
+                query = ReviewQuery(
+                    within=period, org_ids=orgs_sent, subject_ids=frozenset(subjects)
                 )
+                if by_org:
+                    return slot_keys_of(in_scope(self.store.refs(query)))
+                return self.store.slot_keys(query)
             # Many subjects: the scope's slots at once cost less than a long IN list.
             return self.store.slot_keys(ReviewQuery(within=period, org_ids=org_ids))
 
@@ -1670,13 +1698,15 @@ class ReviewService:
                 for n in range(0, len(names), _SUBJECTS_BY_NAME)
             ]
             if len(chunks) == 1:
-                query = ReviewQuery(within=period, org_ids=org_ids, subject_ids=chunks[0])
-                return self.store.refs(query)
+                query = ReviewQuery(within=period, org_ids=orgs_sent, subject_ids=chunks[0])
+                return in_scope(self.store.refs(query))
             return by_period_then_id(
                 ref
                 for chunk in chunks
-                for ref in self.store.refs(
-                    ReviewQuery(within=period, org_ids=org_ids, subject_ids=chunk)
+                for ref in in_scope(
+                    self.store.refs(
+                        ReviewQuery(within=period, org_ids=orgs_sent, subject_ids=chunk)
+                    )
                 )
             )
 

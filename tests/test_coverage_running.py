@@ -84,33 +84,39 @@ PERIODS_NEAR = [rf.Period.month(2023, 11), rf.Period.quarter(2023, 4)]
 def check_warm_coverage(kind: str, spec: Spec, period: rf.Period, data: st.DataObject) -> None:
     with database(kind) as url:
         service = service_on("sqlite://" if url == "sqlite" else url, spec)
-        if data.draw(st.booleans(), label="schedule"):
-            service.schedule(OFFICE, period)
-        root = data.draw(
-            st.none() | st.sampled_from(sorted(service.roster().organizations)), label="root"
-        )
-        counted = [0]
-        real = service.store.coverage_facts
+        try:
+            check_warm_service(service, period, data)
+        finally:  # also when the example stops half way: no connection left to the collector
+            service.store.close()
 
-        def counting(*args: object) -> rf.CoverageFacts:
-            counted[0] += 1
-            return real(*args)  # type: ignore[arg-type]
 
-        def fresh(scope: str | None) -> rf.CoverageReport:
-            with mock.patch.object(service.store, "coverage_facts", real):
-                return afresh(service, period, scope)
+def check_warm_service(service: rf.ReviewService, period: rf.Period, data: st.DataObject) -> None:
+    if data.draw(st.booleans(), label="schedule"):
+        service.schedule(OFFICE, period)
+    root = data.draw(
+        st.none() | st.sampled_from(sorted(service.roster().organizations)), label="root"
+    )
+    counted = [0]
+    real = service.store.coverage_facts
 
-        with mock.patch.object(service.store, "coverage_facts", counting):
-            calls = 0
-            for _ in range(data.draw(st.integers(1, 6), label="rounds")):
-                for _ in range(data.draw(st.integers(0, 3), label="writes")):
-                    change(service, period, data)
-                for scope in (None, root):
-                    warm = service.coverage(OFFICE, period, root_id=scope)
-                    assert warm == fresh(scope), (str(period), scope)
-                    calls += 1
-        event(f"counted afresh in {counted[0]} of {calls} warm calls")
-        service.store.close()
+    def counting(*args: object) -> rf.CoverageFacts:
+        counted[0] += 1
+        return real(*args)  # type: ignore[arg-type]
+
+    def fresh(scope: str | None) -> rf.CoverageReport:
+        with mock.patch.object(service.store, "coverage_facts", real):
+            return afresh(service, period, scope)
+
+    with mock.patch.object(service.store, "coverage_facts", counting):
+        calls = 0
+        for _ in range(data.draw(st.integers(1, 6), label="rounds")):
+            for _ in range(data.draw(st.integers(0, 3), label="writes")):
+                change(service, period, data)
+            for scope in (None, root):
+                warm = service.coverage(OFFICE, period, root_id=scope)
+                assert warm == fresh(scope), (str(period), scope)
+                calls += 1
+    event(f"counted afresh in {counted[0]} of {calls} warm calls")
 
 
 @given(spec=rosters(), period=PERIODS, kind=st.sampled_from(["memory://", "sqlite"]),

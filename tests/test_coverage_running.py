@@ -196,3 +196,62 @@ def test_r_cover_a_write_committed_after_the_snapshot_is_counted_next_time() -> 
         assert after == afresh(service, month, None)
         assert after.waived == during.waived + 1
         store.close()
+
+
+def summed(*facts: rf.CoverageFacts) -> tuple[dict[object, tuple[int, int]], ...]:
+    """Facts added up, by group: live counts and cancelled ones (groups that add to nothing
+    left out)."""
+    live: dict[object, tuple[int, int]] = {}
+    gone: dict[object, tuple[int, int]] = {}
+    for f in facts:
+        for *group, n, fingerprint in f.counts:
+            a, b = live.get(tuple(group), (0, 0))
+            live[tuple(group)] = (a + n, b + fingerprint)
+        for org_id, n, fingerprint in f.cancelled:
+            a, b = gone.get(org_id, (0, 0))
+            gone[org_id] = (a + n, b + fingerprint)
+    return tuple({k: v for k, v in d.items() if v != (0, 0)} for d in (live, gone))
+
+
+@pytest.mark.parametrize(
+    "kind",
+    ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres),
+     pytest.param("mysql", marks=pytest.mark.mysql)],
+)  # fmt: skip
+def test_a_stores_changes_added_to_its_facts_are_its_facts_now(
+    kind: str, request: pytest.FixtureRequest
+) -> None:
+    """The store's side: the facts at a watermark and the changes since make the facts now,
+    for the whole roster and a subtree; MySQL cannot say (None), and neither can anyone past
+    the bound on changes."""
+    url = "sqlite://" if kind == "sqlite" else request.getfixturevalue(f"{kind}_url")
+    store = rf.open_store(url)
+    assert isinstance(store, rf.SqlStore)
+    try:
+        service = scenario_on(store)
+        run_quarter(service)
+        month = rf.Period.parse("2024-01")
+        service.schedule(DEMO_OFFICE, month)
+        for org_ids in (None, frozenset(service.roster().subtree("hospital"))):
+            before = store.coverage_facts(month, org_ids)
+            waiting = store.reviews(
+                rf.ReviewQuery(within=month, org_ids=org_ids, states=frozenset({S.SCHEDULED}))
+            )
+            service.start(waiting[0].reviewer_id, waiting[0].id)
+            service.cancel(DEMO_OFFICE, waiting[1].id, reason="误排")
+            service.waive(DEMO_OFFICE, waiting[2].id, reason="病休")
+            if org_ids is not None:  # a change outside the subtree is none of its changes
+                elsewhere = store.reviews(
+                    rf.ReviewQuery(within=month, states=frozenset({S.SCHEDULED}))
+                )
+                outside = next(r for r in elsewhere if r.org_id not in org_ids)
+                service.cancel(DEMO_OFFICE, outside.id, reason="误排")
+            changes = store.coverage_changes(month, org_ids, before.watermark, 100)
+            if kind == "mysql":
+                assert changes is None
+                continue
+            assert changes is not None
+            assert summed(before, changes) == summed(store.coverage_facts(month, org_ids))
+            assert store.coverage_changes(month, org_ids, before.watermark, 2) is None
+    finally:
+        store.close()

@@ -109,7 +109,14 @@ from reviewflow.events import (
     ReviewsScheduled,
     StepTaken,
 )
-from reviewflow.store.base import ChangeSet, ReviewQuery, Store, by_period_then_id, slot_keys_of
+from reviewflow.store.base import (
+    ChangeSet,
+    CoverageChanges,
+    ReviewQuery,
+    Store,
+    by_period_then_id,
+    slot_keys_of,
+)
 
 __all__ = [
     "ReviewService",
@@ -1717,7 +1724,8 @@ class ReviewService:
             scope = frozenset(orgs) if len(orgs) <= _ORGS_BY_NAME else org_ids
             return self.store.slot_keys(ReviewQuery(within=period, org_ids=scope, states=gone))[1]
 
-        changes_of = getattr(self.store, "coverage_changes", None)
+        store = self.store
+        changes_of = store.coverage_changes if isinstance(store, CoverageChanges) else None
         key = (period, root_id)
         with self._plans_lock:
             running = self._running.get(key)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from reviewflow.errors import StoreUnavailable
-from reviewflow.store.base import Applied, ChangeSet, ReviewQuery, Store
+from reviewflow.store.base import Applied, ChangeSet, CoverageChanges, ReviewQuery, Store
 from reviewflow.store.copy import CopyReport, copy_store
 from reviewflow.store.memory import MemoryStore
 from reviewflow.store.sql import DIALECTS, Dialect, SchemaMismatch, SqlStore, redact_url
@@ -14,6 +14,7 @@ __all__ = [
     "Applied",
     "ChangeSet",
     "CopyReport",
+    "CoverageChanges",
     "MemoryStore",
     "ReviewQuery",
     "SchemaMismatch",

@@ -34,6 +34,7 @@ from reviewflow.errors import IntegrityError
 __all__ = [
     "Applied",
     "ChangeSet",
+    "CoverageChanges",
     "ReviewQuery",
     "Store",
     "by_period_then_id",
@@ -168,6 +169,23 @@ class Store(Protocol):
 
     def close(self) -> None:
         """Release the store's resources."""
+        ...
+
+
+@runtime_checkable
+class CoverageChanges(Protocol):
+    """What a store may also say, for coverage on a running service: what changed in
+    :meth:`Store.coverage_facts` since facts it gave earlier. Optional: a store without it (or
+    one that answers None) has its facts counted on every call."""
+
+    def coverage_changes(
+        self, within: Period, org_ids: frozenset[str] | None, since: object, limit: int
+    ) -> CoverageFacts | None:
+        """The facts of the reviews within ``within`` (of ``org_ids``) written since the facts
+        whose ``watermark`` is ``since``, their former state taken out (negative counts) and
+        their new one counted, with the new watermark: added to the facts at ``since``, they
+        are the facts now. None when the store cannot say, or when more than ``limit``
+        changes were written since (then the facts are counted afresh)."""
         ...
 
 

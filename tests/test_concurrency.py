@@ -98,3 +98,34 @@ def test_a_writer_killed_mid_bulk_step_leaves_no_torn_review(url: str, tmp_path:
     assert all(len(counts) == 1 for counts in by_reviewer.values()), by_reviewer
     assert max(max(c) for c in by_reviewer.values()) > 0
     store.close()
+
+
+def test_coverage_kept_up_to_date_while_workers_race_is_coverage_afresh(
+    url: str, tmp_path: Path
+) -> None:
+    """R-COVER: a service that keeps its coverage up to date from what changed (the history
+    entries of the transactions its last snapshot did not see, on PostgreSQL) asks for
+    coverage again and again while the racing workers schedule and step; once they are done,
+    its coverage is a new service's, counted from scratch."""
+    outs = [tmp_path / f"worker-{n}.json" for n in range(PROCESSES)]
+    workers = [
+        subprocess.Popen([sys.executable, str(WORKER), url, str(n), str(ROUNDS), str(out)])
+        for n, out in enumerate(outs)
+    ]
+    store = rf.open_store(url)
+    service = rf.ReviewService(store)
+    calls = 0
+    try:
+        while any(w.poll() is None for w in workers):
+            for period in ("2023-Q4", "2023-11"):
+                service.coverage(OFFICE, period)
+                service.coverage(OFFICE, period, root_id="hospital")
+            calls += 1
+        assert [w.wait(timeout=300) for w in workers] == [0] * PROCESSES
+        for period in ("2023-Q4", "2023-11"):
+            for root in (None, "hospital"):
+                fresh = rf.ReviewService(store).coverage(OFFICE, period, root_id=root)
+                assert service.coverage(OFFICE, period, root_id=root) == fresh, (period, root)
+        assert calls > 1
+    finally:
+        store.close()

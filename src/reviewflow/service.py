@@ -143,7 +143,7 @@ _SUBJECTS_IN_CHUNKS = 100_000  # … in chunks of that many; beyond, the whole s
 # Coverage reads the cancelled slots of at most this many organizations by name.
 _ORGS_BY_NAME = 1_000
 # Coverage counts in at most this many history entries written since its last call; beyond,
-# it counts the period again (as fast, then, and a bound on what one call reads).
+# it counts the period afresh (one call reads a bounded number of changes, never a backlog).
 _CHANGES_AT_MOST = 5_000
 _E = TypeVar("_E", bound=Labelled)
 

@@ -1343,9 +1343,10 @@ class SqlStore:
 
         A review's slot, organization and subject never change once written; only its state
         does, and each change adds one history entry (from_state NULL: its creation). So the
-        entries written since a watermark are exactly the changes: on PostgreSQL those of the
-        transactions the snapshot ``since`` did not see (``xid``), on SQLite (one writer at a
-        time) those after the history's last rowid then."""
+        entries written since a watermark are exactly the changes: on SQLite (one writer at a
+        time) those after the history's last rowid then; on PostgreSQL the steps of the
+        transactions the snapshot ``since`` did not see (``xid``), and reviews created since
+        (the ``created`` count moved, see :func:`_schema_v4`) make it None."""
         if since is None or self.dialect.name not in ("postgresql", "sqlite"):
             return None
         if self.dialect.name == "postgresql":
@@ -1387,14 +1388,12 @@ class SqlStore:
         if self.dialect.name == "postgresql" and _pg_watermark(watermark[0])[1] != created:
             return None  # reviews were created since (their entries are not in the index)
         start_on, end_on = within.start.isoformat(), within.end.isoformat()
-        rows = []
-        for review_id, before, after in entries:
-            reviewer_id, org_id, kind, category, fingerprint, starts, ends = slots[review_id]
-            if starts >= start_on and ends <= end_on:  # within the period, as _WITHIN says
-                rows.append((reviewer_id, org_id, kind, category, before, after, fingerprint))
         counts: dict[tuple[Any, ...], list[int]] = {}
         cancelled: dict[str, list[int]] = {}
-        for reviewer_id, org_id, kind, category, before, after, fingerprint in rows:
+        for review_id, before, after in entries:
+            reviewer_id, org_id, kind, category, fingerprint, starts, ends = slots[review_id]
+            if starts < start_on or ends > end_on:  # not within the period (see _WITHIN)
+                continue
             if org_ids is not None and org_id not in org_ids:
                 continue
             for state, sign in ((before, -1), (after, 1)):

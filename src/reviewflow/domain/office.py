@@ -681,22 +681,6 @@ class _Tally:
         for place in _PLACES[state]:
             counts[place] += 1
 
-    def add_live(  # noqa: PLR0917 - one row of the store's counts
-        self,
-        reviewer_id: str,
-        org_id: str,
-        kind: ReviewKind,
-        category: str | None,
-        state: ReviewState,
-        n: int,
-    ) -> None:
-        """``n`` live reviews in ``state``, as :meth:`review` counts one."""
-        counts = self._counts(
-            (reviewer_id, org_id, category if kind is ReviewKind.MEMBER else None)
-        )
-        for place in _PLACES[state]:
-            counts[place] += n
-
     def missing(self, reviewer_id: str, org_id: str, kind: ReviewKind, subject_id: str) -> None:
         counts = self._counts((reviewer_id, org_id, self._category(kind, subject_id)))
         counts[_EXPECTED] += 1

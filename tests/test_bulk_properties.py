@@ -1,18 +1,22 @@
-"""The bulk path of ``take_many`` for plain steps is the general one, on random calls.
+"""The bulk paths of ``take_many`` for plain steps are the general one, on random calls.
 
 ``take_many`` takes a plain step (one whose method is ``_act`` alone: start, conclude_review,
 begin_rectification, close, declare_no_rectification) by a loop that does once per call what
 ``_act`` does per review, and sends every review it would refuse through the step's own method.
-Against the general loop (each review through the step's method), on the demonstration quarter
-with random reviews started and waived first, a random actor, step and list of ids (unknown ids
-and repeats included), on the memory store and on SQLite, with a clock that moves at every
-reading: the same results (reviews, error types and messages), the same histories byte for
-byte (digests included), the same attempt log, the same records.
+A plain step that moves the state alone and that no guard holds (start) is taken, on a store
+that can (SQLite), where the reviews are stored (``StateSteps.take_state_step``), when no review
+named would be refused; else by the loop. Against the general loop (each review through the
+step's method), on the demonstration quarter with random reviews started and waived first, a
+random actor, step and list of ids (unknown ids and repeats included), on the memory store and
+on SQLite, with a clock that moves at every reading: the same results (reviews, error types and
+messages), the same histories byte for byte (digests included), the same attempt log, the same
+records, and the same events for a listener.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import tempfile
 from collections.abc import Iterator
 from datetime import datetime, timedelta
@@ -27,6 +31,7 @@ from reviewflow.demo import OFFICE, QUARTER, run_quarter, scenario_roster
 from reviewflow.domain.review import _digest
 from reviewflow.domain.serial import canonical_json
 from reviewflow.service import _PLAIN_STEPS
+from reviewflow.store.base import StateStep
 
 START = datetime(2023, 12, 28, 9, tzinfo=rf.Policy.default().zone)
 ACTORS = [
@@ -82,14 +87,26 @@ def compare(  # noqa: PLR0917 - the property's draws
     actor: str,
     trigger: str,
     picks: list[int],
+    *,
+    listen: bool = False,
+    in_store: list[bool] | None = None,
 ) -> int:
-    """Run the call on both services; assert they agree; return how many steps were taken."""
+    """Run the call on both services; assert they agree; return how many steps were taken.
+
+    ``listen``: with a listener on each; ``in_store`` collects whether the store took the
+    step where the reviews are stored."""
     with tempfile.TemporaryDirectory() as folder:
         services = []
         for n, cls in enumerate((rf.ReviewService, General)):
             url = "memory://" if store == "memory" else f"sqlite:///{Path(folder) / f'{n}.db'}"
             services.append(build(cls, url, started, waived))
         fast, general = services
+        heard: tuple[list[rf.Event], list[rf.Event]] = ([], [])
+        if listen:
+            fast.subscribe(heard[0].append)
+            general.subscribe(heard[1].append)
+        if in_store is not None and hasattr(fast.store, "take_state_step"):
+            spy(fast.store, in_store)
         # By reviewer: ids named near each other tend to be one reviewer's.
         reviews = sorted(fast.reviews(OFFICE, within=QUARTER), key=lambda r: r.reviewer_id)
         ids = [reviews[p % len(reviews)].id if p >= 0 else "no-such-review" for p in picks]
@@ -101,9 +118,37 @@ def compare(  # noqa: PLR0917 - the property's draws
             (r.review_id, r.review, type(r.error), str(r.error)) for r in want
         ]
         assert snapshot(fast) == snapshot(general)
+        assert heard[0] == heard[1]
         for service in services:
             service.store.close()
         return sum(r.ok for r in got)
+
+
+def spy(store: object, taken: list[bool]) -> None:
+    """Record in ``taken`` whether each call of the store's state step took the step."""
+    original = store.take_state_step  # type: ignore[attr-defined]
+
+    def take_state_step(review_ids: list[str], step: StateStep) -> object:
+        done = original(review_ids, step)
+        taken.append(done is not None)
+        return done
+
+    store.take_state_step = take_state_step  # type: ignore[attr-defined]
+
+
+@functools.cache
+def scheduled_of(reviewer: str) -> tuple[int, ...]:
+    """The positions (as ``compare`` sorts them) of ``reviewer``'s reviews of the quarter that
+    the demonstration leaves scheduled."""
+    with tempfile.TemporaryDirectory() as folder:
+        service = build(rf.ReviewService, f"sqlite:///{Path(folder) / 'x.db'}", [], [])
+        reviews = sorted(service.reviews(OFFICE, within=QUARTER), key=lambda r: r.reviewer_id)
+        service.store.close()
+    return tuple(
+        n
+        for n, r in enumerate(reviews)
+        if r.reviewer_id == reviewer and r.state is rf.ReviewState.SCHEDULED
+    )
 
 
 @pytest.mark.parametrize("store", ["memory", "sqlite"])
@@ -134,6 +179,50 @@ def test_r_scope_4_r_audit_bulk_path_is_the_general_path(  # noqa: PLR0917 - the
 ) -> None:
     picks = [base + n if n >= 0 else -1 for n in offsets]
     event(f"steps taken: {min(compare(store, started, waived, actor, trigger, picks), 2)}")
+
+
+def test_r_scope_4_r_audit_state_step_in_the_store_is_the_general_path() -> None:
+    """wang starts his scheduled reviews in one call, a listener hearing every step: SQLite
+    takes the step where the reviews are stored, with the reviews, entries, digests and
+    events of the general path; one review refused among them sends the call the general way,
+    with the same outcome again."""
+    mine = scheduled_of("wang")
+    assert len(mine) >= 3
+    taken: list[bool] = []
+    assert compare("sqlite", [], [], "wang", "start", [*mine], listen=True, in_store=taken) == len(
+        mine
+    )
+    assert taken == [True]
+    taken.clear()
+    assert compare("sqlite", [], [], "wang", "start", [*mine, mine[0]], in_store=taken) == len(mine)
+    assert taken == [False]
+
+
+@given(
+    started=st.lists(st.integers(0, 200), max_size=4),
+    waived=st.lists(st.integers(0, 200), max_size=3),
+    reviewer=st.sampled_from(["wang", "wang", "liu", "he", "zhang", "zhou"]),
+    actor=st.sampled_from([REVIEWER, REVIEWER, REVIEWER, REVIEWER, "liu", OFFICE]),
+    trigger=st.sampled_from(["start", "start", "close", "declare_no_rectification"]),
+    chosen=st.lists(st.integers(0, 40), min_size=1, max_size=12, unique=True),
+    listen=st.booleans(),
+)
+def test_r_scope_4_r_audit_state_step_is_the_general_path(  # noqa: PLR0917 - draws
+    started: list[int],
+    waived: list[int],
+    reviewer: str,
+    actor: str,
+    trigger: str,
+    chosen: list[int],
+    listen: bool,
+) -> None:
+    """Calls that mostly name one reviewer's scheduled reviews, each once, so that the store
+    takes many of them where they are stored; some started or waived first."""
+    mine = scheduled_of(reviewer) or (0,)
+    picks = [mine[n] for n in dict.fromkeys(n % len(mine) for n in chosen)]
+    taken: list[bool] = []
+    steps = compare("sqlite", started, waived, actor, trigger, picks, listen=listen, in_store=taken)
+    event(f"in the store: {taken}, steps taken: {min(steps, 2)}")
 
 
 TEXT = st.text(max_size=12)

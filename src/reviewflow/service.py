@@ -64,6 +64,7 @@ from reviewflow.domain.review import (
     ReviewState,
     ScheduleEntries,
     apply_entry,
+    moves_state_alone,
     replay,
 )
 from reviewflow.domain.roster import (
@@ -113,6 +114,8 @@ from reviewflow.store.base import (
     ChangeSet,
     CoverageChanges,
     ReviewQuery,
+    StateStep,
+    StateSteps,
     Store,
     by_period_then_id,
     slot_keys_of,
@@ -1294,10 +1297,15 @@ class ReviewService:
             raise InvalidInput("trigger", trigger, "not a step of the workflow")
         step: Callable[..., Review] = getattr(self, trigger)
         review_ids = list(review_ids)
+        roster = self.store.roster()
+        if not data and self._plain(trigger):
+            taken = self._take_state_step(roster, actor, trigger, review_ids)
+            if taken is not None:
+                return taken
         # One read for all of them (and one of the roster); each step is still checked on its
         # own, and the write refuses any review another writer changed meanwhile.
         loaded = self.store.reviews(ReviewQuery(ids=frozenset(review_ids)))
-        batch = _Batch(self.store.roster(), {r.id: r for r in loaded})
+        batch = _Batch(roster, {r.id: r for r in loaded})
         results: dict[str, StepResult] = {}
         token = self._batch.set(batch)
         try:
@@ -1323,6 +1331,41 @@ class ReviewService:
             getattr(cls, name) is getattr(ReviewService, name)
             for name in (trigger, "_act", "_entry", "parties", "now")
         )
+
+    def _take_state_step(
+        self, roster: Roster, actor: str, trigger: str, review_ids: list[str]
+    ) -> tuple[StepResult, ...] | None:
+        """:meth:`take_many` of a plain step that moves the state alone, on a store that takes
+        such a step where the reviews are stored (:class:`~reviewflow.store.base.StateSteps`): for
+        reviews in states the step leaves without a guard, what :meth:`_take_plain` would
+        do, decided once for the call. None, with nothing done, when the store cannot or when
+        any review would be refused (unknown, named twice, out of scope, not in such a
+        state): then :meth:`_take_plain` takes them all and refuses those (R-SCOPE-4)."""
+        store = self.store
+        if not isinstance(store, StateSteps) or not moves_state_alone(trigger):
+            return None
+        moves = self.workflow.unguarded(trigger)
+        if not moves:
+            return None
+        by = self.workflow.steps[trigger].by
+        parties = self.parties
+
+        def may(ref: ReviewRef) -> bool:
+            return bool(by & parties(roster, actor, ref))
+
+        with self._listeners_lock:
+            listening = bool(self._listeners)
+        taken = store.take_state_step(
+            review_ids,
+            StateStep(actor, trigger, moves, Party.REVIEWER in by, may, self.now, listening),
+        )
+        if taken is None:
+            return None
+        reviews, entries = taken
+        self._emit(
+            StepTaken(review, entry) for review, entry in zip(reviews, entries, strict=False)
+        )
+        return tuple([StepResult(review.id, review) for review in reviews])
 
     def _take_plain(
         self,
@@ -1425,7 +1468,7 @@ class ReviewService:
 
     # -- scope (R-SCOPE-4) ------------------------------------------------------------------------
 
-    def parties(self, roster: Roster, actor: str, review: Review) -> frozenset[Party]:
+    def parties(self, roster: Roster, actor: str, review: Review | ReviewRef) -> frozenset[Party]:
         """Which parties of ``review`` the actor is (none: out of scope)."""
         found: set[Party] = set()
         if actor == review.reviewer_id:
@@ -2046,11 +2089,11 @@ def _speaks_for(roster: Roster, actor: str, kind: ReviewKind, subject_id: str) -
     return any(m.id == actor for m in roster.leadership_team(subject_id))
 
 
-def _speaks_for_subject(roster: Roster, actor: str, review: Review) -> bool:
+def _speaks_for_subject(roster: Roster, actor: str, review: Review | ReviewRef) -> bool:
     return _speaks_for(roster, actor, review.kind, review.subject_id)
 
 
-def _form_filler(roster: Roster, review: Review) -> str | None:
+def _form_filler(roster: Roster, review: Review | ReviewRef) -> str | None:
     """Who fills in the review's form for the organization (R-STEP-3).
 
     The head of the review's organization; when that head is the subject or there is no head,

@@ -52,6 +52,7 @@ __all__ = [
     "ReviewRef",
     "ReviewState",
     "apply_entry",
+    "moves_state_alone",
     "replay",
 ]
 
@@ -433,6 +434,12 @@ _REDUCERS: dict[str, _Reducer] = {
 }
 
 SCHEDULE_ACTION = "schedule"
+
+
+def moves_state_alone(action: str) -> bool:
+    """Whether an entry of ``action`` with no data and no reason changes a review's state,
+    version and digest and nothing else of its record (a bulk step of it writes those alone)."""
+    return _REDUCERS.get(action) is _unchanged
 
 
 def apply_entry(review: Review | None, entry: HistoryEntry) -> Review:

@@ -398,6 +398,17 @@ class WorkflowDefinition:
             missing_zh=failure.missing_zh,
         )  # fmt: skip
 
+    def unguarded(self, trigger: str) -> dict[ReviewState, ReviewState]:
+        """The states ``trigger`` leaves with no guard to check, each with the state it leads
+        to: what :meth:`fire` returns for a review in such a state, whatever else the review
+        holds (a bulk step decides these from the state alone)."""
+        found: dict[ReviewState, ReviewState] = {}
+        for (name, source), routes in self._table.items():
+            if name == trigger and routes and not routes[0][1]:
+                dest = routes[0][0]
+                found[_STATES[source]] = _STATES[source] if dest is None else _STATES[dest]
+        return found
+
     def trigger(self, review: Review, trigger: str, ctx: GuardContext) -> ReviewState:
         """:meth:`fire` through the ``transitions`` machine's own event dispatch (the reference
         :meth:`fire` is checked against; slower)."""

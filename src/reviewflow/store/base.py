@@ -19,7 +19,8 @@ service, not in adapters.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import datetime
 from typing import Protocol, TypeVar, runtime_checkable
 
 import attrs
@@ -36,6 +37,8 @@ __all__ = [
     "ChangeSet",
     "CoverageChanges",
     "ReviewQuery",
+    "StateStep",
+    "StateSteps",
     "Store",
     "by_period_then_id",
     "check_entry",
@@ -186,6 +189,44 @@ class CoverageChanges(Protocol):
         their new one counted, with the new watermark: added to the facts at ``since``, they
         are the facts now. None when the store cannot say, or when more than ``limit``
         changes were written since (then the facts are counted afresh)."""
+        ...
+
+
+@attrs.frozen
+class StateStep:
+    """A step that moves a review's state alone (no data, no reason, the record kept), as the
+    service decided it once for a bulk call, for :meth:`StateSteps.take_state_step`.
+
+    A review moves from a state in ``moves`` to the state it maps to, when its reviewer is the
+    actor and ``reviewer_may``, or else when ``may`` says the actor is a party who may take the
+    step on it. ``clock`` stamps the entries, one reading a review, in the order named.
+    """
+
+    actor_id: str
+    action: str
+    moves: Mapping[ReviewState, ReviewState]
+    reviewer_may: bool
+    may: Callable[[ReviewRef], bool]
+    clock: Callable[[], datetime]
+    entries: bool = False
+    """Whether to return the history entries too (someone listens for the steps)."""
+
+
+@runtime_checkable
+class StateSteps(Protocol):
+    """An optional capability of a store: a bulk step that moves the reviews' state alone,
+    taken where they are stored, in one transaction, without a record parsed but the ones it
+    returns. :meth:`ReviewService.take_many` uses it when the store has it; the result is what
+    :meth:`Store.apply` of the same steps would have written (the property tests hold the two
+    to the same reviews, histories and digests)."""
+
+    def take_state_step(
+        self, review_ids: Sequence[str], step: StateStep
+    ) -> tuple[list[Review], list[HistoryEntry]] | None:
+        """Move every review named, in the order named, with its history entry; return the
+        reviews as moved (and their entries, if ``step.entries``). None, with nothing written
+        and the clock not read, when any of them is unknown, named twice, or may not move:
+        then the service takes the step the general way, which refuses those."""
         ...
 
 

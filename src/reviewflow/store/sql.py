@@ -38,7 +38,15 @@ from reviewflow.domain.office import (
     slot_key,
 )
 from reviewflow.domain.periods import Period
-from reviewflow.domain.review import Attempt, HistoryEntry, Review, ReviewRef, ReviewState, _iso
+from reviewflow.domain.review import (
+    Attempt,
+    HistoryEntry,
+    Review,
+    ReviewRef,
+    ReviewState,
+    _digest,
+    _iso,
+)
 from reviewflow.domain.roster import (
     LiaisonAssignment,
     Member,
@@ -67,6 +75,7 @@ from reviewflow.store.base import (
     Applied,
     ChangeSet,
     ReviewQuery,
+    StateStep,
     by_period_then_id,
     check_entry,
     check_imported,
@@ -148,6 +157,9 @@ class Dialect:
     table_suffix = ""
     lock_rows = " FOR UPDATE"
     """Appended to a SELECT to lock the rows it reads until the transaction ends."""
+    row_key = "id"
+    """What names a review's row again in the transaction that read it (SQLite: its rowid,
+    which finds the row without a look in the primary key's index)."""
 
     unit_separator = "char(31)"
     """The ASCII unit separator as an SQL expression (it joins a slot's parts into one key)."""
@@ -236,6 +248,7 @@ class SqliteDialect(Dialect):
     name = "sqlite"
     placeholder = "?"
     lock_rows = ""  # BEGIN IMMEDIATE holds the database's write lock already
+    row_key = "rowid"  # stable while the write lock is held
     id_type = "TEXT"
     busy_timeout_ms = 10_000
     synchronous_levels = ("full", "normal", "extra")
@@ -1128,6 +1141,43 @@ class SqlStore:
             f"({entry.prev_digest[:12]} is not {digest[:12]})"
         )
 
+    def take_state_step(
+        self, review_ids: Sequence[str], step: StateStep
+    ) -> tuple[list[Review], list[HistoryEntry]] | None:
+        """A bulk step that moves the reviews' state alone (see
+        :class:`~reviewflow.store.base.StateSteps`), in the shape a careful engineer writes it
+        by hand: one locking read of the rows (on
+        SQLite the write lock is held from the start), each entry chained to the digest read,
+        one batch of updates and one of entries, one commit. No review is parsed to be
+        checked: the state, the reviewer and the slot decide; only the reviews returned are
+        made (and their entries, if asked for)."""
+        ids = list(review_ids)
+        if not ids or len(set(ids)) != len(ids):
+            return None
+        self._roster_seen = None
+        try:
+            with self._write() as cur:
+                rows: dict[str, Any] = {}
+                key, lock = self.dialect.row_key, self.dialect.lock_rows
+                for start in range(0, len(ids), _IN_CHUNK):  # bounded IN lists
+                    chunk = ids[start : start + _IN_CHUNK]
+                    marks = ", ".join("?" for _ in chunk)
+                    found = self._q(
+                        cur,
+                        f"SELECT {_REVIEW_READ}, {key} FROM reviews WHERE id IN ({marks}){lock}",
+                        chunk,
+                    ).fetchall()
+                    rows.update((row[0], row) for row in found)
+                reviews, entries, updates, history = _state_step(ids, rows, step)
+                update = _UPDATE_STATE.replace("WHERE id", f"WHERE {key}")
+                if self._many(cur, update, updates) != len(updates):  # pragma: no cover
+                    raise IntegrityError("a review changed while it was being updated")
+                self._many(cur, _INSERT_HISTORY, history)
+        except (_Declined, _LostRace):
+            return None  # nothing written: the service takes the step the general way
+        self._remember_all(reviews)
+        return reviews, entries
+
     def _write_orders(self, cur: Any, orders: Sequence[SupervisionOrder]) -> None:
         for order in orders:
             doc = _json(unstructure(order))
@@ -1582,6 +1632,68 @@ class _LostRace(Exception):
     """Another writer inserted a review of the same key between our read and our insert."""
 
 
+class _Declined(Exception):
+    """A review of a state step may not move that way: nothing is written."""
+
+
+def _state_step(
+    ids: Sequence[str], rows: Mapping[str, Sequence[Any]], step: StateStep
+) -> tuple[list[Review], list[HistoryEntry], list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    """:meth:`SqlStore.take_state_step` on the rows read (of :data:`_REVIEW_READ` and the row's
+    key, by id): the reviews moved, their entries (if asked for), the updates and the history
+    rows. :class:`_Declined` when one of them is missing or may not move: every review is
+    checked before the clock is read."""
+    if len(rows) != len(ids):
+        raise _Declined
+    actor, action, moves, may = step.actor_id, step.action, step.moves, step.may
+    reviewer_may = step.reviewer_may
+    states, kinds, bases, parse = _STATES, _KINDS, _BASES, Period.parse
+    targets: list[tuple[Sequence[Any], ReviewState, ReviewState]] = []
+    for rid in ids:
+        row = rows[rid]
+        state = states[row[7]]
+        to = moves.get(state)
+        if to is None or (
+            not (reviewer_may and row[2] == actor)
+            and not may(ReviewRef(rid, kinds[row[1]], row[2], row[3], parse(row[4]), row[6], state))
+        ):
+            raise _Declined
+        targets.append((row, state, to))
+    clock, want, iso, digest_of, assemble = step.clock, step.entries, _iso, _digest, _assemble
+    contents = _CONTENTS
+    reviews: list[Review] = []
+    entries: list[HistoryEntry] = []
+    updates: list[tuple[Any, ...]] = []
+    history: list[tuple[Any, ...]] = []
+    for row, state, to in targets:
+        rid, version, prev, doc = row[0], int(row[8]), row[9], row[10]
+        seq = version + 1
+        at = clock()
+        digest = digest_of(rid, seq, at, actor, action, state, to, {}, "", prev)
+        old, new = state._value_, to._value_
+        updates.append((new, seq, digest, row[11], version, prev))
+        history.append((rid, seq, iso(at), actor, action, old, new, "{}", "", prev, digest))
+        content = contents.get(doc)
+        if content is None:
+            reviews.append(
+                _review_of(
+                    rid, row[1], row[2], row[3], row[4], row[5], row[6], new, seq, digest, doc
+                )
+            )
+        else:  # a record read before (a scheduled review's, say): the columns alone to parse
+            reviews.append(
+                assemble(
+                    rid, kinds[row[1]], row[2], row[3], parse(row[4]), bases[row[5]], row[6],
+                    to, seq, digest, content,
+                )
+            )  # fmt: skip
+        if want:
+            entries.append(
+                HistoryEntry(rid, seq, at, actor, action, state, to, {}, "", prev, digest)
+            )
+    return reviews, entries, updates, history
+
+
 # -- rows ----------------------------------------------------------------------------------------
 
 _ORG_COLUMNS = ("id", "name", "kind", "org_type", "parent_id", "head_id", "dissolved_on")
@@ -1785,14 +1897,30 @@ _set_fields = _compile_set_fields()
 
 
 def _review(row: Sequence[Any]) -> Review:
-    """The review of a row of :data:`_REVIEW_READ`: the defaults, the record over them (a
-    record stored whole, as schemas before 3 did, holds every field), then the columns."""
-    rid, kind, reviewer_id, subject_id, period, basis, org_id, state, version, digest, doc = row
+    """The review of a row of :data:`_REVIEW_READ` (see :func:`_review_of`)."""
+    return _review_of(*row)
+
+
+def _review_of(  # noqa: PLR0917 - a row's columns, in their order
+    rid: str,
+    kind: str,
+    reviewer_id: str,
+    subject_id: str,
+    period: str,
+    basis: str,
+    org_id: str,
+    state: str,
+    version: int,
+    digest: str,
+    doc: str,
+) -> Review:
+    """The review of a row's columns: the defaults, the record over them (a record stored
+    whole, as schemas before 3 did, holds every field), then the columns."""
     content = _CONTENTS.get(doc)
     if content is not None:  # a record read before: its values are immutable, share them
-        return Review(
+        return _assemble(
             rid, _KINDS[kind], reviewer_id, subject_id, Period.parse(period), _BASES[basis],
-            org_id, _STATES[state], int(version), last_digest=digest, **content,
+            org_id, _STATES[state], int(version), digest, content,
         )  # fmt: skip
     data = dict(_DEFAULTS)
     data.update(orjson.loads(doc))
@@ -1805,19 +1933,39 @@ def _review(row: Sequence[Any]) -> Review:
         with _CONTENTS_LOCK:
             if len(_CONTENTS) >= _CONTENTS_KEPT:
                 _CONTENTS.clear()
-            _CONTENTS[doc] = {n: getattr(review, n) for n in _RECORD_FIELDS}
+            _CONTENTS[doc] = tuple(getattr(review, n) for n in _RECORD_FIELDS)
     return review
 
 
 _SHORT_RECORD = 200  # characters: a planned method, a few short fields
 _CONTENTS_KEPT = 1_024
-_CONTENTS: dict[str, dict[str, Any]] = {}
-"""Short stored records already read → their fields' values (immutable), across stores."""
+_CONTENTS: dict[str, tuple[Any, ...]] = {}
+"""Short stored records already read → their fields' values (immutable; in the order of
+:data:`_RECORD_FIELDS`), across stores."""
 _CONTENTS_LOCK = threading.Lock()
 _PLANNED_ONLY = ["planned_method"]
 _PLANNED_DOCS: dict[Any, str] = {}
 """A planned method → the record of a review that holds nothing else (immutable both)."""
 _RECORD_FIELDS = tuple(a.name for a in attrs.fields(Review) if a.name not in _NOT_IN_RECORD)
+
+
+def _compile_assemble() -> Callable[..., Review]:
+    """``assemble(id, kind, reviewer_id, subject_id, period, basis, org_id, state, version,
+    last_digest, content)``: a review from its columns and a record's values (in the order of
+    :data:`_RECORD_FIELDS`), as one positional call (keywords cost a dict a review)."""
+    columns = ("id", *_SLOT_FIELDS[1:], *_COLUMN_FIELDS)
+    args = ", ".join(
+        f"c[{_RECORD_FIELDS.index(a.name)}]" if a.name in _RECORD_FIELDS else a.name
+        for a in attrs.fields(Review)
+    )
+    source = f"def assemble({', '.join(columns)}, c):\n    return Review({args})\n"
+    scope: dict[str, Any] = {"Review": Review}
+    exec(compile(source, "<reviewflow assemble review>", "exec"), scope)  # noqa: S102 - own fields
+    assemble: Callable[..., Review] = scope["assemble"]
+    return assemble
+
+
+_assemble = _compile_assemble()
 _KINDS = {k.value: k for k in ReviewKind}
 _BASES = {b.value: b for b in Basis}
 _STATES = {s.value: s for s in ReviewState}

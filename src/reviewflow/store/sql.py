@@ -157,6 +157,9 @@ class Dialect:
     table_suffix = ""
     lock_rows = " FOR UPDATE"
     """Appended to a SELECT to lock the rows it reads until the transaction ends."""
+    rows_per_insert = 1
+    """Rows one INSERT carries where a statement of many VALUES beats ``executemany`` (used
+    by the state step's history; 1: ``executemany``)."""
     row_key = "id"
     """What names a review's row again in the transaction that read it (SQLite: its rowid,
     which finds the row without a look in the primary key's index)."""
@@ -249,6 +252,10 @@ class SqliteDialect(Dialect):
     placeholder = "?"
     lock_rows = ""  # BEGIN IMMEDIATE holds the database's write lock already
     row_key = "rowid"  # stable while the write lock is held
+    # 100 rows a statement: 1,000 history rows in 1.2 ms instead of 1.6 (measured); the
+    # statement is compiled once (a statement of each length is compiled anew: 2.6 ms for
+    # 1,000 rows).
+    rows_per_insert = 100
     id_type = "TEXT"
     busy_timeout_ms = 10_000
     synchronous_levels = ("full", "normal", "extra")
@@ -769,6 +776,24 @@ class SqlStore:
             return
         self._many(cursor, _insert(table, columns), rows)
 
+    def _insert_many(
+        self, cursor: Any, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]
+    ) -> None:
+        """Insert many rows: by COPY where the dialect has it, else by statements of
+        :attr:`Dialect.rows_per_insert` rows each (the rest by ``executemany``)."""
+        if len(rows) > 1 and self.dialect.copy(cursor, table, columns, rows):
+            return
+        at_once = self.dialect.rows_per_insert
+        whole = len(rows) - len(rows) % at_once if at_once > 1 else 0
+        if whole:
+            values = ", ".join([f"({', '.join('?' for _ in columns)})"] * at_once)
+            statement = self.dialect.sql(
+                f"INSERT INTO {table} ({', '.join(columns)}) VALUES {values}"
+            )
+            for start in range(0, whole, at_once):
+                cursor.execute(statement, [v for row in rows[start : start + at_once] for v in row])
+        self._many(cursor, _insert(table, columns), rows[whole:])
+
     def _many(self, cursor: Any, statement: str, rows: Sequence[Sequence[Any]]) -> int:
         """Run ``statement`` once per row; returns the rows it changed."""
         if len(rows) == 1:
@@ -1172,7 +1197,7 @@ class SqlStore:
                 update = _UPDATE_STATE.replace("WHERE id", f"WHERE {key}")
                 if self._many(cur, update, updates) != len(updates):  # pragma: no cover
                     raise IntegrityError("a review changed while it was being updated")
-                self._many(cur, _INSERT_HISTORY, history)
+                self._insert_many(cur, "history", _HISTORY_COLUMNS, history)
         except (_Declined, _LostRace):
             return None  # nothing written: the service takes the step the general way
         self._remember_all(reviews)
@@ -1645,32 +1670,33 @@ def _state_step(
     checked before the clock is read."""
     if len(rows) != len(ids):
         raise _Declined
-    actor, action, moves, may = step.actor_id, step.action, step.moves, step.may
+    actor, action, may = step.actor_id, step.action, step.may
     reviewer_may = step.reviewer_may
-    states, kinds, bases, parse = _STATES, _KINDS, _BASES, Period.parse
-    targets: list[tuple[Sequence[Any], ReviewState, ReviewState]] = []
-    for rid in ids:
-        row = rows[rid]
-        state = states[row[7]]
-        to = moves.get(state)
-        if to is None or (
+    kinds, bases, parse = _KINDS, _BASES, Period.parse
+    # The moves by the state as stored: a row's state needs no parsing to be looked up.
+    moves = {source._value_: (source, to, to._value_) for source, to in step.moves.items()}
+    targets = [rows[rid] for rid in ids]
+    for row in targets:
+        move = moves.get(row[7])
+        if move is None or (
             not (reviewer_may and row[2] == actor)
-            and not may(ReviewRef(rid, kinds[row[1]], row[2], row[3], parse(row[4]), row[6], state))
+            and not may(
+                ReviewRef(row[0], kinds[row[1]], row[2], row[3], parse(row[4]), row[6], move[0])
+            )
         ):
             raise _Declined
-        targets.append((row, state, to))
     clock, want, iso, digest_of, assemble = step.clock, step.entries, _iso, _digest, _assemble
     contents = _CONTENTS
     reviews: list[Review] = []
     entries: list[HistoryEntry] = []
     updates: list[tuple[Any, ...]] = []
     history: list[tuple[Any, ...]] = []
-    for row, state, to in targets:
-        rid, version, prev, doc = row[0], int(row[8]), row[9], row[10]
+    for row in targets:
+        rid, old, version, prev, doc = row[0], row[7], int(row[8]), row[9], row[10]
+        state, to, new = moves[old]
         seq = version + 1
         at = clock()
         digest = digest_of(rid, seq, at, actor, action, state, to, {}, "", prev)
-        old, new = state._value_, to._value_
         updates.append((new, seq, digest, row[11], version, prev))
         history.append((rid, seq, iso(at), actor, action, old, new, "{}", "", prev, digest))
         content = contents.get(doc)

@@ -251,6 +251,28 @@ class _Batch:
     seen: set[str] = attrs.Factory(set)
 
 
+class _Refusals:
+    """:meth:`ReviewService._refusals` (a class, not a generator: it runs on every step)."""
+
+    __slots__ = ("action", "actor", "review_id", "service")
+
+    def __init__(
+        self, service: ReviewService, actor: str, action: str, review_id: str | None
+    ) -> None:
+        self.service = service
+        self.actor = actor
+        self.action = action
+        self.review_id = review_id
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: object, error: BaseException | None, _tb: object) -> None:
+        if isinstance(error, ReviewflowError) and not isinstance(error, StoreUnavailable):
+            self.service._refused(self.actor, self.action, self.review_id, error)
+        # None: whatever was raised propagates
+
+
 @attrs.frozen
 class WorkItem:
     """A review waiting for someone: which of its parties they are and which steps they may take."""
@@ -301,6 +323,7 @@ class ReviewService:
         # The last coverage of each (period, subtree), kept up to date from the store's changes.
         self._running: dict[tuple[Period, str | None], RunningCoverage] = {}
         self._subtrees: dict[tuple[int, str], tuple[Roster, frozenset[str]]] = {}
+        self._own_parties = type(self).parties is ReviewService.parties
 
     def __repr__(self) -> str:
         return f"ReviewService(store={self.store.url!r})"
@@ -344,34 +367,33 @@ class ReviewService:
 
     # -- refusals (R-AUDIT) -----------------------------------------------------------------------
 
-    @contextmanager
-    def _refusals(self, actor: str, action: str, review_id: str | None = None) -> Iterator[None]:
+    def _refusals(self, actor: str, action: str, review_id: str | None = None) -> _Refusals:
         """Record every refusal in the attempt log, then let it propagate."""
+        return _Refusals(self, actor, action, review_id)
+
+    def _refused(
+        self, actor: str, action: str, review_id: str | None, error: ReviewflowError
+    ) -> None:
+        """Log a refusal (R-AUDIT): with the batch of a bulk call, else on its own."""
+        details = error.details()
+        attempt = Attempt(
+            id=self._ids("attempt"),
+            at=self.now(),
+            actor_id=actor,
+            action=action,
+            review_id=review_id,
+            error=type(error).__name__,
+            message=str(error),
+            details=_plain(details),
+        )
+        batch = self._batch.get()
+        if batch is not None:  # take_many writes its attempts with its steps
+            batch.attempts.append(attempt)
+            return
         try:
-            yield
-        except StoreUnavailable:
-            raise
-        except ReviewflowError as error:
-            details = error.details()
-            attempt = Attempt(
-                id=self._ids("attempt"),
-                at=self.now(),
-                actor_id=actor,
-                action=action,
-                review_id=review_id,
-                error=type(error).__name__,
-                message=str(error),
-                details=_plain(details),
-            )
-            batch = self._batch.get()
-            if batch is not None:  # take_many writes its attempts with its steps
-                batch.attempts.append(attempt)
-                raise
-            try:
-                self.store.apply(ChangeSet(attempts=(attempt,)))
-            except ReviewflowError:
-                log.exception("could not record the refused attempt %s", attempt)
-            raise
+            self.store.apply(ChangeSet(attempts=(attempt,)))
+        except ReviewflowError:
+            log.exception("could not record the refused attempt %s", attempt)
 
     # -- roster -----------------------------------------------------------------------------------
 
@@ -1247,8 +1269,11 @@ class ReviewService:
                 review = self._load(review_id)
                 roster = self.store.roster()
             step = self.workflow.steps[trigger]
-            parties = self.parties(roster, actor, review)
-            if not step.by & parties:
+            # The reviewer may take the step whatever else they are: parties are not worked out
+            # (unless a subclass decides them its own way).
+            if not (
+                self._own_parties and actor == review.reviewer_id and Party.REVIEWER in step.by
+            ) and not step.by & self.parties(roster, actor, review):
                 raise OutOfScope(
                     actor,
                     review.subject_id,

@@ -15,8 +15,8 @@ runs, and a newer one is refused outright.
 
 from __future__ import annotations
 
+import collections
 import contextlib
-import itertools
 import json
 import operator
 import sqlite3
@@ -702,7 +702,10 @@ class SqlStore:
         self._roster_seen: int | None = None
         # Reviews as last read or written, by id: a read whose row still has the cached
         # version and digest is not parsed again. Bounded; the oldest entry goes first.
-        self._cache: dict[str, Review] = {}
+        # An OrderedDict: a plain dict's oldest entry is found by skipping the slots of the
+        # entries moved to the end, thousands once the cache is full (2.4 µs a review kept,
+        # against 0.3).
+        self._cache: collections.OrderedDict[str, Review] = collections.OrderedDict()
         self._end_reads = not dialect.autocommits(self._conn)
         if not check:  # to run upgrade() on an older database
             return
@@ -726,23 +729,22 @@ class SqlStore:
     def _remember(self, review: Review) -> None:
         with self._lock:  # threads share the store
             cache = self._cache
-            cache.pop(review.id, None)
             cache[review.id] = review
+            cache.move_to_end(review.id)
             if len(cache) > self.cache_size:
-                del cache[next(iter(cache))]
+                cache.popitem(last=False)
 
     def _remember_all(self, reviews: Iterable[Review]) -> None:
         """:meth:`_remember` each of ``reviews``, under one take of the lock."""
         with self._lock:
             cache = self._cache
-            pop = cache.pop
+            last = cache.move_to_end
             for review in reviews:
-                pop(review.id, None)
                 cache[review.id] = review
-            excess = len(cache) - self.cache_size
-            if excess > 0:
-                for stale in list(itertools.islice(cache, excess)):
-                    del cache[stale]
+                last(review.id)
+            oldest = cache.popitem
+            for _ in range(len(cache) - self.cache_size):
+                oldest(last=False)
 
     # -- low-level helpers ------------------------------------------------------------------------
 
@@ -911,15 +913,14 @@ class SqlStore:
         if not self._same_ledger(review, entry):
             return False
         check_entry(review, entry, review.version)
-        same = self._same_content(review, entry)
-        doc = "" if same else ", doc = ?"
-        values = [review.state.value, review.version, review.last_digest]
-        values += [] if same else [_doc(review)]
-        values += [review.id, review.version - 1, entry.prev_digest]
-        update = (
-            f"UPDATE reviews SET state = ?, version = ?, last_digest = ?{doc} "
-            "WHERE id = ? AND version = ? AND last_digest = ?"
-        )
+        key = (review.id, review.version - 1, entry.prev_digest)
+        values: tuple[Any, ...]
+        if self._same_content(review, entry):
+            update = _UPDATE_STATE
+            values = (review.state._value_, review.version, review.last_digest, *key)
+        else:
+            update = _UPDATE_REVIEW
+            values = (review.state._value_, review.version, review.last_digest, _doc(review), *key)
         history = _history_row(entry)
         columns, marks = _HISTORY_NAMES, _HISTORY_MARKS
         with self._transaction(write=False, retry=True) as cur:
@@ -943,7 +944,7 @@ class SqlStore:
                 self._q(cur, update, values)
                 moved = cur.rowcount
                 if moved == 1:
-                    self._q(cur, f"INSERT INTO history ({columns}) VALUES ({marks})", history)
+                    self._q(cur, _INSERT_HISTORY, history)
                     self._conn.commit()
                 else:
                     self._conn.rollback()

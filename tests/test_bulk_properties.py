@@ -198,6 +198,32 @@ def test_r_scope_4_r_audit_state_step_in_the_store_is_the_general_path() -> None
     assert taken == [False]
 
 
+@pytest.mark.parametrize(
+    "server",
+    [pytest.param("postgres", marks=pytest.mark.postgres),
+     pytest.param("mysql", marks=pytest.mark.mysql)],
+)  # fmt: skip
+def test_r_audit_state_step_on_a_server_is_the_general_path(
+    server: str, request: pytest.FixtureRequest
+) -> None:
+    """PostgreSQL and MariaDB take wang's starts where the reviews are stored, with the
+    reviews, histories and digests the general path makes on the reference store."""
+    url = request.getfixturevalue(f"{server}_url")
+    fast = build(rf.ReviewService, url, [], [])
+    general = build(General, "memory://", [], [])
+    taken: list[bool] = []
+    spy(fast.store, taken)
+    reviews = sorted(fast.reviews(OFFICE, within=QUARTER), key=lambda r: r.reviewer_id)
+    ids = [reviews[n].id for n in scheduled_of("wang")]
+    got = fast.take_many("wang", "start", ids)
+    want = general.take_many("wang", "start", ids)
+    assert taken == [True]
+    assert [r.review for r in got] == [r.review for r in want]
+    assert snapshot(fast) == snapshot(general)
+    assert fast.verify(OFFICE) == ()
+    fast.store.close()
+
+
 @given(
     started=st.lists(st.integers(0, 200), max_size=4),
     waived=st.lists(st.integers(0, 200), max_size=3),

@@ -28,7 +28,7 @@ from hypothesis import strategies as st
 
 import reviewflow as rf
 from reviewflow.demo import OFFICE, QUARTER, run_quarter, scenario_roster
-from reviewflow.domain.review import _digest
+from reviewflow.domain.review import _digest, digester
 from reviewflow.domain.serial import canonical_json
 from reviewflow.service import _PLAIN_STEPS
 from reviewflow.store.base import StateStep
@@ -271,8 +271,9 @@ def test_r_audit_spliced_digest_is_the_canonical_one(  # noqa: PLR0917 - an entr
     from_state: rf.ReviewState | None,
     to_state: rf.ReviewState,
 ) -> None:
-    """An entry without data is digested from spliced parts: the same SHA-256 as over the
-    canonical JSON of the whole entry, for any text (quotes, escapes, non-ASCII)."""
+    """An entry without data is digested from spliced parts (one entry at a time, or by a
+    bulk step's digester): the same SHA-256 as over the canonical JSON of the whole entry, for
+    any text (quotes, escapes, non-ASCII)."""
     import hashlib  # noqa: PLC0415
 
     content = {
@@ -284,6 +285,8 @@ def test_r_audit_spliced_digest_is_the_canonical_one(  # noqa: PLR0917 - an entr
     for _ in range(2):  # the parts made, then the parts kept
         got = _digest(review_id, seq, at, actor, action, from_state, to_state, {}, reason, prev)
         assert got == want
+    digest = digester(actor, action, from_state, to_state, reason)
+    assert digest(at.isoformat(), review_id, seq, prev) == want
 
 
 @given(

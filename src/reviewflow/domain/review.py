@@ -261,6 +261,34 @@ def _digest(  # noqa: PLR0917 - the entry's fields, in their order
     return hashlib.sha256(canonical_json(content)).hexdigest()
 
 
+def digester(
+    actor_id: str,
+    action: str,
+    from_state: ReviewState | None,
+    to_state: ReviewState,
+    reason: str,
+) -> Callable[[str, str, int, str], str]:
+    """``digest(at, review_id, seq, prev_digest)`` (``at`` in ISO form): the digest of an
+    entry with no data and these fields, as :func:`_digest` makes it (a test holds the two to
+    the same), spliced around the parts that differ from entry to entry: what a bulk step
+    chains its thousand entries with."""
+    dumps, sha256, join = orjson.dumps, hashlib.sha256, b"".join
+    head = b'{"action":' + dumps(action) + b',"actor_id":' + dumps(actor_id) + b',"at":'
+    states = b',"data":{},"from_state":' + dumps(from_state._value_ if from_state else None)
+    middle = states + b',"prev_digest":'
+    before_id = b',"reason":' + dumps(reason) + b',"review_id":'
+    end = b',"to_state":' + dumps(to_state._value_) + b"}"
+
+    def digest(at: str, review_id: str, seq: int, prev_digest: str) -> str:
+        parts = (
+            head, dumps(at), middle, dumps(prev_digest), before_id, dumps(review_id),
+            b',"seq":', b"%d" % seq, end,
+        )  # fmt: skip
+        return sha256(join(parts)).hexdigest()
+
+    return digest
+
+
 _SPLICED: list[tuple[tuple[Any, ...], tuple[bytes, bytes, bytes]]] = [((), (b"", b"", b""))]
 
 

@@ -44,8 +44,8 @@ from reviewflow.domain.review import (
     Review,
     ReviewRef,
     ReviewState,
-    _digest,
     _iso,
+    digester,
 )
 from reviewflow.domain.roster import (
     LiaisonAssignment,
@@ -1686,8 +1686,13 @@ def _state_step(
             )
         ):
             raise _Declined
-    clock, want, iso, digest_of, assemble = step.clock, step.entries, _iso, _digest, _assemble
+    clock, want, iso, assemble = step.clock, step.entries, _iso, _assemble
     contents = _CONTENTS
+    # One digester a source state (a step has one, mostly): the entries' parts that stay the
+    # same are encoded once.
+    chains = {
+        old: digester(actor, action, source, to, "") for old, (source, to, _) in moves.items()
+    }
     reviews: list[Review] = []
     entries: list[HistoryEntry] = []
     updates: list[tuple[Any, ...]] = []
@@ -1697,9 +1702,10 @@ def _state_step(
         state, to, new = moves[old]
         seq = version + 1
         at = clock()
-        digest = digest_of(rid, seq, at, actor, action, state, to, {}, "", prev)
+        when = iso(at)
+        digest = chains[old](when, rid, seq, prev)
         updates.append((new, seq, digest, row[11], version, prev))
-        history.append((rid, seq, iso(at), actor, action, old, new, "{}", "", prev, digest))
+        history.append((rid, seq, when, actor, action, old, new, "{}", "", prev, digest))
         content = contents.get(doc)
         if content is None:
             reviews.append(

@@ -224,9 +224,10 @@ class StateSteps(Protocol):
         self, review_ids: Sequence[str], step: StateStep
     ) -> tuple[list[Review], list[HistoryEntry]] | None:
         """Move every review named, in the order named, with its history entry; return the
-        reviews as moved (and their entries, if ``step.entries``). None, with nothing written
-        and the clock not read, when any of them is unknown, named twice, or may not move:
-        then the service takes the step the general way, which refuses those."""
+        reviews as moved (and their entries, if ``step.entries``). None, with nothing
+        written, when any of them is unknown, named twice, or may not move (the clock is read
+        only once every one may), or when the transaction lost a race: then the service takes
+        the step the general way, which refuses those."""
         ...
 
 

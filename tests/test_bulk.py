@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import pytest
 
@@ -145,3 +146,43 @@ def test_schedule_holds_the_garbage_collector_off_and_leaves_it_as_it_was(
     with pytest.raises(rf.StoreUnavailable):
         service.schedule(OFFICE, "2024-Q1")
     assert gc.isenabled()
+
+
+def test_r_cad_4_schedule_that_lost_a_race_writes_only_the_free_slots(tmp_path: Path) -> None:
+    """Two schedulers of one large period: the one that read the period before the other
+    wrote it inserts optimistically, in statements of many rows; the database refuses the
+    taken slots, and the batch is written again without them (R-CAD-4): nothing twice."""
+    url = f"sqlite:///{tmp_path / 'race.db'}"
+    sec = {rf.Role.SECRETARY}
+    people = [rf.Member("h", "书记", "root", "管理", roles=sec),
+              rf.Member("s", "支书", "b", "管理", roles=sec)]  # fmt: skip
+    people += [rf.Member(f"m{n}", f"党员{n}", "b", "管理") for n in range(450)]
+    records = {
+        "organizations": [
+            rf.Organization("root", "党委", rf.OrgKind.COMMITTEE, "机关", None, "h"),
+            rf.Organization("b", "支部", rf.OrgKind.BRANCH, "机关", "root", "s"),
+        ],
+        "members": people,
+        "liaisons": [],
+        "office_staff": [rf.OfficeStaff(OFFICE, "办公室")],
+    }
+    first = rf.ReviewService(rf.open_store(url), ids=rf.sequential_ids())
+    first.import_roster(OFFICE, **records)  # type: ignore[arg-type]
+    late = rf.ReviewService(rf.open_store(url), ids=rf.sequential_ids(10_000))
+    late.schedule_batch = 300
+    # The late scheduler read the period before the first one wrote half of it.
+    late.store.refs = lambda query: ()  # type: ignore[method-assign]
+    won = first.schedule(OFFICE, "2024-01", root_id="b")
+    assert len(won.created) > 200
+    taken = {r.key for r in won.created}
+    # The whole roster: the late scheduler's batches meet the taken slots of the branch.
+    result = late.schedule(OFFICE, "2024-01")
+    assert not {r.key for r in result.created} & taken
+    everything = first.store.reviews(rf.ReviewQuery(within=rf.Period.parse("2024-01")))
+    assert (
+        len(everything)
+        == len({r.key for r in everything})
+        == len(won.created) + len(result.created)
+    )
+    first.store.close()
+    late.store.close()

@@ -158,8 +158,8 @@ class Dialect:
     lock_rows = " FOR UPDATE"
     """Appended to a SELECT to lock the rows it reads until the transaction ends."""
     rows_per_insert = 1
-    """Rows one INSERT carries where a statement of many VALUES beats ``executemany`` (used
-    by the state step's history; 1: ``executemany``)."""
+    """Rows one INSERT carries where a statement of many VALUES beats ``executemany`` (bulk
+    inserts: scheduling, the state step's history; 1: ``executemany``)."""
     row_key = "id"
     """What names a review's row again in the transaction that read it (SQLite: its rowid,
     which finds the row without a look in the primary key's index)."""
@@ -773,16 +773,8 @@ class SqlStore:
     def _bulk(
         self, cursor: Any, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]
     ) -> None:
-        """Insert many rows: by COPY where the dialect has it (PostgreSQL), else executemany."""
-        if len(rows) > 1 and self.dialect.copy(cursor, table, columns, rows):
-            return
-        self._many(cursor, _insert(table, columns), rows)
-
-    def _insert_many(
-        self, cursor: Any, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]
-    ) -> None:
-        """Insert many rows: by COPY where the dialect has it, else by statements of
-        :attr:`Dialect.rows_per_insert` rows each (the rest by ``executemany``)."""
+        """Insert many rows: by COPY where the dialect has it (PostgreSQL), else by statements
+        of :attr:`Dialect.rows_per_insert` rows each (the rest by ``executemany``)."""
         if len(rows) > 1 and self.dialect.copy(cursor, table, columns, rows):
             return
         at_once = self.dialect.rows_per_insert
@@ -1198,7 +1190,7 @@ class SqlStore:
                 update = _UPDATE_STATE.replace("WHERE id", f"WHERE {key}")
                 if self._many(cur, update, updates) != len(updates):  # pragma: no cover
                     raise IntegrityError("a review changed while it was being updated")
-                self._insert_many(cur, "history", _HISTORY_COLUMNS, history)
+                self._bulk(cur, "history", _HISTORY_COLUMNS, history)
         except (_Declined, _LostRace):
             return None  # nothing written: the service takes the step the general way
         self._remember_all(reviews)

@@ -313,7 +313,10 @@ def test_r_audit_schedule_entries_are_the_canonical_ones(  # noqa: PLR0917 - an 
     record = MethodRecord(method)
     entries = ScheduleEntries(at, actor)
     for review_id, reviewer_id, subject_id, org_id in ids:
-        got = entries.entry(review_id, kind, reviewer_id, subject_id, period, basis, org_id, record)
+        data, digest = entries.encoded(
+            review_id, kind, reviewer_id, subject_id, period, basis, org_id, record
+        )
+        got = entries.entry_of(review_id, data, digest)
         review = rf.Review(
             review_id, kind, reviewer_id, subject_id, rf.Period.parse(period), basis, org_id,
             planned_method=record,

@@ -114,6 +114,8 @@ from reviewflow.store.base import (
     ChangeSet,
     CoverageChanges,
     ReviewQuery,
+    ScheduledBatch,
+    ScheduleWrites,
     StateStep,
     StateSteps,
     Store,
@@ -633,21 +635,20 @@ class ReviewService:
                 heard = bool(self._listeners)
             created: list[Review] = []
             steps: list[StepTaken] = []
-            batch: list[tuple[Review, HistoryEntry]] = []
+            reviews: list[Review] = []
+            data: list[str] = []  # each review's schedule entry's data, as canonical JSON
+            entries = ScheduleEntries(at, actor)
 
             def write() -> None:
                 # One transaction per batch: a large roster does not hold one huge transaction,
                 # and a batch cut short is simply scheduled again (R-CAD-4).
-                inserted = set(self.store.apply(ChangeSet(new_reviews=tuple(batch))).inserted)
-                for review, entry in batch:
-                    if review.id in inserted:
-                        created.append(review)
-                        if heard:
-                            steps.append(StepTaken(review, entry))
-                batch.clear()
+                made, heard_of = self._write_scheduled(entries, reviews, data, heard=heard)
+                created.extend(made)
+                steps.extend(heard_of)
+                reviews.clear()
+                data.clear()
 
             methods: dict[tuple[Method, Occasion | None], MethodRecord] = {}
-            entries = ScheduleEntries(at, actor)
             texts: dict[Period, str] = {}  # a period as text, once (a plan holds one or two)
             fresh = not taken  # a period not scheduled before: no slot to look up
             for slot in plan.slots:
@@ -664,23 +665,53 @@ class ReviewService:
                 text = texts.get(slot.period)
                 if text is None:
                     text = texts[slot.period] = str(slot.period)
-                entry = entries.entry(
+                encoded, digest = entries.encoded(
                     review_id, slot.kind, slot.reviewer_id, slot.subject_id, text,
                     slot.basis, slot.org_id, method,
                 )  # fmt: skip
                 # What the entry makes (apply_entry(None, entry)), built directly.
-                review = Review(
-                    review_id, slot.kind, slot.reviewer_id, slot.subject_id, slot.period,
-                    slot.basis, slot.org_id, planned_method=method, last_digest=entry.digest,
+                reviews.append(
+                    Review(
+                        review_id, slot.kind, slot.reviewer_id, slot.subject_id, slot.period,
+                        slot.basis, slot.org_id, planned_method=method, last_digest=digest,
+                    )
                 )  # fmt: skip
-                batch.append((review, entry))
-                if len(batch) >= self.schedule_batch:
+                data.append(encoded)
+                if len(reviews) >= self.schedule_batch:
                     write()
-            if batch:
+            if reviews:
                 write()
         result = ScheduleResult(period, tuple(created), len(plan.slots) - len(created), plan.gaps)
         self._emit([ReviewsScheduled(period, result.created), *steps])
         return result
+
+    def _write_scheduled(
+        self, entries: ScheduleEntries, reviews: list[Review], data: list[str], *, heard: bool
+    ) -> tuple[list[Review], list[StepTaken]]:
+        """Write one batch of reviews just planned (``data``: their schedule entries' data):
+        the ones inserted, and their steps if someone listens. A store that writes the entries
+        as encoded (:class:`ScheduleWrites`) gets them so; any other, as entries."""
+        store = self.store
+        if isinstance(store, ScheduleWrites):
+            done = store.insert_scheduled(
+                ScheduledBatch(entries.at, entries.actor_id, tuple(reviews), tuple(data))
+            )
+        else:
+            made = tuple(
+                (r, entries.entry_of(r.id, d, r.last_digest))
+                for r, d in zip(reviews, data, strict=True)
+            )
+            done = store.apply(ChangeSet(new_reviews=made)).inserted
+        inserted = set(done)
+        created: list[Review] = []
+        steps: list[StepTaken] = []
+        for review, encoded in zip(reviews, data, strict=True):
+            if review.id in inserted:
+                created.append(review)
+                if heard:
+                    entry = entries.entry_of(review.id, encoded, review.last_digest)
+                    steps.append(StepTaken(review, entry))
+        return created, steps
 
     def _plan_and_index(
         self, roster: Roster, period: Period, root_id: str | None

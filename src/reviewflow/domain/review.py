@@ -536,28 +536,52 @@ def _compile_schedule_record() -> Callable[..., dict[str, Any]]:
 class ScheduleEntries:
     """Makes the ``schedule`` entries of one scheduling run (one moment, one actor).
 
-    Such an entry's canonical JSON differs from one review to the next only in its data (the
-    review's record) and its review id, so it is put together from the parts that stay the
-    same (worked out once, from :func:`canonical_json` of an entry with markers in their
-    place) and those two, each encoded as :func:`canonical_json` encodes it: the same bytes,
-    so the same digest (a property test holds :meth:`entry` to :meth:`HistoryEntry.create`).
-    The data's JSON is made once and kept with it, as a :class:`CanonicalDict`, for the store
-    to write as it is.
+    Such an entry's canonical JSON differs from one review to the next only in the review's
+    slot fields, its planned method and its id, so it is put together from the parts that stay
+    the same (worked out once, from :func:`canonical_json` of an entry and of a record with
+    markers in their place) and those values, each encoded as :func:`canonical_json` encodes
+    it: the same bytes, so the same digest (a property test holds :meth:`encoded` and
+    :meth:`entry_of` to :meth:`HistoryEntry.create`). :meth:`encoded` gives the entry's data as
+    JSON and its digest without making the entry or its data's dict: a store that writes them
+    as they are (:class:`~reviewflow.store.base.ScheduleWrites`) needs no more.
     """
+
+    _FIELDS = ("id", "kind", "reviewer_id", "subject_id", "period", "basis", "org_id")
 
     def __init__(self, at: datetime, actor_id: str) -> None:
         self.at = at
         self.actor_id = actor_id
-        marks = {"data": "\x00data\x00", "review_id": "\x00review\x00"}
+        entry_marks = {"data": "\x00data\x00", "review_id": "\x00review\x00"}
         content = {
-            "review_id": marks["review_id"], "seq": 1, "at": _iso(at), "actor_id": actor_id,
-            "action": "schedule", "from_state": None, "to_state": ReviewState.SCHEDULED.value,
-            "data": marks["data"], "reason": "", "prev_digest": "",
+            "review_id": entry_marks["review_id"], "seq": 1, "at": _iso(at),
+            "actor_id": actor_id, "action": "schedule", "from_state": None,
+            "to_state": ReviewState.SCHEDULED.value, "data": entry_marks["data"], "reason": "",
+            "prev_digest": "",
         }  # fmt: skip
-        self._parts = _cut(canonical_json(content), marks)
-        self._methods: dict[Any, dict[str, Any]] = {}
+        self._parts = _cut(canonical_json(content), entry_marks)
+        marks = {name: f"\x00{n}\x00" for n, name in enumerate((*self._FIELDS, "method"))}
+        record = canonical_json(schedule_record(*marks.values()))
+        # The record's JSON as one expression: its parts as constants, each value encoded in
+        # its place (a loop over them costs twice as much).
+        places = sorted((record.index(orjson.dumps(mark)), name) for name, mark in marks.items())
+        parts: list[bytes] = []
+        pieces = ["parts[0]"]
+        start = 0
+        for n, (place, name) in enumerate(places, 1):
+            parts.append(record[start:place])
+            start = place + len(orjson.dumps(marks[name]))
+            pieces += [
+                "method" if name == "method" else f"dumps(v[{self._FIELDS.index(name)}])",
+                f"parts[{n}]",
+            ]
+        parts.append(record[start:])
+        scope: dict[str, Any] = {"dumps": orjson.dumps, "parts": parts}
+        source = f"def encode(v, method):\n    return b''.join(({', '.join(pieces)}))\n"
+        exec(compile(source, "<reviewflow schedule record JSON>", "exec"), scope)  # noqa: S102
+        self._encode: Callable[[tuple[str, ...], bytes], bytes] = scope["encode"]
+        self._methods: dict[Any, tuple[dict[str, Any], bytes]] = {}
 
-    def entry(  # noqa: PLR0917 - a slot's fields, in their order
+    def encoded(  # noqa: PLR0917 - a slot's fields, in their order
         self,
         review_id: str,
         kind: ReviewKind,
@@ -567,32 +591,35 @@ class ScheduleEntries:
         basis: Basis,
         org_id: str,
         method: Any,
-    ) -> HistoryEntry:
-        """The ``schedule`` entry of the review ``review_id`` just planned with ``method`` (a
-        :class:`MethodRecord`), as :meth:`HistoryEntry.create` makes it."""
-        plain = self._methods.get(method)
-        if plain is None:
-            plain = self._methods[method] = unstructure(method)
-        data = CanonicalDict(
-            schedule_record(
-                review_id, kind._value_, reviewer_id, subject_id, period, basis._value_, org_id,
-                dict(plain),
-            )
-        )  # fmt: skip
-        encoded = canonical_json(data)
-        start, middle, end = self._parts
+    ) -> tuple[str, str]:
+        """The data (canonical JSON) and the digest of the ``schedule`` entry of the review
+        ``review_id`` just planned with ``method`` (a :class:`MethodRecord`), ``period`` as
+        text."""
+        found = self._methods.get(method)
+        if found is None:
+            plain = unstructure(method)
+            found = self._methods[method] = (plain, canonical_json(plain))
+        values = (review_id, kind._value_, reviewer_id, subject_id, period, basis._value_, org_id)
         try:
-            whole = b"".join((start, encoded, middle, orjson.dumps(review_id), end))
+            data = self._encode(values, found[1])
+            start, middle, end = self._parts
+            whole = b"".join((start, data, middle, orjson.dumps(review_id), end))
         except TypeError:  # not text orjson takes: the general way
-            return HistoryEntry.create(
+            entry = HistoryEntry.create(
                 review_id=review_id, seq=1, at=self.at, actor_id=self.actor_id,
-                action="schedule", from_state=None, to_state=ReviewState.SCHEDULED, data=data,
-                reason="", prev_digest="",
+                action="schedule", from_state=None, to_state=ReviewState.SCHEDULED,
+                data=schedule_record(*values, dict(found[0])), reason="", prev_digest="",
             )  # fmt: skip
-        data.canonical = encoded.decode()
+            return canonical_json(entry.data).decode(), entry.digest
+        return data.decode(), hashlib.sha256(whole).hexdigest()
+
+    def entry_of(self, review_id: str, data: str, digest: str) -> HistoryEntry:
+        """The entry :meth:`encoded` gave ``data`` and ``digest`` of, as an entry."""
+        plain = CanonicalDict(orjson.loads(data))
+        plain.canonical = data
         return HistoryEntry(
             review_id, 1, self.at, self.actor_id, "schedule", None, ReviewState.SCHEDULED,
-            data, "", "", hashlib.sha256(whole).hexdigest(),
+            plain, "", "", digest,
         )  # fmt: skip
 
 

@@ -5,7 +5,15 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from reviewflow.errors import StoreUnavailable
-from reviewflow.store.base import Applied, ChangeSet, CoverageChanges, ReviewQuery, Store
+from reviewflow.store.base import (
+    Applied,
+    ChangeSet,
+    CoverageChanges,
+    ReviewQuery,
+    ScheduledBatch,
+    ScheduleWrites,
+    Store,
+)
 from reviewflow.store.copy import CopyReport, copy_store
 from reviewflow.store.memory import MemoryStore
 from reviewflow.store.sql import DIALECTS, Dialect, SchemaMismatch, SqlStore, redact_url
@@ -17,6 +25,8 @@ __all__ = [
     "CoverageChanges",
     "MemoryStore",
     "ReviewQuery",
+    "ScheduleWrites",
+    "ScheduledBatch",
     "SchemaMismatch",
     "SqlStore",
     "Store",

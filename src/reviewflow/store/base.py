@@ -231,6 +231,35 @@ class StateSteps(Protocol):
         ...
 
 
+@attrs.frozen
+class ScheduledBatch:
+    """Reviews just planned, for :meth:`ScheduleWrites.insert_scheduled`: each with its first
+    history entry in stored form, the ``schedule`` entry by ``actor_id`` at ``at`` whose data
+    is ``data[n]`` (the canonical JSON of ``reviews[n]``'s record, as
+    :class:`~reviewflow.domain.review.ScheduleEntries` makes it) and whose digest is
+    ``reviews[n].last_digest``."""
+
+    at: datetime
+    actor_id: str
+    reviews: tuple[Review, ...]
+    data: tuple[str, ...]
+
+
+@runtime_checkable
+class ScheduleWrites(Protocol):
+    """An optional capability of a store: reviews just planned written with their ``schedule``
+    entries in stored form, no entry object made for each. :meth:`ReviewService.schedule`
+    uses it when the store has it; what it writes is what :meth:`Store.apply` of
+    ``ChangeSet(new_reviews=...)`` with the same reviews and entries writes (a test holds the
+    two to the same reviews, histories and digests)."""
+
+    def insert_scheduled(self, batch: ScheduledBatch) -> tuple[str, ...]:
+        """Insert the reviews of ``batch`` whose slots are free, with their entries, in one
+        transaction; the ids inserted, in order (a slot already taken, or taken twice in the
+        batch, is skipped: R-CAD-4)."""
+        ...
+
+
 _R = TypeVar("_R", Review, ReviewRef)
 
 

@@ -23,7 +23,7 @@ import sqlite3
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import attrs
@@ -75,6 +75,7 @@ from reviewflow.store.base import (
     Applied,
     ChangeSet,
     ReviewQuery,
+    ScheduledBatch,
     StateStep,
     by_period_then_id,
     check_entry,
@@ -102,6 +103,7 @@ SCHEMA_VERSION = 4
 _WITHIN = "period_start >= ? AND period_end <= ? AND period_start <= ?"
 _IN_CHUNK = 1_000  # ids per IN (...) list: far below every database's limit on parameters
 _PREPARED_PARAMS = 16  # PostgreSQL: statements with more values than this are never prepared
+_W = TypeVar("_W")
 _RETRIES = 5  # a transaction that loses a race (a deadlock, another scheduler) is retried
 
 
@@ -854,9 +856,42 @@ class SqlStore:
 
     def apply(self, changes: ChangeSet) -> Applied:
         """Write ``changes`` in one transaction, or raise and write nothing."""
+        return self._retrying(lambda careful: self._apply_once(changes, careful=careful))
+
+    def insert_scheduled(self, batch: ScheduledBatch) -> tuple[str, ...]:
+        """Reviews just planned, with their ``schedule`` entries as the service encoded them
+        (see :class:`~reviewflow.store.base.ScheduleWrites`): the rows made straight from
+        them, no entry object for each; what :meth:`apply` of the same reviews and entries
+        writes."""
+        if len(batch.data) != len(batch.reviews):
+            raise IntegrityError(
+                f"{len(batch.reviews)} reviews scheduled with {len(batch.data)} entries' data"
+            )
+        for review in batch.reviews:
+            if review.state is not ReviewState.SCHEDULED or review.version != 1:
+                raise IntegrityError(
+                    f"review {review.id!r}: a review just scheduled is at version 1, scheduled"
+                )
+        at, actor, data, reviews = _iso(batch.at), batch.actor_id, batch.data, batch.reviews
+        scheduled = ReviewState.SCHEDULED._value_
+
+        def entry_row(n: int) -> tuple[Any, ...]:
+            review = reviews[n]
+            return (review.id, 1, at, actor, "schedule", None, scheduled, data[n], "", "",
+                    review.last_digest)  # fmt: skip
+
+        def once(careful: bool) -> tuple[str, ...]:
+            self._roster_seen = None
+            with self._write() as cur:
+                return self._insert_new(cur, reviews, entry_row, careful=careful)
+
+        return self._retrying(once)
+
+    def _retrying(self, write: Callable[[bool], _W]) -> _W:
+        """``write(careful)`` again, carefully, while it loses races, up to :data:`_RETRIES`."""
         for attempt in range(_RETRIES):
             try:
-                return self._apply_once(changes, careful=attempt > 0)
+                return write(attempt > 0)
             except _LostRace:
                 if attempt == _RETRIES - 1:
                     raise StoreUnavailable(
@@ -998,30 +1033,45 @@ class SqlStore:
     def _insert_reviews(
         self, cur: Any, new: Sequence[tuple[Review, HistoryEntry]], *, careful: bool
     ) -> tuple[str, ...]:
-        """Insert the new reviews whose slots are free. Optimistic first: the one-per-slot
-        constraint refuses a taken slot, and the retry (``careful``) reads the batch's taken
-        slots first and skips them (R-CAD-4), so a fresh period is written without a read."""
-        if not new:
-            return ()
-        fresh: list[tuple[Review, HistoryEntry]] = []
-        seen: set[tuple[object, ...]] = set()
-        existing = self._existing_keys(cur, [r for r, _ in new]) if careful else set()
+        """Insert the new reviews whose slots are free, with their entries."""
         for review, entry in new:
-            if review.key in existing or review.key in seen:
-                continue  # R-CAD-4: the slot is filled; scheduling again creates nothing
             check_entry(review, entry, 1)
-            seen.add(review.key)
-            fresh.append((review, entry))
+        reviews = [review for review, _ in new]
+        return self._insert_new(cur, reviews, lambda n: _history_row(new[n][1]), careful=careful)
+
+    def _insert_new(
+        self,
+        cur: Any,
+        reviews: Sequence[Review],
+        entry_row: Callable[[int], tuple[Any, ...]],
+        *,
+        careful: bool,
+    ) -> tuple[str, ...]:
+        """Insert the reviews whose slots are free, each with its entry's row
+        (``entry_row(n)`` for ``reviews[n]``). Optimistic first: the one-per-slot constraint
+        refuses a taken slot, and the retry (``careful``) reads the batch's taken slots first
+        and skips them (R-CAD-4), so a fresh period is written without a read."""
+        if not reviews:
+            return ()
+        fresh: list[int] = []
+        seen: set[tuple[object, ...]] = set()
+        existing = self._existing_keys(cur, reviews) if careful else set()
+        for n, review in enumerate(reviews):
+            key = review.key
+            if key in existing or key in seen:
+                continue  # R-CAD-4: the slot is filled; scheduling again creates nothing
+            seen.add(key)
+            fresh.append(n)
         try:
-            self._bulk(cur, "reviews", _REVIEW_COLUMNS, [_review_row(r, e.data) for r, e in fresh])
+            self._bulk(cur, "reviews", _REVIEW_COLUMNS, [_review_row(reviews[n]) for n in fresh])
         except Exception as error:
             if self.dialect.is_unique_violation(error):
                 raise _LostRace from error  # another scheduler inserted some first: retry
             raise
-        self._bulk(cur, "history", _HISTORY_COLUMNS, [_history_row(e) for _, e in fresh])
-        self._many(cur, _INSERT_ITEM, [row for r, _ in fresh for row in _item_rows(r)])
+        self._bulk(cur, "history", _HISTORY_COLUMNS, [entry_row(n) for n in fresh])
+        self._many(cur, _INSERT_ITEM, [row for n in fresh for row in _item_rows(reviews[n])])
         self._created(cur, fresh)
-        return tuple(r.id for r, _ in fresh)
+        return tuple(reviews[n].id for n in fresh)
 
     def _created(self, cur: Any, fresh: Sequence[object]) -> None:
         """PostgreSQL: count a transaction that created reviews (see :func:`_schema_v4`)."""

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
+from pathlib import Path
 from unittest import mock
 
 import psycopg
@@ -160,6 +161,31 @@ def test_r_cover_a_warm_service_counts_only_what_changed(kind: str) -> None:
         # A scheduled review is in progress as much as a started one; the cancelled one is missing.
         assert (after.in_progress, after.missing) == (before.in_progress - 1, before.missing + 1)
         store.close()
+
+
+def test_r_cover_a_change_behind_the_librarys_back_counts_once_the_coverage_is_forgotten(
+    tmp_path: Path,
+) -> None:
+    """A review changed in the database by hand (no history entry) is not among the store's
+    changes, so the warm service does not see it; `forget_coverage` makes the next call count
+    afresh, and it does."""
+    import sqlite3  # noqa: PLC0415
+
+    path = tmp_path / "reviews.db"
+    store = rf.open_store(f"sqlite:///{path}")
+    service = scenario_on(store)
+    run_quarter(service)
+    month = QUARTER.subperiods(rf.PeriodKind.MONTH)[-1]
+    before = service.coverage(DEMO_OFFICE, month)
+    live = [r for r in store.reviews(rf.ReviewQuery(within=month)) if r.state is S.SCHEDULED]
+    with sqlite3.connect(path) as conn:  # behind the library's back
+        conn.execute("UPDATE reviews SET state = 'cancelled' WHERE id = ?", [live[0].id])
+    assert service.coverage(DEMO_OFFICE, month) == before
+    service.forget_coverage()
+    after = service.coverage(DEMO_OFFICE, month)
+    assert after.missing == before.missing + 1
+    assert after == afresh(service, month, None)
+    store.close()
 
 
 @pytest.mark.postgres

@@ -1758,7 +1758,11 @@ class ReviewService:
     def coverage(
         self, actor: str, period: Period | str, *, root_id: str | None = None
     ) -> CoverageReport:
-        """Coverage of ``period`` over the roster or a subtree: counts, named gaps, rates."""
+        """Coverage of ``period`` over the roster or a subtree: counts, named gaps, rates.
+
+        The service keeps each coverage it computed and, where the store can say what was
+        written since (PostgreSQL, SQLite), counts in only that on the next call: see
+        :meth:`forget_coverage`."""
         with self._refusals(actor, "coverage"):
             period = _period(period)
             roster = self.store.roster()
@@ -1766,6 +1770,14 @@ class ReviewService:
                 raise NotFound("organization", root_id)
             self._require_office_or_head(roster, actor, root_id, "read coverage")
             return self._coverage(roster, period, root_id)
+
+    def forget_coverage(self) -> None:
+        """Drop the coverage the service keeps up to date for each period and subtree: the next
+        call of :meth:`coverage` counts afresh. Needed only after the database was changed
+        behind the library's back (a restore, a hand-made fix), which the store cannot report
+        as changes."""
+        with self._plans_lock:
+            self._running.clear()
 
     def _coverage(self, roster: Roster, period: Period, root_id: str | None) -> CoverageReport:
         plan, index = self._plan_and_index(roster, period, root_id)

@@ -697,20 +697,16 @@ class ReviewService:
                 ScheduledBatch(entries.at, entries.actor_id, tuple(reviews), tuple(data))
             )
         else:
-            made = tuple(
-                (r, entries.entry_of(r.id, d, r.last_digest))
-                for r, d in zip(reviews, data, strict=True)
-            )
+            made = tuple((r, entries.entry_for(r)) for r in reviews)
             done = store.apply(ChangeSet(new_reviews=made)).inserted
         inserted = set(done)
         created: list[Review] = []
         steps: list[StepTaken] = []
-        for review, encoded in zip(reviews, data, strict=True):
+        for review in reviews:
             if review.id in inserted:
                 created.append(review)
                 if heard:
-                    entry = entries.entry_of(review.id, encoded, review.last_digest)
-                    steps.append(StepTaken(review, entry))
+                    steps.append(StepTaken(review, entries.entry_for(review)))
         return created, steps
 
     def _plan_and_index(

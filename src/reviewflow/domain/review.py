@@ -34,7 +34,6 @@ from reviewflow.domain.content import (
 )
 from reviewflow.domain.periods import Period
 from reviewflow.domain.serial import (
-    CanonicalDict,
     canonical_json,
     converter,
     register_unrolled,
@@ -541,7 +540,7 @@ class ScheduleEntries:
     the same (worked out once, from :func:`canonical_json` of an entry and of a record with
     markers in their place) and those values, each encoded as :func:`canonical_json` encodes
     it: the same bytes, so the same digest (a property test holds :meth:`encoded` and
-    :meth:`entry_of` to :meth:`HistoryEntry.create`). :meth:`encoded` gives the entry's data as
+    :meth:`entry_for` to :meth:`HistoryEntry.create`). :meth:`encoded` gives the entry's data as
     JSON and its digest without making the entry or its data's dict: a store that writes them
     as they are (:class:`~reviewflow.store.base.ScheduleWrites`) needs no more.
     """
@@ -613,13 +612,19 @@ class ScheduleEntries:
             return canonical_json(entry.data).decode(), entry.digest
         return data.decode(), hashlib.sha256(whole).hexdigest()
 
-    def entry_of(self, review_id: str, data: str, digest: str) -> HistoryEntry:
-        """The entry :meth:`encoded` gave ``data`` and ``digest`` of, as an entry."""
-        plain = CanonicalDict(orjson.loads(data))
-        plain.canonical = data
+    def entry_for(self, review: Review) -> HistoryEntry:
+        """The ``schedule`` entry of ``review``, just planned and its digest from
+        :meth:`encoded`, as an entry (for a store that takes entries, and for listeners): its
+        data the record as :func:`schedule_data` gives it."""
+        found = self._methods.get(review.planned_method)
+        plain = found[0] if found is not None else unstructure(review.planned_method)
+        data = schedule_record(
+            review.id, review.kind._value_, review.reviewer_id, review.subject_id,
+            str(review.period), review.basis._value_, review.org_id, dict(plain),
+        )  # fmt: skip
         return HistoryEntry(
-            review_id, 1, self.at, self.actor_id, "schedule", None, ReviewState.SCHEDULED,
-            plain, "", "", digest,
+            review.id, 1, self.at, self.actor_id, "schedule", None, ReviewState.SCHEDULED,
+            data, "", "", review.last_digest,
         )  # fmt: skip
 
 

@@ -16,7 +16,6 @@ import orjson
 from reviewflow.domain.periods import Period
 
 __all__ = [
-    "CanonicalDict",
     "canonical_json",
     "converter",
     "reader",
@@ -63,15 +62,6 @@ def canonical_json(value: Any) -> bytes:
         return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
     except TypeError:
         return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
-
-
-class CanonicalDict(dict[str, Any]):
-    """A dict made together with its :func:`canonical_json` (``canonical``, as text), by code
-    that built both at once: stores write the text as it is rather than encode the dict again.
-    Equal to the plain dict of the same items. Like every entry's data, not to be changed."""
-
-    __slots__ = ("canonical",)
-    canonical: str
 
 
 # -- unrolled hooks for the records stored on every step --------------------------------------

@@ -57,7 +57,6 @@ from reviewflow.domain.roster import (
     RosterRecord,
 )
 from reviewflow.domain.serial import (
-    CanonicalDict,
     canonical_json,
     reader,
     structure,
@@ -2051,8 +2050,7 @@ def _history_row(e: HistoryEntry) -> tuple[Any, ...]:
     return (
         e.review_id, e.seq, _iso(e.at), e.actor_id, e.action,
         e.from_state._value_ if e.from_state else None, e.to_state._value_,
-        data.canonical if data.__class__ is CanonicalDict
-        else "{}" if data.__class__ is dict and not data else _json(dict(data)),
+        "{}" if data.__class__ is dict and not data else _json(dict(data)),
         e.reason, e.prev_digest, e.digest,
     )  # fmt: skip
 

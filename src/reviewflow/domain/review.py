@@ -231,20 +231,17 @@ def _digest(  # noqa: PLR0917 - the entry's fields, in their order
     """SHA-256 over the canonical JSON of an entry's content (the format is fixed: stored
     histories are checked against it)."""
     if data.__class__ is dict and not data and seq.__class__ is int:
-        # Most steps carry no data: the canonical JSON is spliced from the parts that stay
-        # the same from entry to entry (kept for the last such parts) and the three that do
-        # not, each encoded as canonical_json encodes it (a test holds the two to the same
-        # bytes). Anything orjson will not take goes the general way.
+        # Most steps carry no data: the canonical JSON is spliced by a digester (kept for the
+        # last fields that stay the same from entry to entry: a bulk step makes a thousand
+        # entries with them). Anything orjson will not take goes the general way.
+        key = (actor_id, action, from_state, to_state, reason)
+        last = _LAST_DIGESTER[0]
         try:
-            start, middle, end = _spliced(_iso(at), actor_id, action, from_state, to_state, reason)
-            spliced = b"".join((
-                start, orjson.dumps(prev_digest), middle, orjson.dumps(review_id),
-                b',"seq":', str(seq).encode(), end,
-            ))  # fmt: skip
+            if last[0] != key:
+                last = _LAST_DIGESTER[0] = (key, digester(*key))
+            return last[1](_iso(at), review_id, seq, prev_digest)
         except TypeError:
             pass
-        else:
-            return hashlib.sha256(spliced).hexdigest()
     content = {
         "review_id": review_id,
         "seq": seq,
@@ -268,9 +265,9 @@ def digester(
     reason: str,
 ) -> Callable[[str, str, int, str], str]:
     """``digest(at, review_id, seq, prev_digest)`` (``at`` in ISO form): the digest of an
-    entry with no data and these fields, as :func:`_digest` makes it (a test holds the two to
-    the same), spliced around the parts that differ from entry to entry: what a bulk step
-    chains its thousand entries with."""
+    entry with no data and these fields, the SHA-256 of its canonical JSON (a test holds the
+    two to the same bytes) spliced around the parts that differ from entry to entry: what a
+    bulk step chains its thousand entries with, and :func:`_digest` such an entry."""
     dumps, sha256, join = orjson.dumps, hashlib.sha256, b"".join
     head = b'{"action":' + dumps(action) + b',"actor_id":' + dumps(actor_id) + b',"at":'
     states = b',"data":{},"from_state":' + dumps(from_state._value_ if from_state else None)
@@ -288,34 +285,10 @@ def digester(
     return digest
 
 
-_SPLICED: list[tuple[tuple[Any, ...], tuple[bytes, bytes, bytes]]] = [((), (b"", b"", b""))]
-
-
-def _spliced(  # noqa: PLR0917 - the entry's fields that stay the same
-    at: str,
-    actor_id: str,
-    action: str,
-    from_state: ReviewState | None,
-    to_state: ReviewState,
-    reason: str,
-) -> tuple[bytes, bytes, bytes]:
-    """The canonical JSON of an entry with empty data, in the three parts around its
-    ``prev_digest``, ``review_id`` and ``seq`` (keys in sorted order); kept for the last
-    parts asked for (a bulk step makes a thousand entries with the same parts)."""
-    key = (at, actor_id, action, from_state, to_state, reason)
-    last = _SPLICED[0]
-    if last[0] == key:
-        return last[1]
-    dumps = orjson.dumps
-    state = dumps(from_state._value_ if from_state else None)
-    parts = (
-        b'{"action":' + dumps(action) + b',"actor_id":' + dumps(actor_id) + b',"at":'
-        + dumps(at) + b',"data":{},"from_state":' + state + b',"prev_digest":',
-        b',"reason":' + dumps(reason) + b',"review_id":',
-        b',"to_state":' + dumps(to_state._value_) + b"}",
-    )  # fmt: skip
-    _SPLICED[0] = (key, parts)
-    return parts
+_LAST_DIGESTER: list[tuple[tuple[Any, ...], Callable[[str, str, int, str], str]]] = [
+    ((), lambda *_: "")
+]
+"""The digester :func:`_digest` made last, with the fields it was made for."""
 
 
 @attrs.frozen

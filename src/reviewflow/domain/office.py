@@ -8,7 +8,7 @@ import bisect
 import hashlib
 import threading
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date
 
 import attrs
@@ -226,9 +226,25 @@ def _report(  # noqa: PLR0917 - what the report is made of
         )
     name = roster.person_name
     reviewers = tuple(
-        ReviewerRate(rid, name(rid), c[_EXPECTED], c[_REVIEWED], c[_CLOSED], c[_WAIVED])
-        for rid, c in sorted(per_reviewer.items())
+        ReviewerRate(rid, name(rid), *_rate_counts(c)) for rid, c in sorted(per_reviewer.items())
     )
+    return _made_report(
+        period, root_id, totals,
+        tuple(sorted(gaps, key=_gap_order)),
+        reviewers, _classes(org_type_counts), _classes(category_counts),
+    )  # fmt: skip
+
+
+def _made_report(  # noqa: PLR0917 - what the report is made of
+    period: Period,
+    root_id: str | None,
+    totals: Sequence[int],
+    gaps: tuple[CoverageGap, ...],
+    reviewers: tuple[ReviewerRate, ...],
+    by_org_type: tuple[ClassCoverage, ...],
+    by_post_category: tuple[ClassCoverage, ...],
+) -> CoverageReport:
+    """The report of ``totals`` (the six counts, by their indexes) and the rest, made."""
     return CoverageReport(
         period=period,
         root_id=root_id,
@@ -238,10 +254,10 @@ def _report(  # noqa: PLR0917 - what the report is made of
         in_progress=totals[_IN_PROGRESS],
         waived=totals[_WAIVED],
         missing=totals[_MISSING],
-        gaps=tuple(sorted(gaps, key=lambda g: (g.period, g.org_id, g.kind, g.subject_id))),
+        gaps=gaps,
         reviewers=reviewers,
-        by_org_type=_classes(org_type_counts),
-        by_post_category=_classes(category_counts),
+        by_org_type=by_org_type,
+        by_post_category=by_post_category,
     )
 
 
@@ -251,7 +267,7 @@ def slot_key(kind: ReviewKind, reviewer_id: str, subject_id: str, period: Period
     return f"{kind._value_}\x1f{reviewer_id}\x1f{subject_id}\x1f{period}"
 
 
-def slot_hash(kind: ReviewKind, reviewer_id: str, subject_id: str, period: Period) -> int:
+def slot_hash(kind: ReviewKind, reviewer_id: str, subject_id: str, period: Period | str) -> int:
     """A slot's fingerprint: the first 40 bits of the BLAKE2b digest of its :func:`slot_key`.
 
     Stores keep it with each review, so that the database can sum it by organization: 40 bits
@@ -469,20 +485,11 @@ class RunningCoverage:
         totals[_EXPECTED] += len(self._plan_gaps)
         totals[_MISSING] += len(self._plan_gaps)
         self._patch_reviewers(more_by_reviewer)
-        return CoverageReport(
-            period=period,
-            root_id=root_id,
-            expected=totals[_EXPECTED],
-            reviewed=totals[_REVIEWED],
-            closed=totals[_CLOSED],
-            in_progress=totals[_IN_PROGRESS],
-            waived=totals[_WAIVED],
-            missing=totals[_MISSING],
-            gaps=self._merged_gaps(gaps),
-            reviewers=tuple(self._rates),
-            by_org_type=_classes(_present(self._org_types, more_types)),
-            by_post_category=_classes(_present(self._post_categories, more_categories)),
-        )
+        return _made_report(
+            period, root_id, totals, self._merged_gaps(gaps), tuple(self._rates),
+            _classes(_present(self._org_types, more_types)),
+            _classes(_present(self._post_categories, more_categories)),
+        )  # fmt: skip
 
     def _unfilled(
         self,

@@ -29,14 +29,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import attrs
 import orjson
 
-from reviewflow.domain.office import (
-    CoverageFacts,
-    Exemplar,
-    SupervisionOrder,
-    key_hash,
-    slot_hash,
-    slot_key,
-)
+from reviewflow.domain.office import CoverageFacts, Exemplar, SupervisionOrder, slot_hash
 from reviewflow.domain.periods import Period
 from reviewflow.domain.review import (
     Attempt,
@@ -1845,13 +1838,12 @@ def _json(value: object) -> str:
     return canonical_json(value).decode()
 
 
-def _doc(review: Review, plain: Mapping[str, Any] | None = None) -> str:
-    """The stored record of ``review`` (``plain``: the review already in plain form): its
-    fields other than the columns (state, version and digest change with every step; the slot
-    never changes) and other than those at their defaults. A scheduled review's record is its
-    planned method alone, so a row holds a few dozen bytes of record instead of hundreds: more
-    rows to a page, fewer pages written by every bulk write. :func:`_review` puts the review
-    back together."""
+def _doc(review: Review) -> str:
+    """The stored record of ``review``: its fields other than the columns (state, version
+    and digest change with every step; the slot never changes) and other than those at their
+    defaults. A scheduled review's record is its planned method alone, so a row holds a few
+    dozen bytes of record instead of hundreds: more rows to a page, fewer pages written by
+    every bulk write. :func:`_review` puts the review back together."""
     names = _set_fields(review)
     if not names:
         return "{}"
@@ -1862,8 +1854,7 @@ def _doc(review: Review, plain: Mapping[str, Any] | None = None) -> str:
             if len(_PLANNED_DOCS) < _CONTENTS_KEPT:
                 _PLANNED_DOCS[review.planned_method] = found
         return found
-    if plain is None:
-        plain = unstructure(review)
+    plain = unstructure(review)
     return canonical_json({n: plain[n] for n in names}).decode()
 
 
@@ -1931,15 +1922,15 @@ def _liaison(row: Sequence[Any]) -> LiaisonAssignment:
     return LiaisonAssignment(member_id, org_id, _date(since), _date(until))
 
 
-def _review_row(r: Review, data: Mapping[str, Any] | None = None) -> tuple[Any, ...]:
-    """The row of ``r``; ``data``, a schedule entry's, is the record already in plain form."""
-    doc = _doc(r, data)
+def _review_row(r: Review) -> tuple[Any, ...]:
+    """The row of ``r``."""
+    doc = _doc(r)
     text, start, end = _DAYS[r.period]
     kind = r.kind._value_
     return (
         r.id, kind, r.reviewer_id, r.subject_id, text, start, end, r.basis._value_, r.org_id,
         r.state._value_, r.version, r.last_digest, doc,
-        key_hash(slot_key(r.kind, r.reviewer_id, r.subject_id, text)),  # slot_hash
+        slot_hash(r.kind, r.reviewer_id, r.subject_id, text),
     )  # fmt: skip
 
 

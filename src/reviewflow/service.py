@@ -151,6 +151,7 @@ _ORGS_BY_NAME = 1_000
 # it counts the period afresh (one call reads a bounded number of changes, never a backlog).
 _CHANGES_AT_MOST = 5_000
 _E = TypeVar("_E", bound=Labelled)
+_V = TypeVar("_V")
 
 
 _paused = [0]  # bulk calls under way that hold the cyclic garbage collector off
@@ -319,12 +320,13 @@ class ReviewService:
             f"reviewflow-batch-{id(self)}", default=None
         )
         self._listeners_lock = threading.Lock()
-        self._plans: dict[tuple[int, int, Period, str | None], tuple[Roster, Policy, Plan]] = {}
+        # Kept while made of the same objects (see _kept): plans, their indexes, subtrees.
+        self._plans: dict[Any, tuple[tuple[object, ...], Plan]] = {}
         self._plans_lock = threading.Lock()
-        self._indexes: dict[tuple[int, Period, str | None], tuple[Plan, PlanIndex | None]] = {}
+        self._indexes: dict[Any, tuple[tuple[object, ...], PlanIndex | None]] = {}
         # The last coverage of each (period, subtree), kept up to date from the store's changes.
         self._running: dict[tuple[Period, str | None], RunningCoverage] = {}
-        self._subtrees: dict[tuple[int, str], tuple[Roster, frozenset[str]]] = {}
+        self._subtrees: dict[Any, tuple[tuple[object, ...], frozenset[str]]] = {}
         self._own_parties = type(self).parties is ReviewService.parties
 
     def __repr__(self) -> str:
@@ -696,69 +698,74 @@ class ReviewService:
             done = store.insert_scheduled(
                 ScheduledBatch(entries.at, entries.actor_id, tuple(reviews), tuple(data))
             )
+            made: list[HistoryEntry] | None = None
         else:
-            made = tuple((r, entries.entry_for(r)) for r in reviews)
-            done = store.apply(ChangeSet(new_reviews=made)).inserted
+            made = [entries.entry_for(r) for r in reviews]
+            pairs = tuple(zip(reviews, made, strict=True))
+            done = store.apply(ChangeSet(new_reviews=pairs)).inserted
         inserted = set(done)
         created: list[Review] = []
         steps: list[StepTaken] = []
-        for review in reviews:
+        for n, review in enumerate(reviews):
             if review.id in inserted:
                 created.append(review)
-                if heard:
-                    steps.append(StepTaken(review, entries.entry_for(review)))
+                if heard:  # the entry made for the store, if one was
+                    entry = made[n] if made is not None else entries.entry_for(review)
+                    steps.append(StepTaken(review, entry))
         return created, steps
+
+    def _kept(
+        self,
+        cache: dict[Any, tuple[tuple[object, ...], _V]],
+        key: tuple[Any, ...],
+        made_of: tuple[object, ...],
+        make: Callable[[], _V],
+    ) -> _V:
+        """``make()``, kept in ``cache`` under ``key`` while it is made of the very same
+        objects ``made_of`` (a roster, a policy, a plan: replaced, never changed), the
+        ``_PLANS_KEPT`` newest at most. The key holds their ids; keeping the objects keeps
+        the ids from being reused."""
+        with self._plans_lock:
+            found = cache.get(key)
+            if found is not None and all(a is b for a, b in zip(found[0], made_of, strict=True)):
+                return found[1]
+        value = make()
+        with self._plans_lock:
+            if len(cache) >= _PLANS_KEPT:
+                cache.pop(next(iter(cache)))
+            cache[key] = (made_of, value)
+        return value
 
     def _plan_and_index(
         self, roster: Roster, period: Period, root_id: str | None
     ) -> tuple[Plan, PlanIndex | None]:
         """The plan and its slots as keys (None when a slot appears twice), kept with it."""
         plan = self._plan(roster, period, root_id)
-        key = (id(plan), period, root_id)
-        with self._plans_lock:
-            found = self._indexes.get(key)
-            if found is not None and found[0] is plan:
-                return plan, found[1]
-        index: PlanIndex | None = PlanIndex(plan)
-        if index is not None and len(index.place) != len(index.keys):
-            index = None
-        with self._plans_lock:
-            if len(self._indexes) >= _PLANS_KEPT:
-                self._indexes.pop(next(iter(self._indexes)))
-            self._indexes[key] = (plan, index)
-        return plan, index
+
+        def index() -> PlanIndex | None:
+            made = PlanIndex(plan)
+            return made if len(made.place) == len(made.keys) else None
+
+        return plan, self._kept(self._indexes, (id(plan), period, root_id), (plan,), index)
 
     def _subtree(self, roster: Roster, root_id: str | None) -> frozenset[str] | None:
         """The organizations of ``root_id``'s subtree (None: the whole roster), kept while the
         roster stays the same: coverage asks for them on every call."""
         if root_id is None:
             return None
-        key = (id(roster), root_id)
-        with self._plans_lock:
-            found = self._subtrees.get(key)
-            if found is not None and found[0] is roster:
-                return found[1]
-        org_ids = frozenset(roster.subtree(root_id))
-        with self._plans_lock:
-            if len(self._subtrees) >= _PLANS_KEPT:
-                self._subtrees.pop(next(iter(self._subtrees)))
-            self._subtrees[key] = (roster, org_ids)
-        return org_ids
+        return self._kept(
+            self._subtrees, (id(roster), root_id), (roster,),
+            lambda: frozenset(roster.subtree(root_id)),
+        )  # fmt: skip
 
     def _plan(self, roster: Roster, period: Period, root_id: str | None) -> Plan:
         """The plan for ``period`` (R-SCOPE, R-CAD), kept while the roster stays the same: it
         depends on nothing else, and coverage asks for it on every call."""
-        key = (id(roster), id(self.policy), period, root_id)
-        with self._plans_lock:
-            found = self._plans.get(key)
-            if found is not None and found[0] is roster and found[1] is self.policy:
-                return found[2]
-        plan = plan_period(roster, self.policy, period, root_id)
-        with self._plans_lock:
-            if len(self._plans) >= _PLANS_KEPT:
-                self._plans.pop(next(iter(self._plans)))
-            self._plans[key] = (roster, self.policy, plan)
-        return plan
+        policy = self.policy
+        return self._kept(
+            self._plans, (id(roster), id(policy), period, root_id), (roster, policy),
+            lambda: plan_period(roster, policy, period, root_id),
+        )  # fmt: skip
 
     # -- reading reviews --------------------------------------------------------------------------
 

@@ -83,7 +83,7 @@ def _load_roster(conn: Any, db: str, members: int, branches: int, cities: int) -
         + suffix
     )
     cur.execute(f"CREATE TABLE members (id {idt} PRIMARY KEY, org_id {idt} NOT NULL)" + suffix)
-    for statement in floor.review_tables(db):
+    for statement in floor.review_tables(db, roster=True):
         cur.execute(statement)
     m = floor.mark(db)
     cur.executemany(

@@ -72,18 +72,25 @@ def begin(conn: Any, db: str) -> None:
     # psycopg opens the transaction with the first statement
 
 
-def review_tables(db: str) -> list[str]:
+def review_tables(db: str, *, roster: bool = False) -> list[str]:
     """Plain tables for reviews and their audit rows (what the step and scheduling floors work
     on), with the indexes the same product's reads need and the library's tables have: the
     one-per-slot constraint (which also serves a reviewer's work list), a period's reviews
     (coverage of the whole roster), an organization's reviews of a period (coverage of a
-    subtree) and a member's own reviews. The state is in no index, as in the library's."""
+    subtree) and a member's own reviews. The state is in no index, as in the library's.
+
+    With ``roster`` (tables ``members`` and ``organizations`` exist), a review's reviewer and
+    organization reference them, as the library's reviews do: the database keeps a review
+    from naming a member or organization it does not hold. Only scheduling inserts reviews,
+    so only its floor pays for the check (a step changes no referencing column)."""
     idt = "TEXT" if db == "sqlite" else "VARCHAR(128)"
     suffix = " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin" if db == "mysql" else ""
+    member_ref = " REFERENCES members (id)" if roster else ""
+    org_ref = " REFERENCES organizations (id)" if roster else ""
     return [
         f"""CREATE TABLE floor_reviews (
-            id {idt} PRIMARY KEY, kind VARCHAR(16) NOT NULL, reviewer_id {idt} NOT NULL,
-            subject_id {idt} NOT NULL, period VARCHAR(8) NOT NULL, org_id {idt} NOT NULL,
+            id {idt} PRIMARY KEY, kind VARCHAR(16) NOT NULL, reviewer_id {idt} NOT NULL{member_ref},
+            subject_id {idt} NOT NULL, period VARCHAR(8) NOT NULL, org_id {idt} NOT NULL{org_ref},
             state VARCHAR(16) NOT NULL, version INTEGER NOT NULL,
             last_digest VARCHAR(64) NOT NULL,
             UNIQUE (reviewer_id, kind, subject_id, period)){suffix}""",

@@ -487,18 +487,31 @@ def _iso(moment: datetime) -> str:
     return text
 
 
-def _compile_schedule_record() -> Callable[..., dict[str, Any]]:
-    """``schedule_record(...)``: :func:`schedule_data` of a review just planned, as one dict
-    display (the record's other fields are their defaults, in plain form)."""
+def _blank_defaults() -> dict[str, Any]:
+    """The record's fields that have defaults, at their defaults, in plain form."""
     blank = unstructure(
         Review("-", ReviewKind.MEMBER, "-", "-", Period.parse("2000-01"), Basis.HEAD, "-")
     )
+    names = {a.name for a in attrs.fields(Review) if a.default is not attrs.NOTHING}
+    return {name: value for name, value in blank.items() if name in names}
+
+
+_RECORD_DEFAULTS = _blank_defaults()
+
+
+def _compile_schedule_record() -> Callable[..., dict[str, Any]]:
+    """``schedule_record(...)``: :func:`schedule_data` of a review just planned, as one dict
+    display (the record's other fields are at their defaults, so not in it)."""
     given = ("id", "kind", "reviewer_id", "subject_id", "period", "basis", "org_id",
              "planned_method")  # fmt: skip
-    items = ", ".join(
-        f"{name!r}: {name}" if name in given else f"{name!r}: {blank[name]!r}" for name in blank
+    items = ", ".join(f"{name!r}: {name}" for name in given[:-1])
+    source = (
+        f"def schedule_record({', '.join(given)}):\n"
+        f"    record = {{{items}}}\n"
+        "    if planned_method is not None:\n"
+        "        record['planned_method'] = planned_method\n"
+        "    return record\n"
     )
-    source = f"def schedule_record({', '.join(given)}):\n    return {{{items}}}\n"
     names: dict[str, Any] = {}
     exec(compile(source, "<reviewflow schedule record>", "exec"), names)  # noqa: S102 - own fields
     record: Callable[..., dict[str, Any]] = names["schedule_record"]
@@ -611,9 +624,16 @@ def _cut(encoded: bytes, marks: Mapping[str, str]) -> tuple[bytes, bytes, bytes]
 
 
 def schedule_data(review: Review) -> dict[str, Any]:
-    """The data of a review's first (``schedule``) history entry."""
-    data: dict[str, Any] = unstructure(review)
-    return data
+    """The data of a review's first (``schedule``) history entry: its record's fields, but
+    for those at their defaults (:func:`apply_entry` gives those back). An entry written
+    when the data held every field replays and verifies as it is."""
+    plain: dict[str, Any] = unstructure(review)
+    defaults = _RECORD_DEFAULTS
+    return {
+        name: value
+        for name, value in plain.items()
+        if name not in defaults or value != defaults[name]
+    }
 
 
 # -- reading and writing stored reviews fast -------------------------------------------------

@@ -6,7 +6,8 @@ reviews (the bulk path). Either way the library loads the review, checks the act
 fires the workflow (guards included), chains a history entry (SHA-256 over canonical JSON),
 and writes the review and the entry with an optimistic version check.
 
-Floor, same database, same durability, its own plain tables holding the same reviews: per step
+Floor, same database, same durability, its own plain tables holding the same reviews and
+their histories (each review's ``schedule`` entry, as the library's tables hold it): per step
 a transaction that reads the review's reviewer, state, version and last digest (``FOR UPDATE``
 on PostgreSQL and MariaDB; ``BEGIN IMMEDIATE`` on SQLite), checks that the caller is the
 review's reviewer and that the state allows the step, computes the audit row's SHA-256 chained
@@ -44,7 +45,7 @@ def run(size: Size, db: str) -> list[Figure]:
         svc = data.service(url, members, branches)
         created = svc.schedule(data.OFFICE, data.MONTH).created
         conn = floor.connect(url, svc.store)
-        floor.copy_reviews(conn, db, list(created))
+        floor.copy_reviews(conn, db, svc.store, list(created))
         groups = _by_reviewer(created)
         singles = iter([r for g in groups[2 * runs :] for r in g])
         bulks = iter(groups[: 2 * runs])

@@ -12,6 +12,8 @@ import sqlite3
 from typing import Any
 from urllib.parse import urlsplit
 
+import orjson
+
 import reviewflow as rf
 
 
@@ -106,11 +108,17 @@ def review_tables(db: str, *, roster: bool = False) -> list[str]:
     ]
 
 
-def copy_reviews(conn: Any, db: str, reviews: list[rf.Review]) -> None:
-    """Create the floor's review tables and fill them with ``reviews`` as they stand."""
+def copy_reviews(conn: Any, db: str, store: rf.Store, reviews: list[rf.Review]) -> None:
+    """Create the floor's review tables and fill them with ``reviews`` as they stand, and the
+    audit rows with their histories as ``store`` holds them: the floor's steps then add to
+    tables and indexes as full as the library's (an empty audit table would take new rows
+    into a few pages, where the library's history spreads them over an index of every
+    review's entries)."""
     cur = conn.cursor()
     for statement in review_tables(db):
         cur.execute(statement)
+    conn.commit()
+    begin(conn, db)
     m = mark(db)
     cur.executemany(
         f"INSERT INTO floor_reviews VALUES ({', '.join([m] * 9)})",
@@ -118,6 +126,17 @@ def copy_reviews(conn: Any, db: str, reviews: list[rf.Review]) -> None:
             (r.id, r.kind.value, r.reviewer_id, r.subject_id, str(r.period), r.org_id,
              r.state.value, r.version, r.last_digest)
             for r in reviews
+        ],
+    )  # fmt: skip
+    cur.executemany(
+        f"INSERT INTO floor_history VALUES ({', '.join([m] * 10)})",
+        [
+            (e.review_id, e.seq, e.at.isoformat(), e.actor_id, e.action,
+             e.from_state.value if e.from_state else None, e.to_state.value,
+             orjson.dumps(e.data, option=orjson.OPT_SORT_KEYS).decode(), e.prev_digest,
+             e.digest)
+            for r in reviews
+            for e in store.history(r.id)
         ],
     )  # fmt: skip
     conn.commit()

@@ -170,10 +170,10 @@ class Dialect:
         cursor: Any,  # noqa: ARG002 - none by default
         table: str,  # noqa: ARG002
         columns: Sequence[str],  # noqa: ARG002
-        rows: Sequence[Sequence[Any]],  # noqa: ARG002
+        rows: Iterable[Sequence[Any]],  # noqa: ARG002
     ) -> bool:
         """Load ``rows`` into ``table`` by the database's bulk path, if it has one that beats
-        ``executemany``; False (nothing done) when not."""
+        ``executemany``; False (nothing done, ``rows`` not touched) when not."""
         return False
 
     def execute(self, cursor: Any, statement: str, params: tuple[Any, ...]) -> None:
@@ -307,9 +307,10 @@ class PostgresDialect(Dialect):
     unit_separator = "chr(31)"
 
     def copy(
-        self, cursor: Any, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]
+        self, cursor: Any, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]
     ) -> bool:
-        # COPY: a scheduled period's rows in one stream instead of a statement each.
+        # COPY: a scheduled period's rows in one stream instead of a statement each; the
+        # server takes each chunk as it arrives, while the next rows are made.
         with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row(row)
@@ -765,12 +766,20 @@ class SqlStore:
         return cursor
 
     def _bulk(
-        self, cursor: Any, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]
+        self,
+        cursor: Any,
+        table: str,
+        columns: Sequence[str],
+        rows: Iterable[Sequence[Any]],
+        count: int,
     ) -> None:
-        """Insert many rows: by COPY where the dialect has it (PostgreSQL), else by statements
-        of :attr:`Dialect.rows_per_insert` rows each (the rest by ``executemany``)."""
-        if len(rows) > 1 and self.dialect.copy(cursor, table, columns, rows):
+        """Insert the ``count`` ``rows``: by COPY where the dialect has it (PostgreSQL), else
+        by statements of :attr:`Dialect.rows_per_insert` rows each (the rest by
+        ``executemany``). ``rows`` may be made as they go (an iterator): COPY sends each as it
+        is made, so the server takes the first rows while the rest are being made."""
+        if count > 1 and self.dialect.copy(cursor, table, columns, rows):
             return
+        rows = rows if isinstance(rows, Sequence) else list(rows)
         at_once = self.dialect.rows_per_insert
         whole = len(rows) - len(rows) % at_once if at_once > 1 else 0
         if whole:
@@ -1055,12 +1064,13 @@ class SqlStore:
             seen.add(key)
             fresh.append(n)
         try:
-            self._bulk(cur, "reviews", _REVIEW_COLUMNS, [_review_row(reviews[n]) for n in fresh])
+            rows = (_review_row(reviews[n]) for n in fresh)
+            self._bulk(cur, "reviews", _REVIEW_COLUMNS, rows, len(fresh))
         except Exception as error:
             if self.dialect.is_unique_violation(error):
                 raise _LostRace from error  # another scheduler inserted some first: retry
             raise
-        self._bulk(cur, "history", _HISTORY_COLUMNS, [entry_row(n) for n in fresh])
+        self._bulk(cur, "history", _HISTORY_COLUMNS, (entry_row(n) for n in fresh), len(fresh))
         self._many(cur, _INSERT_ITEM, [row for n in fresh for row in _item_rows(reviews[n])])
         self._created(cur, fresh)
         return tuple(reviews[n].id for n in fresh)
@@ -1086,8 +1096,9 @@ class SqlStore:
         fresh = [(r, h) for r, h in imported if r.id not in present]
         for review, entries in fresh:
             check_imported(review, entries)
-        self._bulk(cur, "reviews", _REVIEW_COLUMNS, [_review_row(r) for r, _ in fresh])
-        self._bulk(cur, "history", _HISTORY_COLUMNS, [_history_row(e) for _, h in fresh for e in h])
+        self._bulk(cur, "reviews", _REVIEW_COLUMNS, (_review_row(r) for r, _ in fresh), len(fresh))
+        history = [_history_row(e) for _, h in fresh for e in h]
+        self._bulk(cur, "history", _HISTORY_COLUMNS, history, len(history))
         self._many(cur, _INSERT_ITEM, [row for r, _ in fresh for row in _item_rows(r)])
         self._created(cur, fresh)
         return tuple(r.id for r, _ in fresh)
@@ -1232,7 +1243,7 @@ class SqlStore:
                 update = _UPDATE_STATE.replace("WHERE id", f"WHERE {key}")
                 if self._many(cur, update, updates) != len(updates):  # pragma: no cover
                     raise IntegrityError("a review changed while it was being updated")
-                self._bulk(cur, "history", _HISTORY_COLUMNS, history)
+                self._bulk(cur, "history", _HISTORY_COLUMNS, history, len(history))
         except (_Declined, _LostRace):
             return None  # nothing written: the service takes the step the general way
         self._remember_all(reviews)

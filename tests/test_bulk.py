@@ -148,11 +148,22 @@ def test_schedule_holds_the_garbage_collector_off_and_leaves_it_as_it_was(
     assert gc.isenabled()
 
 
-def test_r_cad_4_schedule_that_lost_a_race_writes_only_the_free_slots(tmp_path: Path) -> None:
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres),
+                        pytest.param("mysql", marks=pytest.mark.mysql)])  # fmt: skip
+def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A fresh, empty database of each kind."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'race.db'}"
+    url: str = request.getfixturevalue(f"{request.param}_url")
+    return url
+
+
+def test_r_cad_4_schedule_that_lost_a_race_writes_only_the_free_slots(empty_url: str) -> None:
     """Two schedulers of one large period: the one that read the period before the other
-    wrote it inserts optimistically, in statements of many rows; the database refuses the
-    taken slots, and the batch is written again without them (R-CAD-4): nothing twice."""
-    url = f"sqlite:///{tmp_path / 'race.db'}"
+    wrote it inserts optimistically, in statements of many rows (SQLite, MariaDB) or a COPY
+    fed as the rows are made (PostgreSQL); the database refuses the taken slots, and the batch
+    is written again without them (R-CAD-4): nothing twice."""
+    url = empty_url
     sec = {rf.Role.SECRETARY}
     people = [rf.Member("h", "书记", "root", "管理", roles=sec),
               rf.Member("s", "支书", "b", "管理", roles=sec)]  # fmt: skip

@@ -313,47 +313,9 @@ class PlanIndex:
         self.fingerprints = fingerprints
 
 
-def coverage_from_facts(  # noqa: PLR0917 - what the report is made of
-    roster: Roster,
-    plan: Plan,
-    index: PlanIndex,
-    facts: CoverageFacts,
-    slots_of: Callable[[set[str]], tuple[frozenset[str], frozenset[str]]],
-    candidates: Callable[[set[str]], Iterable[ReviewRef]],
-    period: Period,
-    root_id: str | None,
-    cancelled_of: Callable[[set[str]], frozenset[str]] | None = None,
-) -> CoverageReport:
-    """:func:`build_coverage` from counts instead of every review: the same report.
-
-    Every live review is tallied once by :func:`build_coverage` (by its own slot, as another
-    slot's stand-in, or as unplanned), so the store's counts of the live reviews are the bulk
-    of the report. What is left is worked out from the planned slots with no live review of
-    their own, in plan order: a stand-in by subject, counted again when it also fills its own
-    slot later in the plan, as :func:`build_coverage` does; or a named gap.
-
-    Those slots are found by organization: where the live reviews an organization holds have
-    the fingerprint of its planned slots (as many, and the same sum of slot hashes), they are
-    its planned slots, and every one of them is filled. Only the planned slots of the other
-    organizations are looked at: ``slots_of`` gives the slots of the live and of the cancelled
-    reviews of their subjects in scope, and ``candidates`` the live and cancelled reviews in
-    scope of the subjects whose slots are still unfilled, in the stores' order. Two different
-    sets of slots share a fingerprint with a chance of about one in 2^40 (a sum of 40-bit
-    hashes).
-
-    Where an organization's live reviews together with its cancelled ones (``facts.cancelled``)
-    have its plan's fingerprint, its unfilled slots are its cancelled reviews' slots:
-    ``cancelled_of`` gives the slots of the cancelled reviews of those organizations in scope
-    (it may give more), and their other slots are not read.
-    """
-    if cancelled_of is None:
-        facts = attrs.evolve(facts, cancelled=())
-    running = RunningCoverage(roster, plan, index, facts)
-    return running.report(slots_of, candidates, period, root_id, cancelled_of)
-
-
 class RunningCoverage:
-    """:func:`coverage_from_facts` kept up to date: the store's facts rolled up once, then
+    """:func:`build_coverage` from counts instead of every review, kept up to date: the store's
+    facts (:class:`CoverageFacts`) rolled up once, then
     changed by what the store says changed since (:meth:`add`, the facts of the reviews
     written since, their old contributions negative), so that a warm service does not roll up
     a province's hundred thousand organizations again for each call.
@@ -474,10 +436,32 @@ class RunningCoverage:
         candidates: Callable[[set[str]], Iterable[ReviewRef]],
         period: Period,
         root_id: str | None,
-        cancelled_of: Callable[[set[str]], frozenset[str]] | None = None,
+        cancelled_of: Callable[[set[str]], frozenset[str]],
     ) -> CoverageReport:
-        """The report as the facts now stand: the unfilled slots worked out afresh (they are
-        read from the store), everything else from the sums kept."""
+        """The report as the facts now stand, the same as :func:`build_coverage` gives: the
+        unfilled slots worked out afresh (they are read from the store), everything else from
+        the sums kept.
+
+        Every live review is tallied once by :func:`build_coverage` (by its own slot, as
+        another slot's stand-in, or as unplanned), so the store's counts of the live reviews
+        are the bulk of the report. What is left is worked out from the planned slots with no
+        live review of their own, in plan order: a stand-in by subject, counted again when it
+        also fills its own slot later in the plan, as :func:`build_coverage` does; or a named
+        gap.
+
+        Those slots are found by organization: where the live reviews an organization holds
+        have the fingerprint of its planned slots (as many, and the same sum of slot hashes),
+        they are its planned slots, and every one of them is filled. Only the planned slots of
+        the other organizations are looked at: ``slots_of`` gives the slots of the live and of
+        the cancelled reviews of their subjects in scope, and ``candidates`` the live and
+        cancelled reviews in scope of the subjects whose slots are still unfilled, in the
+        stores' order. Two different sets of slots share a fingerprint with a chance of about
+        one in 2^40 (a sum of 40-bit hashes).
+
+        Where an organization's live reviews together with its cancelled ones have its plan's
+        fingerprint, its unfilled slots are its cancelled reviews' slots: ``cancelled_of``
+        gives the slots of the cancelled reviews of those organizations in scope (it may give
+        more), and their other slots are not read."""
         extra = _Tally(self.roster)
         gaps = self._unfilled(extra, slots_of, candidates, cancelled_of)
         more, more_by_reviewer, more_types, more_categories = _roll_up(self.roster, extra.tallies)
@@ -496,10 +480,10 @@ class RunningCoverage:
         counts: _Tally,
         slots_of: Callable[[set[str]], tuple[frozenset[str], frozenset[str]]],
         candidates: Callable[[set[str]], Iterable[ReviewRef]],
-        cancelled_of: Callable[[set[str]], frozenset[str]] | None,
+        cancelled_of: Callable[[set[str]], frozenset[str]],
     ) -> list[CoverageGap]:
         """The planned slots without a live review of their own, in plan order: each one's
-        stand-in tallied into ``counts`` (see :func:`coverage_from_facts`), or its gap."""
+        stand-in tallied into ``counts`` (see :meth:`report`), or its gap."""
         roster, plan, index = self.roster, self.plan, self.index
         places = index.places
         suspect = sorted(n for org_id in self._differing for n in places[org_id])
@@ -512,7 +496,7 @@ class RunningCoverage:
         if suspect:
             live, cancelled = slots_of({slots[n].subject_id for n in suspect})
             unmatched = [n for n in suspect if keys[n] not in live]
-        if cancelled_only and cancelled_of is not None:
+        if cancelled_only:
             also = cancelled_of(set(cancelled_only))
             cancelled |= also
             unmatched = sorted(

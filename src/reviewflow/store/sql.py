@@ -32,6 +32,7 @@ import orjson
 from reviewflow.domain.office import CoverageFacts, Exemplar, SupervisionOrder, slot_hash
 from reviewflow.domain.periods import Period
 from reviewflow.domain.review import (
+    _RECORD_DEFAULTS,
     Attempt,
     HistoryEntry,
     Review,
@@ -1959,16 +1960,8 @@ _DAYS = _PeriodDays()
 _read_review = reader(Review)
 
 
-def _plain_defaults() -> dict[str, Any]:
-    """The record's fields that have defaults, at their defaults, in plain form."""
-    some = unstructure(
-        Review("r", ReviewKind.MEMBER, "a", "b", Period.parse("2024-01"), Basis.HEAD, "o")
-    )
-    names = {a.name for a in attrs.fields(Review) if a.default is not attrs.NOTHING}
-    return {k: v for k, v in some.items() if k in names and k not in _NOT_IN_RECORD}
-
-
-_DEFAULTS = _plain_defaults()
+# The record's fields that have defaults, at their defaults, in plain form; the columns apart.
+_DEFAULTS = {k: v for k, v in _RECORD_DEFAULTS.items() if k not in _NOT_IN_RECORD}
 _set_fields = _compile_set_fields()
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator
 from datetime import date
+from pathlib import Path
 
 import psycopg
 import pymysql
@@ -73,6 +74,16 @@ def postgres_url() -> Iterator[str]:
 def mysql_url() -> Iterator[str]:
     """A URL to a fresh, empty database on the test MariaDB/MySQL server, dropped afterwards."""
     yield from _server(servers.fresh_mysql, "MariaDB/MySQL")
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres),
+                        pytest.param("mysql", marks=pytest.mark.mysql)])  # fmt: skip
+def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A URL to a fresh, empty database of each kind: SQLite, PostgreSQL, MariaDB/MySQL."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'reviews.db'}"
+    url: str = request.getfixturevalue(f"{request.param}_url")
+    return url
 
 
 @pytest.fixture(scope="session", autouse=True)

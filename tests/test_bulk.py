@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 
 import pytest
 
@@ -146,16 +145,6 @@ def test_schedule_holds_the_garbage_collector_off_and_leaves_it_as_it_was(
     with pytest.raises(rf.StoreUnavailable):
         service.schedule(OFFICE, "2024-Q1")
     assert gc.isenabled()
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres),
-                        pytest.param("mysql", marks=pytest.mark.mysql)])  # fmt: skip
-def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """A fresh, empty database of each kind."""
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'race.db'}"
-    url: str = request.getfixturevalue(f"{request.param}_url")
-    return url
 
 
 def test_r_cad_4_schedule_that_lost_a_race_writes_only_the_free_slots(empty_url: str) -> None:

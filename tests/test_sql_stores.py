@@ -18,14 +18,10 @@ from reviewflow.store.sql import SCHEMA_VERSION
 from reviewflow.testing import scenario_on
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres),
-                        pytest.param("mysql", marks=pytest.mark.mysql)])  # fmt: skip
-def url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+@pytest.fixture
+def url(empty_url: str) -> str:
     """A URL to a fresh, empty database of each kind."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'reviews.db'}"
-    else:
-        yield request.getfixturevalue(f"{request.param}_url")
+    return empty_url
 
 
 def execute(store: rf.SqlStore, statement: str) -> None:

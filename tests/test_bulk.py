@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from datetime import date
 
-import pytest
-
 import reviewflow as rf
 from reviewflow.demo import OFFICE
 from reviewflow.testing import CLOCK, scenario_on
@@ -107,44 +105,6 @@ def test_schedule_writes_in_batches_and_stays_idempotent(service: rf.ReviewServi
     assert max(seen) == 7
     assert len(seen) == -(-len(created) // 7)
     assert service.schedule(OFFICE, "2023-Q4").created == ()
-
-
-def test_schedule_holds_the_garbage_collector_off_and_leaves_it_as_it_was(
-    service: rf.ReviewService,
-) -> None:
-    """The cyclic collector is off while a period is written (it walked the millions of
-    objects a large schedule keeps, again and again) and as it was afterwards: on if it was on,
-    off if the caller had turned it off, and on again after a schedule that failed."""
-    import gc  # noqa: PLC0415
-
-    during: list[bool] = []
-    original = service.store.apply
-
-    def watching(changes: rf.ChangeSet) -> rf.Applied:
-        during.append(gc.isenabled())
-        return original(changes)
-
-    service.store.apply = watching  # type: ignore[method-assign]
-    assert gc.isenabled()
-    service.schedule(OFFICE, "2023-Q4")
-    assert during
-    assert not any(during)
-    assert gc.isenabled()
-
-    gc.disable()
-    try:
-        assert service.schedule(OFFICE, "2024-01").created
-        assert not gc.isenabled()
-    finally:
-        gc.enable()
-
-    def failing(changes: rf.ChangeSet) -> rf.Applied:
-        raise rf.StoreUnavailable("memory:", "the database went away")
-
-    service.store.apply = failing  # type: ignore[method-assign]
-    with pytest.raises(rf.StoreUnavailable):
-        service.schedule(OFFICE, "2024-Q1")
-    assert gc.isenabled()
 
 
 def test_r_cad_4_schedule_that_lost_a_race_writes_only_the_free_slots(empty_url: str) -> None:

@@ -1,16 +1,13 @@
-"""The bulk paths of ``take_many`` for plain steps are the general one, on random calls.
+"""The bulk path of ``take_many`` for plain steps is the general one, on random calls.
 
-``take_many`` takes a plain step (one whose method is ``_act`` alone: start, conclude_review,
-begin_rectification, close, declare_no_rectification) by a loop that does once per call what
-``_act`` does per review, and sends every review it would refuse through the step's own method.
-A plain step that moves the state alone and that no guard holds (start) is taken, on a store
-that can (SQLite), where the reviews are stored (``StateSteps.take_state_step``), when no review
-named would be refused; else by the loop. Against the general loop (each review through the
-step's method), on the demonstration quarter with random reviews started and waived first, a
-random actor, step and list of ids (unknown ids and repeats included), on the memory store and
-on SQLite, with a clock that moves at every reading: the same results (reviews, error types and
-messages), the same histories byte for byte (digests included), the same attempt log, the same
-records, and the same events for a listener.
+``take_many`` takes a plain step (start, conclude_review, begin_rectification, close,
+declare_no_rectification) by a loop that does once per call what a single step does per
+review, and sends every review it would refuse through the step's own method. Against the
+general loop (each review through the step's method), on the demonstration quarter with random
+reviews started and waived first, a random actor, step and list of ids (unknown ids and repeats
+included), on the memory store and on SQLite, with a clock that moves at every reading: the
+same results (reviews, error types and messages), the same histories byte for byte (digests
+included), the same attempt log, the same records, and the same events for a listener.
 """
 
 from __future__ import annotations
@@ -29,10 +26,8 @@ from hypothesis import strategies as st
 
 import reviewflow as rf
 from reviewflow.demo import OFFICE, QUARTER, run_quarter, scenario_roster
-from reviewflow.domain.review import _digest, digester
 from reviewflow.domain.serial import canonical_json
 from reviewflow.service import _PLAIN_STEPS
-from reviewflow.store.base import StateStep
 
 START = datetime(2023, 12, 28, 9, tzinfo=rf.Policy.default().zone)
 ACTORS = [
@@ -106,8 +101,6 @@ def compare(  # noqa: PLR0917 - the property's draws
         if listen:
             fast.subscribe(heard[0].append)
             general.subscribe(heard[1].append)
-        if in_store is not None and hasattr(fast.store, "take_state_step"):
-            spy(fast.store, in_store)
         # By reviewer: ids named near each other tend to be one reviewer's.
         reviews = sorted(fast.reviews(OFFICE, within=QUARTER), key=lambda r: r.reviewer_id)
         ids = [reviews[p % len(reviews)].id if p >= 0 else "no-such-review" for p in picks]
@@ -123,18 +116,6 @@ def compare(  # noqa: PLR0917 - the property's draws
         for service in services:
             service.store.close()
         return sum(r.ok for r in got)
-
-
-def spy(store: object, taken: list[bool]) -> None:
-    """Record in ``taken`` whether each call of the store's state step took the step."""
-    original = store.take_state_step  # type: ignore[attr-defined]
-
-    def take_state_step(review_ids: list[str], step: StateStep) -> object:
-        done = original(review_ids, step)
-        taken.append(done is not None)
-        return done
-
-    store.take_state_step = take_state_step  # type: ignore[attr-defined]
 
 
 @functools.cache
@@ -182,112 +163,7 @@ def test_r_scope_4_r_audit_bulk_path_is_the_general_path(  # noqa: PLR0917 - the
     event(f"steps taken: {min(compare(store, started, waived, actor, trigger, picks), 2)}")
 
 
-def test_r_scope_4_r_audit_state_step_in_the_store_is_the_general_path() -> None:
-    """wang starts his scheduled reviews in one call, a listener hearing every step: SQLite
-    takes the step where the reviews are stored, with the reviews, entries, digests and
-    events of the general path; one review refused among them sends the call the general way,
-    with the same outcome again."""
-    mine = scheduled_of("wang")
-    assert len(mine) >= 3
-    taken: list[bool] = []
-    assert compare("sqlite", [], [], "wang", "start", [*mine], listen=True, in_store=taken) == len(
-        mine
-    )
-    assert taken == [True]
-    taken.clear()
-    assert compare("sqlite", [], [], "wang", "start", [*mine, mine[0]], in_store=taken) == len(mine)
-    assert taken == [False]
-
-
-@pytest.mark.parametrize(
-    "server",
-    [pytest.param("postgres", marks=pytest.mark.postgres),
-     pytest.param("mysql", marks=pytest.mark.mysql)],
-)  # fmt: skip
-def test_r_audit_state_step_on_a_server_is_the_general_path(
-    server: str, request: pytest.FixtureRequest
-) -> None:
-    """PostgreSQL and MariaDB take wang's starts where the reviews are stored, with the
-    reviews, histories and digests the general path makes on the reference store."""
-    url = request.getfixturevalue(f"{server}_url")
-    fast = build(rf.ReviewService, url, [], [])
-    general = build(General, "memory://", [], [])
-    taken: list[bool] = []
-    spy(fast.store, taken)
-    reviews = sorted(fast.reviews(OFFICE, within=QUARTER), key=lambda r: r.reviewer_id)
-    ids = [reviews[n].id for n in scheduled_of("wang")]
-    got = fast.take_many("wang", "start", ids)
-    want = general.take_many("wang", "start", ids)
-    assert taken == [True]
-    assert [r.review for r in got] == [r.review for r in want]
-    assert snapshot(fast) == snapshot(general)
-    assert fast.verify(OFFICE) == ()
-    fast.store.close()
-
-
-@given(
-    started=st.lists(st.integers(0, 200), max_size=4),
-    waived=st.lists(st.integers(0, 200), max_size=3),
-    reviewer=st.sampled_from(["wang", "wang", "liu", "he", "zhang", "zhou"]),
-    actor=st.sampled_from([REVIEWER, REVIEWER, REVIEWER, REVIEWER, "liu", OFFICE]),
-    trigger=st.sampled_from(["start", "start", "close", "declare_no_rectification"]),
-    chosen=st.lists(st.integers(0, 40), min_size=1, max_size=12, unique=True),
-    listen=st.booleans(),
-)
-def test_r_scope_4_r_audit_state_step_is_the_general_path(  # noqa: PLR0917 - draws
-    started: list[int],
-    waived: list[int],
-    reviewer: str,
-    actor: str,
-    trigger: str,
-    chosen: list[int],
-    listen: bool,
-) -> None:
-    """Calls that mostly name one reviewer's scheduled reviews, each once, so that the store
-    takes many of them where they are stored; some started or waived first."""
-    mine = scheduled_of(reviewer) or (0,)
-    picks = [mine[n] for n in dict.fromkeys(n % len(mine) for n in chosen)]
-    taken: list[bool] = []
-    steps = compare("sqlite", started, waived, actor, trigger, picks, listen=listen, in_store=taken)
-    event(f"in the store: {taken}, steps taken: {min(steps, 2)}")
-
-
 TEXT = st.text(max_size=12)
-
-
-@given(
-    review_id=TEXT, seq=st.integers(0, 10**6), actor=TEXT, action=TEXT, reason=TEXT,
-    prev=TEXT, at=st.datetimes(timezones=st.just(START.tzinfo)),
-    from_state=st.none() | st.sampled_from(list(rf.ReviewState)),
-    to_state=st.sampled_from(list(rf.ReviewState)),
-)  # fmt: skip
-def test_r_audit_spliced_digest_is_the_canonical_one(  # noqa: PLR0917 - an entry's fields
-    review_id: str,
-    seq: int,
-    actor: str,
-    action: str,
-    reason: str,
-    prev: str,
-    at: datetime,
-    from_state: rf.ReviewState | None,
-    to_state: rf.ReviewState,
-) -> None:
-    """An entry without data is digested from spliced parts (one entry at a time, or by a
-    bulk step's digester): the same SHA-256 as over the canonical JSON of the whole entry, for
-    any text (quotes, escapes, non-ASCII)."""
-    import hashlib  # noqa: PLC0415
-
-    content = {
-        "review_id": review_id, "seq": seq, "at": at.isoformat(), "actor_id": actor,
-        "action": action, "from_state": from_state.value if from_state else None,
-        "to_state": to_state.value, "data": {}, "reason": reason, "prev_digest": prev,
-    }  # fmt: skip
-    want = hashlib.sha256(canonical_json(content)).hexdigest()
-    for _ in range(2):  # the parts made, then the parts kept
-        got = _digest(review_id, seq, at, actor, action, from_state, to_state, {}, reason, prev)
-        assert got == want
-    digest = digester(actor, action, from_state, to_state, reason)
-    assert digest(at.isoformat(), review_id, seq, prev) == want
 
 
 @given(
@@ -297,7 +173,7 @@ def test_r_audit_spliced_digest_is_the_canonical_one(  # noqa: PLR0917 - an entr
     method=st.sampled_from(list(rf.Method)),
     period=st.sampled_from(["2024-01", "2024-Q3", "2024"]),
 )  # fmt: skip
-def test_r_audit_schedule_entries_are_the_canonical_ones(  # noqa: PLR0917 - an entry's fields
+def test_r_audit_schedule_records_are_the_schedule_data(  # noqa: PLR0917 - an entry's fields
     ids: list[tuple[str, str, str, str]],
     actor: str,
     at: datetime,
@@ -306,27 +182,25 @@ def test_r_audit_schedule_entries_are_the_canonical_ones(  # noqa: PLR0917 - an 
     method: rf.Method,
     period: str,
 ) -> None:
-    """A scheduling run's entries are encoded from spliced parts: the data's JSON and the
-    digest are those of the entry `HistoryEntry.create` makes of the review's record, for any
-    text, and the entry made again for a store that takes entries is that entry."""
-    from reviewflow.domain.review import MethodRecord, ScheduleEntries, schedule_data  # noqa: PLC0415
+    """Scheduling makes each review's first entry from its slot (`schedule_record`): the data
+    and the digest of the entry made from the whole record as planned (`schedule_data`)."""
+    from reviewflow.domain.review import MethodRecord, schedule_data, schedule_record  # noqa: PLC0415
+    from reviewflow.domain.serial import unstructure  # noqa: PLC0415
 
     record = MethodRecord(method)
-    entries = ScheduleEntries(at, actor)
     for review_id, reviewer_id, subject_id, org_id in ids:
-        data, digest = entries.encoded(
-            review_id, kind, reviewer_id, subject_id, period, basis, org_id, record
-        )
         planned = rf.Review(  # the record as planned, before its first entry
             review_id, kind, reviewer_id, subject_id, rf.Period.parse(period), basis, org_id,
             planned_method=record,
         )  # fmt: skip
-        want = rf.HistoryEntry.create(
+        data = schedule_record(
+            review_id, kind.value, reviewer_id, subject_id, period, basis.value, org_id,
+            unstructure(record),
+        )  # fmt: skip
+        assert canonical_json(data) == canonical_json(schedule_data(planned))
+        entry = rf.HistoryEntry.create(
             review_id=review_id, seq=1, at=at, actor_id=actor, action="schedule",
-            from_state=None, to_state=rf.ReviewState.SCHEDULED, data=schedule_data(planned),
+            from_state=None, to_state=rf.ReviewState.SCHEDULED, data=data,
             reason="", prev_digest="",
         )  # fmt: skip
-        assert (data, digest) == (canonical_json(want.data).decode(), want.digest)
-        got = entries.entry_for(attrs.evolve(planned, last_digest=digest))
-        assert got == want
-        assert got.compute_digest() == digest
+        assert rf.apply_entry(None, entry) == attrs.evolve(planned, last_digest=entry.digest)

@@ -98,17 +98,18 @@ def check_warm_service(service: rf.ReviewService, period: rf.Period, data: st.Da
         st.none() | st.sampled_from(sorted(service.roster().organizations)), label="root"
     )
     counted = [0]
-    real = service.store.coverage_facts
+    counts = service._counts  # the store's counting tier, or the service's own counts
+    real = counts.coverage_facts
 
     def counting(*args: object) -> rf.CoverageFacts:
         counted[0] += 1
         return real(*args)  # type: ignore[arg-type]
 
     def fresh(scope: str | None) -> rf.CoverageReport:
-        with mock.patch.object(service.store, "coverage_facts", real):
+        with mock.patch.object(counts, "coverage_facts", real):
             return afresh(service, period, scope)
 
-    with mock.patch.object(service.store, "coverage_facts", counting):
+    with mock.patch.object(counts, "coverage_facts", counting):
         calls = 0
         for _ in range(data.draw(st.integers(1, 6), label="rounds")):
             for _ in range(data.draw(st.integers(0, 3), label="writes")):

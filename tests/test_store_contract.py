@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 import reviewflow as rf
-from reviewflow.testing import StoreContract, agreement_test
+from reviewflow.testing import CountingStoreContract, StoreContract, agreement_test
 from servers import fresh_mysql, fresh_postgres, later
 
 
@@ -19,7 +19,7 @@ class TestMemoryStore(StoreContract):
         return rf.MemoryStore()
 
 
-class TestSqliteStore(StoreContract):
+class TestSqliteStore(CountingStoreContract):
     @pytest.fixture
     def store(self, tmp_path: Path) -> Iterator[rf.Store]:
         store = rf.open_store(f"sqlite:///{tmp_path / 'reviews.db'}")
@@ -28,7 +28,7 @@ class TestSqliteStore(StoreContract):
 
 
 @pytest.mark.postgres
-class TestPostgresStore(StoreContract):
+class TestPostgresStore(CountingStoreContract):
     @pytest.fixture
     def store(self, postgres_url: str) -> Iterator[rf.Store]:
         store = rf.open_store(postgres_url)
@@ -37,7 +37,7 @@ class TestPostgresStore(StoreContract):
 
 
 @pytest.mark.mysql
-class TestMysqlStore(StoreContract):
+class TestMysqlStore(CountingStoreContract):
     @pytest.fixture
     def store(self, mysql_url: str) -> Iterator[rf.Store]:
         store = rf.open_store(mysql_url)

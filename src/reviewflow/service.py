@@ -7,13 +7,11 @@ leaves the data as it was. Listeners hear of a change only after the store has i
 
 from __future__ import annotations
 
-import gc
 import itertools
 import logging
 import threading
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import date, datetime
 from typing import Any, TypeVar
@@ -37,6 +35,7 @@ from reviewflow.domain.content import (
     WrittenReply,
 )
 from reviewflow.domain.office import (
+    CoverageFacts,
     CoverageReport,
     Exemplar,
     PlanIndex,
@@ -62,10 +61,9 @@ from reviewflow.domain.review import (
     Review,
     ReviewRef,
     ReviewState,
-    ScheduleEntries,
     apply_entry,
-    moves_state_alone,
     replay,
+    schedule_record,
 )
 from reviewflow.domain.roster import (
     LiaisonAssignment,
@@ -112,14 +110,12 @@ from reviewflow.events import (
 )
 from reviewflow.store.base import (
     ChangeSet,
-    CoverageChanges,
+    CountingStore,
     ReviewQuery,
-    ScheduledBatch,
-    ScheduleWrites,
-    StateStep,
-    StateSteps,
     Store,
     by_period_then_id,
+    facts_of,
+    refs_of,
     slot_keys_of,
 )
 
@@ -152,35 +148,6 @@ _ORGS_BY_NAME = 1_000
 _CHANGES_AT_MOST = 5_000
 _E = TypeVar("_E", bound=Labelled)
 _V = TypeVar("_V")
-
-
-_paused = [0]  # bulk calls under way that hold the cyclic garbage collector off
-_paused_lock = threading.Lock()
-_resume = [False]  # whether the collector was on when the first of them began
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Python's cyclic garbage collector held off for a bulk call, then as it was.
-
-    Scheduling a million members makes millions of objects that live to the end of the call
-    (the plan's slots, the reviews it returns) and nothing cyclic to collect; with the
-    collector on, it walked them again and again as they piled up: 12 s of a 42 s schedule.
-    The collector is process-wide, so it is off while any such call runs in any thread, and
-    back on (if it was on) when the last one ends; reference counting frees memory as usual.
-    """
-    with _paused_lock:
-        if _paused[0] == 0:
-            _resume[0] = gc.isenabled()
-            gc.disable()
-        _paused[0] += 1
-    try:
-        yield
-    finally:
-        with _paused_lock:
-            _paused[0] -= 1
-            if _paused[0] == 0 and _resume[0]:
-                gc.enable()
 
 
 def _uuid_ids(kind: str) -> str:
@@ -276,6 +243,34 @@ class _Refusals:
         # None: whatever was raised propagates
 
 
+class _CountedFromReviews:
+    """The optional tier (:class:`~reviewflow.store.base.CountingStore`) for a store without
+    it: the same answers, computed from the store's reviews."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    def refs(self, query: ReviewQuery) -> Sequence[ReviewRef]:
+        return refs_of(self._store.reviews(query))
+
+    def slot_keys(self, query: ReviewQuery) -> tuple[frozenset[str], frozenset[str]]:
+        return slot_keys_of(self._store.reviews(query))
+
+    def coverage_facts(self, within: Period, org_ids: frozenset[str] | None) -> CoverageFacts:
+        query = ReviewQuery(within=within, org_ids=org_ids)
+        return facts_of(self._store.roster(), self._store.reviews(query))
+
+    def coverage_changes(
+        self,
+        within: Period,  # noqa: ARG002
+        org_ids: frozenset[str] | None,  # noqa: ARG002
+        since: object,  # noqa: ARG002
+        limit: int,  # noqa: ARG002
+    ) -> CoverageFacts | None:
+        """None: the reviews say what is, not what changed since; counted afresh."""
+        return None
+
+
 @attrs.frozen
 class WorkItem:
     """A review waiting for someone: which of its parties they are and which steps they may take."""
@@ -306,6 +301,9 @@ class ReviewService:
         schedule_batch: int = 2000,
     ) -> None:
         self.store = store
+        self._counts: CountingStore | _CountedFromReviews = (
+            store if isinstance(store, CountingStore) else _CountedFromReviews(store)
+        )
         self.policy = policy if policy is not None else Policy.default()
         zone = self.policy.zone
         self._clock: Clock = clock if clock is not None else (lambda: datetime.now(zone))
@@ -614,7 +612,7 @@ class ReviewService:
         For the whole roster, or the subtree of ``root_id``. Idempotent (R-CAD-4): a review
         whose (reviewer, subject, period) exists is not created again.
         """
-        with self._refusals(actor, "schedule"), _collector_paused():
+        with self._refusals(actor, "schedule"):
             period = _period(period)
             roster = self.store.roster()
             if root_id is not None and roster.organization(root_id) is None:
@@ -622,7 +620,7 @@ class ReviewService:
             self._require_office_or_head(roster, actor, root_id, "schedule reviews")
             plan = self._plan(roster, period, root_id)
             # Keys and states only: no record of the period is parsed.
-            present = self.store.refs(ReviewQuery(within=period))
+            present = self._counts.refs(ReviewQuery(within=period))
             taken = {r.key for r in present}
             # A subject already under a live review for the period (by a former head, say) is
             # covered: scheduling does not add a second reviewer for it.
@@ -633,24 +631,9 @@ class ReviewService:
             }
             del present
             at = self.now()
-            with self._listeners_lock:
-                heard = bool(self._listeners)
-            created: list[Review] = []
-            steps: list[StepTaken] = []
-            reviews: list[Review] = []
-            data: list[str] = []  # each review's schedule entry's data, as canonical JSON
-            entries = ScheduleEntries(at, actor)
-
-            def write() -> None:
-                # One transaction per batch: a large roster does not hold one huge transaction,
-                # and a batch cut short is simply scheduled again (R-CAD-4).
-                made, heard_of = self._write_scheduled(entries, reviews, data, heard=heard)
-                created.extend(made)
-                steps.extend(heard_of)
-                reviews.clear()
-                data.clear()
-
-            methods: dict[tuple[Method, Occasion | None], MethodRecord] = {}
+            created: list[tuple[Review, HistoryEntry]] = []
+            batch: list[tuple[Review, HistoryEntry]] = []
+            methods: dict[MethodRecord | None, Mapping[str, Any] | None] = {}
             texts: dict[Period, str] = {}  # a period as text, once (a plan holds one or two)
             fresh = not taken  # a period not scheduled before: no slot to look up
             for slot in plan.slots:
@@ -658,61 +641,46 @@ class ReviewService:
                     slot.key in taken or (slot.kind, slot.subject_id, slot.period) in covered
                 ):
                     continue
-                method = methods.get((slot.method, slot.occasion))
-                if method is None:  # immutable: one per method and occasion
-                    method = methods[slot.method, slot.occasion] = MethodRecord(
-                        slot.method, slot.occasion
-                    )
-                review_id = self._ids("review")
+                method = MethodRecord(slot.method, slot.occasion)
+                if method not in methods:
+                    methods[method] = _data(method)
                 text = texts.get(slot.period)
                 if text is None:
                     text = texts[slot.period] = str(slot.period)
-                encoded, digest = entries.encoded(
-                    review_id, slot.kind, slot.reviewer_id, slot.subject_id, text,
-                    slot.basis, slot.org_id, method,
+                review_id = self._ids("review")
+                entry = HistoryEntry.create(
+                    review_id=review_id, seq=1, at=at, actor_id=actor, action="schedule",
+                    from_state=None, to_state=ReviewState.SCHEDULED,
+                    data=schedule_record(
+                        review_id, slot.kind.value, slot.reviewer_id, slot.subject_id, text,
+                        slot.basis.value, slot.org_id, methods[method],
+                    ),
+                    reason="", prev_digest="",
                 )  # fmt: skip
-                # What the entry makes (apply_entry(None, entry)), built directly.
-                reviews.append(
-                    Review(
-                        review_id, slot.kind, slot.reviewer_id, slot.subject_id, slot.period,
-                        slot.basis, slot.org_id, planned_method=method, last_digest=digest,
-                    )
+                review = Review(
+                    review_id, slot.kind, slot.reviewer_id, slot.subject_id, slot.period,
+                    slot.basis, slot.org_id, planned_method=method, last_digest=entry.digest,
                 )  # fmt: skip
-                data.append(encoded)
-                if len(reviews) >= self.schedule_batch:
-                    write()
-            if reviews:
-                write()
-        result = ScheduleResult(period, tuple(created), len(plan.slots) - len(created), plan.gaps)
-        self._emit([ReviewsScheduled(period, result.created), *steps])
+                batch.append((review, entry))
+                if len(batch) >= self.schedule_batch:
+                    # One transaction per batch: a large roster does not hold one huge
+                    # transaction, and a batch cut short is simply scheduled again (R-CAD-4).
+                    created.extend(self._write_scheduled(batch))
+                    batch = []
+            if batch:
+                created.extend(self._write_scheduled(batch))
+        reviews = tuple(review for review, _ in created)
+        result = ScheduleResult(period, reviews, len(plan.slots) - len(created), plan.gaps)
+        self._emit([ReviewsScheduled(period, reviews), *(StepTaken(r, e) for r, e in created)])
         return result
 
     def _write_scheduled(
-        self, entries: ScheduleEntries, reviews: list[Review], data: list[str], *, heard: bool
-    ) -> tuple[list[Review], list[StepTaken]]:
-        """Write one batch of reviews just planned (``data``: their schedule entries' data):
-        the ones inserted, and their steps if someone listens. A store that writes the entries
-        as encoded (:class:`ScheduleWrites`) gets them so; any other, as entries."""
-        store = self.store
-        if isinstance(store, ScheduleWrites):
-            done = store.insert_scheduled(
-                ScheduledBatch(entries.at, entries.actor_id, tuple(reviews), tuple(data))
-            )
-            made: list[HistoryEntry] | None = None
-        else:
-            made = [entries.entry_for(r) for r in reviews]
-            pairs = tuple(zip(reviews, made, strict=True))
-            done = store.apply(ChangeSet(new_reviews=pairs)).inserted
-        inserted = set(done)
-        created: list[Review] = []
-        steps: list[StepTaken] = []
-        for n, review in enumerate(reviews):
-            if review.id in inserted:
-                created.append(review)
-                if heard:  # the entry made for the store, if one was
-                    entry = made[n] if made is not None else entries.entry_for(review)
-                    steps.append(StepTaken(review, entry))
-        return created, steps
+        self, batch: list[tuple[Review, HistoryEntry]]
+    ) -> list[tuple[Review, HistoryEntry]]:
+        """Write one batch of reviews just planned; the ones inserted (a slot taken
+        meanwhile is skipped by the store: R-CAD-4)."""
+        inserted = set(self.store.apply(ChangeSet(new_reviews=tuple(batch))).inserted)
+        return [(review, entry) for review, entry in batch if review.id in inserted]
 
     def _kept(
         self,
@@ -1357,10 +1325,6 @@ class ReviewService:
         step: Callable[..., Review] = getattr(self, trigger)
         review_ids = list(review_ids)
         roster = self.store.roster()
-        if not data and self._plain(trigger):
-            taken = self._take_state_step(roster, actor, trigger, review_ids)
-            if taken is not None:
-                return taken
         # One read for all of them (and one of the roster); each step is still checked on its
         # own, and the write refuses any review another writer changed meanwhile.
         loaded = self.store.reviews(ReviewQuery(ids=frozenset(review_ids)))
@@ -1390,41 +1354,6 @@ class ReviewService:
             getattr(cls, name) is getattr(ReviewService, name)
             for name in (trigger, "_act", "_entry", "parties", "now")
         )
-
-    def _take_state_step(
-        self, roster: Roster, actor: str, trigger: str, review_ids: list[str]
-    ) -> tuple[StepResult, ...] | None:
-        """:meth:`take_many` of a plain step that moves the state alone, on a store that takes
-        such a step where the reviews are stored (:class:`~reviewflow.store.base.StateSteps`): for
-        reviews in states the step leaves without a guard, what :meth:`_take_plain` would
-        do, decided once for the call. None, with nothing done, when the store cannot or when
-        any review would be refused (unknown, named twice, out of scope, not in such a
-        state): then :meth:`_take_plain` takes them all and refuses those (R-SCOPE-4)."""
-        store = self.store
-        if not isinstance(store, StateSteps) or not moves_state_alone(trigger):
-            return None
-        moves = self.workflow.unguarded(trigger)
-        if not moves:
-            return None
-        by = self.workflow.steps[trigger].by
-        parties = self.parties
-
-        def may(ref: ReviewRef) -> bool:
-            return bool(by & parties(roster, actor, ref))
-
-        with self._listeners_lock:
-            listening = bool(self._listeners)
-        taken = store.take_state_step(
-            review_ids,
-            StateStep(actor, trigger, moves, Party.REVIEWER in by, may, self.now, listening),
-        )
-        if taken is None:
-            return None
-        reviews, entries = taken
-        self._emit(
-            StepTaken(review, entry) for review, entry in zip(reviews, entries, strict=False)
-        )
-        return tuple([StepResult(review.id, review) for review in reviews])
 
     def _take_plain(
         self,
@@ -1786,7 +1715,7 @@ class ReviewService:
         plan, index = self._plan_and_index(roster, period, root_id)
         org_ids = self._subtree(roster, root_id)
         if index is None:  # a plan with a slot twice: count review by review
-            refs = self.store.refs(ReviewQuery(within=period, org_ids=org_ids))
+            refs = self._counts.refs(ReviewQuery(within=period, org_ids=org_ids))
             return build_coverage(roster, plan, refs, period, root_id)
         # Reviews read by subject are few: a large subtree (a city's ten thousand organizations)
         # is tested here rather than sent as a list with each query.
@@ -1802,14 +1731,14 @@ class ReviewService:
                     within=period, org_ids=orgs_sent, subject_ids=frozenset(subjects)
                 )
                 if by_org:
-                    return slot_keys_of(in_scope(self.store.refs(query)))
-                return self.store.slot_keys(query)
+                    return slot_keys_of(in_scope(self._counts.refs(query)))
+                return self._counts.slot_keys(query)
             # Many subjects: the scope's slots at once cost less than a long IN list.
-            return self.store.slot_keys(ReviewQuery(within=period, org_ids=org_ids))
+            return self._counts.slot_keys(ReviewQuery(within=period, org_ids=org_ids))
 
         def candidates(subjects: set[str]) -> Sequence[ReviewRef]:
             if len(subjects) > _SUBJECTS_IN_CHUNKS:  # most of the scope: read it all
-                found = self.store.refs(ReviewQuery(within=period, org_ids=org_ids))
+                found = self._counts.refs(ReviewQuery(within=period, org_ids=org_ids))
                 return [ref for ref in found if ref.subject_id in subjects]
             # By name, a bounded list at a time (an index lookup a subject), in the stores'
             # order: a million reviews are not read for the few thousand subjects unfilled.
@@ -1820,12 +1749,12 @@ class ReviewService:
             ]
             if len(chunks) == 1:
                 query = ReviewQuery(within=period, org_ids=orgs_sent, subject_ids=chunks[0])
-                return in_scope(self.store.refs(query))
+                return in_scope(self._counts.refs(query))
             return by_period_then_id(
                 ref
                 for chunk in chunks
                 for ref in in_scope(
-                    self.store.refs(
+                    self._counts.refs(
                         ReviewQuery(within=period, org_ids=orgs_sent, subject_ids=chunk)
                     )
                 )
@@ -1836,10 +1765,9 @@ class ReviewService:
             # A few organizations by name; many: the scope's cancelled ones (a longer IN list
             # than the databases take would be needed, and extra slots do no harm).
             scope = frozenset(orgs) if len(orgs) <= _ORGS_BY_NAME else org_ids
-            return self.store.slot_keys(ReviewQuery(within=period, org_ids=scope, states=gone))[1]
+            return self._counts.slot_keys(ReviewQuery(within=period, org_ids=scope, states=gone))[1]
 
-        store = self.store
-        changes_of = store.coverage_changes if isinstance(store, CoverageChanges) else None
+        changes_of = self._counts.coverage_changes
         key = (period, root_id)
         with self._plans_lock:
             running = self._running.get(key)
@@ -1861,7 +1789,7 @@ class ReviewService:
                             if self._running.get(key) is running:
                                 del self._running[key]
                         raise
-        running = RunningCoverage(roster, plan, index, self.store.coverage_facts(period, org_ids))
+        running = RunningCoverage(roster, plan, index, self._counts.coverage_facts(period, org_ids))
         report = running.report(slots_of, candidates, period, root_id, cancelled_of)
         if running.watermark is not None and changes_of is not None:
             with self._plans_lock:

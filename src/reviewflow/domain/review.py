@@ -14,8 +14,6 @@ from datetime import date, datetime
 from typing import Any
 
 import attrs
-import orjson
-from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn
 
 from reviewflow.domain.content import (
     AspectComment,
@@ -35,8 +33,6 @@ from reviewflow.domain.content import (
 from reviewflow.domain.periods import Period
 from reviewflow.domain.serial import (
     canonical_json,
-    converter,
-    register_unrolled,
     structure,
     unstructure,
 )
@@ -230,22 +226,10 @@ def _digest(  # noqa: PLR0917 - the entry's fields, in their order
 ) -> str:
     """SHA-256 over the canonical JSON of an entry's content (the format is fixed: stored
     histories are checked against it)."""
-    if data.__class__ is dict and not data and seq.__class__ is int:
-        # Most steps carry no data: the canonical JSON is spliced by a digester (kept for the
-        # last fields that stay the same from entry to entry: a bulk step makes a thousand
-        # entries with them). Anything orjson will not take goes the general way.
-        key = (actor_id, action, from_state, to_state, reason)
-        last = _LAST_DIGESTER[0]
-        try:
-            if last[0] != key:
-                last = _LAST_DIGESTER[0] = (key, digester(*key))
-            return last[1](_iso(at), review_id, seq, prev_digest)
-        except TypeError:
-            pass
     content = {
         "review_id": review_id,
         "seq": seq,
-        "at": _iso(at),
+        "at": at.isoformat(),
         "actor_id": actor_id,
         "action": action,
         "from_state": from_state.value if from_state else None,
@@ -255,40 +239,6 @@ def _digest(  # noqa: PLR0917 - the entry's fields, in their order
         "prev_digest": prev_digest,
     }
     return hashlib.sha256(canonical_json(content)).hexdigest()
-
-
-def digester(
-    actor_id: str,
-    action: str,
-    from_state: ReviewState | None,
-    to_state: ReviewState,
-    reason: str,
-) -> Callable[[str, str, int, str], str]:
-    """``digest(at, review_id, seq, prev_digest)`` (``at`` in ISO form): the digest of an
-    entry with no data and these fields, the SHA-256 of its canonical JSON (a test holds the
-    two to the same bytes) spliced around the parts that differ from entry to entry: what a
-    bulk step chains its thousand entries with, and :func:`_digest` such an entry."""
-    dumps, sha256, join = orjson.dumps, hashlib.sha256, b"".join
-    head = b'{"action":' + dumps(action) + b',"actor_id":' + dumps(actor_id) + b',"at":'
-    states = b',"data":{},"from_state":' + dumps(from_state._value_ if from_state else None)
-    middle = states + b',"prev_digest":'
-    before_id = b',"reason":' + dumps(reason) + b',"review_id":'
-    end = b',"to_state":' + dumps(to_state._value_) + b"}"
-
-    def digest(at: str, review_id: str, seq: int, prev_digest: str) -> str:
-        parts = (
-            head, dumps(at), middle, dumps(prev_digest), before_id, dumps(review_id),
-            b',"seq":', b"%d" % seq, end,
-        )  # fmt: skip
-        return sha256(join(parts)).hexdigest()
-
-    return digest
-
-
-_LAST_DIGESTER: list[tuple[tuple[Any, ...], Callable[[str, str, int, str], str]]] = [
-    ((), lambda *_: "")
-]
-"""The digester :func:`_digest` made last, with the fields it was made for."""
 
 
 @attrs.frozen
@@ -320,24 +270,22 @@ class ItemUpdate:
 _REVIEW_FIELDS = tuple(a.name for a in attrs.fields(Review))
 
 
-def _with(review: Review, **changes: Any) -> Review:
-    """``review`` with ``changes``: ``attrs.evolve`` without its per-call introspection."""
-    return Review(*[changes[n] if n in changes else getattr(review, n) for n in _REVIEW_FIELDS])
+def _moved(
+    review: Review, state: ReviewState, version: int, end_reason: str, digest: str
+) -> Review:
+    """``review`` after a step: its state, version, end reason and digest replaced.
 
-
-def _compile_moved() -> Callable[[Review, ReviewState, int, str, str], Review]:
-    """``moved(review, state, version, end_reason, last_digest)``: the review after a step, as
-    plain code (every step makes one; :func:`_with` would look each field up by name)."""
-    own = ("state", "version", "end_reason", "last_digest")
-    args = ", ".join(n if n in own else f"r.{n}" for n in _REVIEW_FIELDS)
-    source = f"def moved(r, state, version, end_reason, last_digest):\n    return Review({args})\n"
-    names: dict[str, Any] = {"Review": Review}
-    exec(compile(source, "<reviewflow moved review>", "exec"), names)  # noqa: S102 - field names
-    moved: Callable[[Review, ReviewState, int, str, str], Review] = names["moved"]
-    return moved
-
-
-_moved = _compile_moved()
+    The constructor called with every field, as plain code: ``attrs.evolve`` does the same
+    at two and a half times the cost (it looks the fields up on every call), and every step
+    makes one (a test holds the two to the same review, every field set).
+    """
+    r = review
+    return Review(
+        r.id, r.kind, r.reviewer_id, r.subject_id, r.period, r.basis, r.org_id, state, version,
+        r.planned_method, r.method, r.reports, r.judgements, r.comments, r.direction,
+        r.suggestions, r.participants, r.requirements, r.no_rectification_needed, r.form,
+        r.filing, r.publicity, r.ledger, r.reply, r.closeout, end_reason, digest,
+    )  # fmt: skip
 
 
 _Reducer = Callable[[Review, Mapping[str, Any]], Review]
@@ -473,20 +421,6 @@ def replay(entries: Iterable[HistoryEntry]) -> Review | None:
     return review
 
 
-_LAST_ISO: list[tuple[datetime | None, str]] = [(None, "")]
-
-
-def _iso(moment: datetime) -> str:
-    """``moment.isoformat()``, kept for the last moment (a schedule stamps a million entries
-    with one)."""
-    last = _LAST_ISO[0]
-    if last[0] is moment:
-        return last[1]
-    text = moment.isoformat()
-    _LAST_ISO[0] = (moment, text)
-    return text
-
-
 def _blank_defaults() -> dict[str, Any]:
     """The record's fields that have defaults, at their defaults, in plain form."""
     blank = unstructure(
@@ -499,128 +433,25 @@ def _blank_defaults() -> dict[str, Any]:
 _RECORD_DEFAULTS = _blank_defaults()
 
 
-def _compile_schedule_record() -> Callable[..., dict[str, Any]]:
-    """``schedule_record(...)``: :func:`schedule_data` of a review just planned, as one dict
-    display (the record's other fields are at their defaults, so not in it)."""
-    given = ("id", "kind", "reviewer_id", "subject_id", "period", "basis", "org_id",
-             "planned_method")  # fmt: skip
-    items = ", ".join(f"{name!r}: {name}" for name in given[:-1])
-    source = (
-        f"def schedule_record({', '.join(given)}):\n"
-        f"    record = {{{items}}}\n"
-        "    if planned_method is not None:\n"
-        "        record['planned_method'] = planned_method\n"
-        "    return record\n"
-    )
-    names: dict[str, Any] = {}
-    exec(compile(source, "<reviewflow schedule record>", "exec"), names)  # noqa: S102 - own fields
-    record: Callable[..., dict[str, Any]] = names["schedule_record"]
+def schedule_record(  # noqa: PLR0917 - a planned slot's fields, in their order
+    review_id: str,
+    kind: str,
+    reviewer_id: str,
+    subject_id: str,
+    period: str,
+    basis: str,
+    org_id: str,
+    planned_method: Mapping[str, Any] | None,
+) -> dict[str, Any]:
+    """:func:`schedule_data` of a review just planned, from its fields in plain form: the
+    record's other fields are at their defaults, so not in it (a test holds the two equal)."""
+    record: dict[str, Any] = {
+        "id": review_id, "kind": kind, "reviewer_id": reviewer_id, "subject_id": subject_id,
+        "period": period, "basis": basis, "org_id": org_id,
+    }  # fmt: skip
+    if planned_method is not None:
+        record["planned_method"] = planned_method
     return record
-
-
-class ScheduleEntries:
-    """Makes the ``schedule`` entries of one scheduling run (one moment, one actor).
-
-    Such an entry's canonical JSON differs from one review to the next only in the review's
-    slot fields, its planned method and its id, so it is put together from the parts that stay
-    the same (worked out once, from :func:`canonical_json` of an entry and of a record with
-    markers in their place) and those values, each encoded as :func:`canonical_json` encodes
-    it: the same bytes, so the same digest (a property test holds :meth:`encoded` and
-    :meth:`entry_for` to :meth:`HistoryEntry.create`). :meth:`encoded` gives the entry's data as
-    JSON and its digest without making the entry or its data's dict: a store that writes them
-    as they are (:class:`~reviewflow.store.base.ScheduleWrites`) needs no more.
-    """
-
-    _FIELDS = ("id", "kind", "reviewer_id", "subject_id", "period", "basis", "org_id")
-
-    def __init__(self, at: datetime, actor_id: str) -> None:
-        self.at = at
-        self.actor_id = actor_id
-        entry_marks = {"data": "\x00data\x00", "review_id": "\x00review\x00"}
-        content = {
-            "review_id": entry_marks["review_id"], "seq": 1, "at": _iso(at),
-            "actor_id": actor_id, "action": "schedule", "from_state": None,
-            "to_state": ReviewState.SCHEDULED.value, "data": entry_marks["data"], "reason": "",
-            "prev_digest": "",
-        }  # fmt: skip
-        self._parts = _cut(canonical_json(content), entry_marks)
-        marks = {name: f"\x00{n}\x00" for n, name in enumerate((*self._FIELDS, "method"))}
-        record = canonical_json(schedule_record(*marks.values()))
-        # The record's JSON as one expression: its parts as constants, each value encoded in
-        # its place (a loop over them costs twice as much).
-        places = sorted((record.index(orjson.dumps(mark)), name) for name, mark in marks.items())
-        parts: list[bytes] = []
-        pieces = ["parts[0]"]
-        start = 0
-        for n, (place, name) in enumerate(places, 1):
-            parts.append(record[start:place])
-            start = place + len(orjson.dumps(marks[name]))
-            pieces += [
-                "method" if name == "method" else f"dumps(v[{self._FIELDS.index(name)}])",
-                f"parts[{n}]",
-            ]
-        parts.append(record[start:])
-        scope: dict[str, Any] = {"dumps": orjson.dumps, "parts": parts}
-        source = f"def encode(v, method):\n    return b''.join(({', '.join(pieces)}))\n"
-        exec(compile(source, "<reviewflow schedule record JSON>", "exec"), scope)  # noqa: S102
-        self._encode: Callable[[tuple[str, ...], bytes], bytes] = scope["encode"]
-        self._methods: dict[Any, tuple[dict[str, Any], bytes]] = {}
-
-    def encoded(  # noqa: PLR0917 - a slot's fields, in their order
-        self,
-        review_id: str,
-        kind: ReviewKind,
-        reviewer_id: str,
-        subject_id: str,
-        period: str,
-        basis: Basis,
-        org_id: str,
-        method: Any,
-    ) -> tuple[str, str]:
-        """The data (canonical JSON) and the digest of the ``schedule`` entry of the review
-        ``review_id`` just planned with ``method`` (a :class:`MethodRecord`), ``period`` as
-        text."""
-        found = self._methods.get(method)
-        if found is None:
-            plain = unstructure(method)
-            found = self._methods[method] = (plain, canonical_json(plain))
-        values = (review_id, kind._value_, reviewer_id, subject_id, period, basis._value_, org_id)
-        try:
-            data = self._encode(values, found[1])
-            start, middle, end = self._parts
-            whole = b"".join((start, data, middle, orjson.dumps(review_id), end))
-        except TypeError:  # not text orjson takes: the general way
-            entry = HistoryEntry.create(
-                review_id=review_id, seq=1, at=self.at, actor_id=self.actor_id,
-                action="schedule", from_state=None, to_state=ReviewState.SCHEDULED,
-                data=schedule_record(*values, dict(found[0])), reason="", prev_digest="",
-            )  # fmt: skip
-            return canonical_json(entry.data).decode(), entry.digest
-        return data.decode(), hashlib.sha256(whole).hexdigest()
-
-    def entry_for(self, review: Review) -> HistoryEntry:
-        """The ``schedule`` entry of ``review``, just planned and its digest from
-        :meth:`encoded`, as an entry (for a store that takes entries, and for listeners): its
-        data the record as :func:`schedule_data` gives it."""
-        found = self._methods.get(review.planned_method)
-        plain = found[0] if found is not None else unstructure(review.planned_method)
-        data = schedule_record(
-            review.id, review.kind._value_, review.reviewer_id, review.subject_id,
-            str(review.period), review.basis._value_, review.org_id, dict(plain),
-        )  # fmt: skip
-        return HistoryEntry(
-            review.id, 1, self.at, self.actor_id, "schedule", None, ReviewState.SCHEDULED,
-            data, "", "", review.last_digest,
-        )  # fmt: skip
-
-
-def _cut(encoded: bytes, marks: Mapping[str, str]) -> tuple[bytes, bytes, bytes]:
-    """``encoded`` cut around the encoded ``marks["data"]`` and ``marks["review_id"]``, in
-    that order (the order of the keys sorted)."""
-    data, review = orjson.dumps(marks["data"]), orjson.dumps(marks["review_id"])
-    before, rest = encoded.split(data)
-    middle, after = rest.split(review)
-    return before, middle, after
 
 
 def schedule_data(review: Review) -> dict[str, Any]:
@@ -634,14 +465,3 @@ def schedule_data(review: Review) -> dict[str, Any]:
         for name, value in plain.items()
         if name not in defaults or value != defaults[name]
     }
-
-
-# -- reading and writing stored reviews fast -------------------------------------------------
-
-_generated_structure = make_dict_structure_fn(Review, converter, _cattrs_forbid_extra_keys=True)
-_generated_unstructure = make_dict_unstructure_fn(Review, converter)
-register_unrolled(Review)
-
-schedule_record = _compile_schedule_record()
-"""``schedule_record(id, kind, reviewer_id, subject_id, period, basis, org_id,
-planned_method)`` (all in plain form): what :func:`schedule_data` gives for such a review."""

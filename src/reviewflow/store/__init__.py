@@ -4,15 +4,20 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+from reviewflow.domain.office import CoverageFacts, slot_hash, slot_key
 from reviewflow.errors import StoreUnavailable
 from reviewflow.store.base import (
     Applied,
     ChangeSet,
-    CoverageChanges,
+    CountingStore,
     ReviewQuery,
-    ScheduledBatch,
-    ScheduleWrites,
     Store,
+    by_period_then_id,
+    check_entry,
+    check_imported,
+    facts_of,
+    refs_of,
+    slot_keys_of,
 )
 from reviewflow.store.copy import CopyReport, copy_store
 from reviewflow.store.memory import MemoryStore
@@ -22,17 +27,24 @@ __all__ = [
     "Applied",
     "ChangeSet",
     "CopyReport",
-    "CoverageChanges",
+    "CountingStore",
+    "CoverageFacts",
     "MemoryStore",
     "ReviewQuery",
-    "ScheduleWrites",
-    "ScheduledBatch",
     "SchemaMismatch",
     "SqlStore",
     "Store",
+    "by_period_then_id",
+    "check_entry",
+    "check_imported",
     "copy_store",
+    "facts_of",
     "open_store",
     "redact_url",
+    "refs_of",
+    "slot_hash",
+    "slot_key",
+    "slot_keys_of",
     "upgrade_store",
 ]
 

@@ -13,14 +13,14 @@ applies it atomically (all of it or nothing) and enforces:
   is; a review whose id exists is skipped, so a copy can be resumed.
 
 Reads return immutable domain values. The helpers (planning, coverage, guards) live in the
-service, not in adapters.
+service, not in adapters. :class:`Store` is the required tier; :class:`CountingStore` the one
+optional tier, for what a database counts faster than the service can from the reviews.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from datetime import datetime
+from collections.abc import Iterable, Sequence
 from typing import Protocol, TypeVar, runtime_checkable
 
 import attrs
@@ -28,22 +28,21 @@ import attrs
 from reviewflow.domain.office import CoverageFacts, Exemplar, SupervisionOrder, slot_hash, slot_key
 from reviewflow.domain.periods import Period
 from reviewflow.domain.review import Attempt, HistoryEntry, Review, ReviewRef, ReviewState
-from reviewflow.domain.roster import Organization, Person, Roster, RosterRecord
+from reviewflow.domain.roster import Roster, RosterRecord
 from reviewflow.domain.vocabulary import ReviewKind
 from reviewflow.errors import IntegrityError
 
 __all__ = [
     "Applied",
     "ChangeSet",
-    "CoverageChanges",
+    "CountingStore",
     "ReviewQuery",
-    "StateStep",
-    "StateSteps",
     "Store",
     "by_period_then_id",
     "check_entry",
     "check_imported",
     "facts_of",
+    "refs_of",
     "slot_keys_of",
 ]
 
@@ -102,7 +101,13 @@ class ReviewQuery:
 
 @runtime_checkable
 class Store(Protocol):
-    """What the service needs from storage."""
+    """What the service needs from storage: the required tier, eleven members.
+
+    Every write is one :meth:`apply` of a :class:`ChangeSet`; every read returns immutable
+    domain values. The store stores: it runs no workflow or scope rule and never calls back
+    into the service. The shipped kit (:class:`reviewflow.testing.StoreContract`) checks an
+    adapter against this contract.
+    """
 
     @property
     def url(self) -> str:
@@ -117,37 +122,12 @@ class Store(Protocol):
         """The current roster."""
         ...
 
-    def person(self, person_id: str) -> Person | None:
-        """One member or office staff."""
-        ...
-
-    def organization(self, org_id: str) -> Organization | None:
-        """One organization."""
-        ...
-
     def review(self, review_id: str) -> Review | None:
         """One review, at its current version."""
         ...
 
     def reviews(self, query: ReviewQuery) -> Sequence[Review]:
         """The reviews matching ``query``, ordered by period then id."""
-        ...
-
-    def refs(self, query: ReviewQuery) -> Sequence[ReviewRef]:
-        """The id, slot and state of the reviews matching ``query`` (no records parsed), in
-        the order of :meth:`reviews`."""
-        ...
-
-    def slot_keys(self, query: ReviewQuery) -> tuple[frozenset[str], frozenset[str]]:
-        """The slots (:func:`~reviewflow.domain.office.slot_key`) of the live and of the
-        cancelled reviews matching ``query``: one short string each, no record nor review read
-        (:func:`slot_keys_of` computes them from the reviews, as the conformance kit checks)."""
-        ...
-
-    def coverage_facts(self, within: Period, org_ids: frozenset[str] | None) -> CoverageFacts:
-        """What coverage needs of the reviews within ``within`` (of ``org_ids``; None: all):
-        see :class:`~reviewflow.domain.office.CoverageFacts` (:func:`facts_of` computes it
-        from the reviews, as the conformance kit checks)."""
         ...
 
     def history(self, review_id: str) -> Sequence[HistoryEntry]:
@@ -176,10 +156,30 @@ class Store(Protocol):
 
 
 @runtime_checkable
-class CoverageChanges(Protocol):
-    """What a store may also say, for coverage on a running service: what changed in
-    :meth:`Store.coverage_facts` since facts it gave earlier. Optional: a store without it (or
-    one that answers None) has its facts counted on every call."""
+class CountingStore(Store, Protocol):
+    """The optional tier: coverage counted where the reviews are stored.
+
+    A store that has it answers scheduling's and coverage's questions without a record read
+    (a SQL ``GROUP BY``, an index scan); for a store without it the service computes the same
+    answers from :meth:`Store.reviews` (:func:`refs_of`, :func:`slot_keys_of`,
+    :func:`facts_of`), which is what the kit (:class:`reviewflow.testing.CountingStoreContract`)
+    holds a counting store to.
+    """
+
+    def refs(self, query: ReviewQuery) -> Sequence[ReviewRef]:
+        """The id, slot and state of the reviews matching ``query`` (no records parsed), in
+        the order of :meth:`Store.reviews`."""
+        ...
+
+    def slot_keys(self, query: ReviewQuery) -> tuple[frozenset[str], frozenset[str]]:
+        """The slots (:func:`~reviewflow.domain.office.slot_key`) of the live and of the
+        cancelled reviews matching ``query``."""
+        ...
+
+    def coverage_facts(self, within: Period, org_ids: frozenset[str] | None) -> CoverageFacts:
+        """What coverage needs of the reviews within ``within`` (of ``org_ids``; None: all):
+        see :class:`~reviewflow.domain.office.CoverageFacts`."""
+        ...
 
     def coverage_changes(
         self, within: Period, org_ids: frozenset[str] | None, since: object, limit: int
@@ -187,76 +187,8 @@ class CoverageChanges(Protocol):
         """The facts of the reviews within ``within`` (of ``org_ids``) written since the facts
         whose ``watermark`` is ``since``, their former state taken out (negative counts) and
         their new one counted, with the new watermark: added to the facts at ``since``, they
-        are the facts now. None when the store cannot say, or when more than ``limit``
-        changes were written since (then the facts are counted afresh)."""
-        ...
-
-
-@attrs.frozen
-class StateStep:
-    """A step that moves a review's state alone (no data, no reason, the record kept), as the
-    service decided it once for a bulk call, for :meth:`StateSteps.take_state_step`.
-
-    A review moves from a state in ``moves`` to the state it maps to, when its reviewer is the
-    actor and ``reviewer_may``, or else when ``may`` says the actor is a party who may take the
-    step on it. ``clock`` stamps the entries, one reading a review, in the order named.
-    """
-
-    actor_id: str
-    action: str
-    moves: Mapping[ReviewState, ReviewState]
-    reviewer_may: bool
-    may: Callable[[ReviewRef], bool]
-    clock: Callable[[], datetime]
-    entries: bool = False
-    """Whether to return the history entries too (someone listens for the steps)."""
-
-
-@runtime_checkable
-class StateSteps(Protocol):
-    """An optional capability of a store: a bulk step that moves the reviews' state alone,
-    taken where they are stored, in one transaction, without a record parsed but the ones it
-    returns. :meth:`ReviewService.take_many` uses it when the store has it; the result is what
-    :meth:`Store.apply` of the same steps would have written (the property tests hold the two
-    to the same reviews, histories and digests)."""
-
-    def take_state_step(
-        self, review_ids: Sequence[str], step: StateStep
-    ) -> tuple[list[Review], list[HistoryEntry]] | None:
-        """Move every review named, in the order named, with its history entry; return the
-        reviews as moved (and their entries, if ``step.entries``). None, with nothing
-        written, when any of them is unknown, named twice, or may not move (the clock is read
-        only once every one may), or when the transaction lost a race: then the service takes
-        the step the general way, which refuses those."""
-        ...
-
-
-@attrs.frozen
-class ScheduledBatch:
-    """Reviews just planned, for :meth:`ScheduleWrites.insert_scheduled`: each with its first
-    history entry in stored form, the ``schedule`` entry by ``actor_id`` at ``at`` whose data
-    is ``data[n]`` (the canonical JSON of ``reviews[n]``'s record, as
-    :class:`~reviewflow.domain.review.ScheduleEntries` makes it) and whose digest is
-    ``reviews[n].last_digest``."""
-
-    at: datetime
-    actor_id: str
-    reviews: tuple[Review, ...]
-    data: tuple[str, ...]
-
-
-@runtime_checkable
-class ScheduleWrites(Protocol):
-    """An optional capability of a store: reviews just planned written with their ``schedule``
-    entries in stored form, no entry object made for each. :meth:`ReviewService.schedule`
-    uses it when the store has it; what it writes is what :meth:`Store.apply` of
-    ``ChangeSet(new_reviews=...)`` with the same reviews and entries writes (a test holds the
-    two to the same reviews, histories and digests)."""
-
-    def insert_scheduled(self, batch: ScheduledBatch) -> tuple[str, ...]:
-        """Insert the reviews of ``batch`` whose slots are free, with their entries, in one
-        transaction; the ids inserted, in order (a slot already taken, or taken twice in the
-        batch, is skipped: R-CAD-4)."""
+        are the facts now. None when the store cannot say (then the facts are counted
+        afresh), or when more than ``limit`` changes were written since."""
         ...
 
 
@@ -272,7 +204,7 @@ def by_period_then_id(found: Iterable[_R]) -> tuple[_R, ...]:
 
 
 def facts_of(roster: Roster, reviews: Iterable[Review | ReviewRef]) -> CoverageFacts:
-    """:meth:`Store.coverage_facts` computed from the reviews themselves (the reference)."""
+    """:meth:`CountingStore.coverage_facts` computed from the reviews themselves (the reference)."""
     counts: Counter[tuple[str, str, ReviewKind, str | None, ReviewState]] = Counter()
     fingerprints: Counter[tuple[str, str, ReviewKind, str | None, ReviewState]] = Counter()
     cancelled: Counter[str] = Counter()
@@ -295,10 +227,15 @@ def facts_of(roster: Roster, reviews: Iterable[Review | ReviewRef]) -> CoverageF
     )
 
 
+def refs_of(reviews: Iterable[Review]) -> tuple[ReviewRef, ...]:
+    """:meth:`CountingStore.refs` computed from the reviews themselves (the reference)."""
+    return tuple(ReviewRef.of(r) for r in reviews)
+
+
 def slot_keys_of(
     reviews: Iterable[Review | ReviewRef],
 ) -> tuple[frozenset[str], frozenset[str]]:
-    """:meth:`Store.slot_keys` computed from the reviews themselves (the reference)."""
+    """:meth:`CountingStore.slot_keys` computed from the reviews themselves (the reference)."""
     live: set[str] = set()
     cancelled: set[str] = set()
     for r in reviews:

@@ -6,10 +6,9 @@ from __future__ import annotations
 import threading
 from collections.abc import Sequence
 
-from reviewflow.domain.office import CoverageFacts, Exemplar, SupervisionOrder
-from reviewflow.domain.periods import Period
-from reviewflow.domain.review import Attempt, HistoryEntry, Review, ReviewRef
-from reviewflow.domain.roster import Organization, Person, Roster
+from reviewflow.domain.office import Exemplar, SupervisionOrder
+from reviewflow.domain.review import Attempt, HistoryEntry, Review
+from reviewflow.domain.roster import Roster
 from reviewflow.errors import ConcurrencyConflict, IntegrityError
 from reviewflow.store.base import (
     Applied,
@@ -18,8 +17,6 @@ from reviewflow.store.base import (
     by_period_then_id,
     check_entry,
     check_imported,
-    facts_of,
-    slot_keys_of,
 )
 
 __all__ = ["MemoryStore"]
@@ -134,14 +131,6 @@ class MemoryStore:
         """The current roster snapshot."""
         return self._roster
 
-    def person(self, person_id: str) -> Person | None:
-        """One member or office staff."""
-        return self._roster.person(person_id)
-
-    def organization(self, org_id: str) -> Organization | None:
-        """One organization."""
-        return self._roster.organization(org_id)
-
     def review(self, review_id: str) -> Review | None:
         """One review."""
         return self._reviews.get(review_id)
@@ -155,19 +144,6 @@ class MemoryStore:
                 candidates = list(self._reviews.values())
             found = [r for r in candidates if query.matches(r)]
         return by_period_then_id(found)
-
-    def coverage_facts(self, within: Period, org_ids: frozenset[str] | None) -> CoverageFacts:
-        """What coverage needs of the reviews within ``within``, of ``org_ids``."""
-        with self._lock:
-            return facts_of(self._roster, self.reviews(ReviewQuery(within=within, org_ids=org_ids)))
-
-    def slot_keys(self, query: ReviewQuery) -> tuple[frozenset[str], frozenset[str]]:
-        """The slots of the live and of the cancelled reviews matching ``query``."""
-        return slot_keys_of(self.reviews(query))
-
-    def refs(self, query: ReviewQuery) -> Sequence[ReviewRef]:
-        """The id, slot and state of the reviews matching ``query``."""
-        return tuple(ReviewRef.of(r) for r in self.reviews(query))
 
     def history(self, review_id: str) -> Sequence[HistoryEntry]:
         """A review's history, in order."""

@@ -38,21 +38,18 @@ from reviewflow.domain.review import (
     Review,
     ReviewRef,
     ReviewState,
-    _iso,
-    digester,
 )
 from reviewflow.domain.roster import (
     LiaisonAssignment,
     Member,
     OfficeStaff,
     Organization,
-    Person,
     Roster,
     RosterRecord,
 )
 from reviewflow.domain.serial import (
     canonical_json,
-    reader,
+    converter,
     structure,
     unstructure,
 )
@@ -68,8 +65,6 @@ from reviewflow.store.base import (
     Applied,
     ChangeSet,
     ReviewQuery,
-    ScheduledBatch,
-    StateStep,
     by_period_then_id,
     check_entry,
     check_imported,
@@ -860,35 +855,6 @@ class SqlStore:
         """Write ``changes`` in one transaction, or raise and write nothing."""
         return self._retrying(lambda careful: self._apply_once(changes, careful=careful))
 
-    def insert_scheduled(self, batch: ScheduledBatch) -> tuple[str, ...]:
-        """Reviews just planned, with their ``schedule`` entries as the service encoded them
-        (see :class:`~reviewflow.store.base.ScheduleWrites`): the rows made straight from
-        them, no entry object for each; what :meth:`apply` of the same reviews and entries
-        writes."""
-        if len(batch.data) != len(batch.reviews):
-            raise IntegrityError(
-                f"{len(batch.reviews)} reviews scheduled with {len(batch.data)} entries' data"
-            )
-        for review in batch.reviews:
-            if review.state is not ReviewState.SCHEDULED or review.version != 1:
-                raise IntegrityError(
-                    f"review {review.id!r}: a review just scheduled is at version 1, scheduled"
-                )
-        at, actor, data, reviews = _iso(batch.at), batch.actor_id, batch.data, batch.reviews
-        scheduled = ReviewState.SCHEDULED._value_
-
-        def entry_row(n: int) -> tuple[Any, ...]:
-            review = reviews[n]
-            return (review.id, 1, at, actor, "schedule", None, scheduled, data[n], "", "",
-                    review.last_digest)  # fmt: skip
-
-        def once(careful: bool) -> tuple[str, ...]:
-            self._roster_seen = None
-            with self._write() as cur:
-                return self._insert_new(cur, reviews, entry_row, careful=careful)
-
-        return self._retrying(once)
-
     def _retrying(self, write: Callable[[bool], _W]) -> _W:
         """``write(careful)`` again, carefully, while it loses races, up to :data:`_RETRIES`."""
         for attempt in range(_RETRIES):
@@ -1213,43 +1179,6 @@ class SqlStore:
             f"({entry.prev_digest[:12]} is not {digest[:12]})"
         )
 
-    def take_state_step(
-        self, review_ids: Sequence[str], step: StateStep
-    ) -> tuple[list[Review], list[HistoryEntry]] | None:
-        """A bulk step that moves the reviews' state alone (see
-        :class:`~reviewflow.store.base.StateSteps`), in the shape a careful engineer writes it
-        by hand: one locking read of the rows (on
-        SQLite the write lock is held from the start), each entry chained to the digest read,
-        one batch of updates and one of entries, one commit. No review is parsed to be
-        checked: the state, the reviewer and the slot decide; only the reviews returned are
-        made (and their entries, if asked for)."""
-        ids = list(review_ids)
-        if not ids or len(set(ids)) != len(ids):
-            return None
-        self._roster_seen = None
-        try:
-            with self._write() as cur:
-                rows: dict[str, Any] = {}
-                key, lock = self.dialect.row_key, self.dialect.lock_rows
-                for start in range(0, len(ids), _IN_CHUNK):  # bounded IN lists
-                    chunk = ids[start : start + _IN_CHUNK]
-                    marks = ", ".join("?" for _ in chunk)
-                    found = self._q(
-                        cur,
-                        f"SELECT {_REVIEW_READ}, {key} FROM reviews WHERE id IN ({marks}){lock}",
-                        chunk,
-                    ).fetchall()
-                    rows.update((row[0], row) for row in found)
-                reviews, entries, updates, history = _state_step(ids, rows, step)
-                update = _UPDATE_STATE.replace("WHERE id", f"WHERE {key}")
-                if self._many(cur, update, updates) != len(updates):  # pragma: no cover
-                    raise IntegrityError("a review changed while it was being updated")
-                self._bulk(cur, "history", _HISTORY_COLUMNS, history, len(history))
-        except (_Declined, _LostRace):
-            return None  # nothing written: the service takes the step the general way
-        self._remember_all(reviews)
-        return reviews, entries
-
     def _write_orders(self, cur: Any, orders: Sequence[SupervisionOrder]) -> None:
         for order in orders:
             doc = _json(unstructure(order))
@@ -1353,14 +1282,6 @@ class SqlStore:
         self._roster = Roster.build(orgs, members, links, staff)
         self._roster_version = version
         return self._roster
-
-    def person(self, person_id: str) -> Person | None:
-        """One member or office staff."""
-        return self.roster().person(person_id)
-
-    def organization(self, org_id: str) -> Organization | None:
-        """One organization."""
-        return self.roster().organization(org_id)
 
     def review(self, review_id: str) -> Review | None:
         """One review, at its current version (parsed again only when it has changed)."""
@@ -1704,77 +1625,6 @@ class _LostRace(Exception):
     """Another writer inserted a review of the same key between our read and our insert."""
 
 
-class _Declined(Exception):
-    """A review of a state step may not move that way: nothing is written."""
-
-
-def _state_step(
-    ids: Sequence[str], rows: Mapping[str, Sequence[Any]], step: StateStep
-) -> tuple[list[Review], list[HistoryEntry], list[tuple[Any, ...]], list[tuple[Any, ...]]]:
-    """:meth:`SqlStore.take_state_step` on the rows read (of :data:`_REVIEW_READ` and the row's
-    key, by id): the reviews moved, their entries (if asked for), the updates and the history
-    rows. :class:`_Declined` when one of them is missing or may not move: every review is
-    checked before the clock is read."""
-    if len(rows) != len(ids):
-        raise _Declined
-    actor, action, may = step.actor_id, step.action, step.may
-    reviewer_may = step.reviewer_may
-    kinds, bases, parse = _KINDS, _BASES, Period.parse
-    # The moves by the state as stored: a row's state needs no parsing to be looked up.
-    moves = {source._value_: (source, to, to._value_) for source, to in step.moves.items()}
-    targets = [rows[rid] for rid in ids]
-    for row in targets:
-        move = moves.get(row[7])
-        if move is None or (
-            not (reviewer_may and row[2] == actor)
-            and not may(
-                ReviewRef(row[0], kinds[row[1]], row[2], row[3], parse(row[4]), row[6], move[0])
-            )
-        ):
-            raise _Declined
-    clock, want, iso, assemble = step.clock, step.entries, _iso, _assemble
-    contents = _CONTENTS
-    # One digester a source state (a step has one, mostly): the entries' parts that stay the
-    # same are encoded once.
-    chains = {
-        old: digester(actor, action, source, to, "") for old, (source, to, _) in moves.items()
-    }
-    reviews: list[Review] = []
-    entries: list[HistoryEntry] = []
-    updates: list[tuple[Any, ...]] = []
-    history: list[tuple[Any, ...]] = []
-    for row in targets:
-        rid, old, version, prev, doc = row[0], row[7], int(row[8]), row[9], row[10]
-        state, to, new = moves[old]
-        seq = version + 1
-        at = clock()
-        when = iso(at)
-        digest = chains[old](when, rid, seq, prev)
-        updates.append((new, seq, digest, row[11], version, prev))
-        history.append((rid, seq, when, actor, action, old, new, "{}", "", prev, digest))
-        content = contents.get(doc)
-        if content is None:
-            reviews.append(
-                _review_of(
-                    rid, row[1], row[2], row[3], row[4], row[5], row[6], new, seq, digest, doc
-                )
-            )
-        else:  # a record read before (a scheduled review's, say): the columns alone to parse
-            reviews.append(
-                assemble(
-                    rid, kinds[row[1]], row[2], row[3], parse(row[4]), bases[row[5]], row[6],
-                    to, seq, digest, content,
-                )
-            )  # fmt: skip
-        if want:
-            entries.append(
-                HistoryEntry(rid, seq, at, actor, action, state, to, {}, "", prev, digest)
-            )
-    return reviews, entries, updates, history
-
-
-# -- rows ----------------------------------------------------------------------------------------
-
 _ORG_COLUMNS = ("id", "name", "kind", "org_type", "parent_id", "head_id", "dissolved_on")
 _MEMBER_COLUMNS = (
     "id", "name", "org_id", "post_category", "status", "roles", "left_on", "left_reason",
@@ -1957,7 +1807,7 @@ class _PeriodDays(dict[Period, tuple[str, str, str]]):
 _DAYS = _PeriodDays()
 
 
-_read_review = reader(Review)
+_read_review = converter.get_structure_hook(Review)
 
 
 # The record's fields that have defaults, at their defaults, in plain form; the columns apart.
@@ -1997,7 +1847,7 @@ def _review_of(  # noqa: PLR0917 - a row's columns, in their order
         id=rid, kind=kind, reviewer_id=reviewer_id, subject_id=subject_id, period=period,
         basis=basis, org_id=org_id, state=state, version=int(version), last_digest=digest,
     )  # fmt: skip
-    review = _read_review(data)
+    review: Review = _read_review(data, Review)
     if len(doc) <= _SHORT_RECORD:  # records shared by many reviews (a scheduled one's, say)
         with _CONTENTS_LOCK:
             if len(_CONTENTS) >= _CONTENTS_KEPT:
@@ -2043,7 +1893,7 @@ _STATES = {s.value: s for s in ReviewState}
 def _history_row(e: HistoryEntry) -> tuple[Any, ...]:
     data = e.data
     return (
-        e.review_id, e.seq, _iso(e.at), e.actor_id, e.action,
+        e.review_id, e.seq, e.at.isoformat(), e.actor_id, e.action,
         e.from_state._value_ if e.from_state else None, e.to_state._value_,
         "{}" if data.__class__ is dict and not data else _json(dict(data)),
         e.reason, e.prev_digest, e.digest,

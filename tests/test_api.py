@@ -28,10 +28,16 @@ def test_all_is_sorted_and_importable() -> None:
         assert getattr(rf, name) is not None
 
 
-def test_every_public_service_method_is_documented() -> None:
+def test_every_public_service_method_and_property_is_documented() -> None:
     text = API_DOC.read_text(encoding="utf-8")
     public = [n for n in dir(rf.ReviewService) if not n.startswith("_")]
-    missing = [n for n in public if f"`ReviewService.{n}(" not in text]
+    properties = {n for n in public if isinstance(getattr(rf.ReviewService, n), property)}
+    missing = [
+        n
+        for n in public
+        if f"`ReviewService.{n}{'' if n in properties else '('}" not in text
+        or (n in properties and f"`ReviewService.{n}(" in text)
+    ]
     assert missing == []
 
 

@@ -24,8 +24,8 @@ from hypothesis import strategies as st
 
 import reviewflow as rf
 from coverage_reference import reference_coverage
-from reviewflow import service as service_module
 from reviewflow.domain.office import build_coverage
+from reviewflow.service import _coverage as service_module
 from test_scheduling_properties import CLOCK, OFFICE, PERIODS, Spec, rosters
 
 S = rf.ReviewState

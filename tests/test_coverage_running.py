@@ -98,7 +98,7 @@ def check_warm_service(service: rf.ReviewService, period: rf.Period, data: st.Da
         st.none() | st.sampled_from(sorted(service.roster().organizations)), label="root"
     )
     counted = [0]
-    counts = service._counts  # the store's counting tier, or the service's own counts
+    counts = service._core.counts  # the store's counting tier, or the service's own counts
     real = counts.coverage_facts
 
     def counting(*args: object) -> rf.CoverageFacts:

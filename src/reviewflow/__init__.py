@@ -21,6 +21,8 @@ from reviewflow.domain.content import (
     SituationReport,
     WrittenReply,
 )
+from reviewflow.domain.effects import Effect, append_extra, put_extra
+from reviewflow.domain.guards import Guard, GuardContext
 from reviewflow.domain.office import (
     ClassCoverage,
     CoverageGap,
@@ -30,6 +32,7 @@ from reviewflow.domain.office import (
     Summary,
     SupervisionOrder,
 )
+from reviewflow.domain.payloads import Payload, StepInput
 from reviewflow.domain.periods import (
     ChineseWorkCalendar,
     Deadline,
@@ -49,8 +52,6 @@ from reviewflow.domain.review import (
     Review,
     ReviewRef,
     ReviewState,
-    apply_entry,
-    replay,
 )
 from reviewflow.domain.roster import (
     LiaisonAssignment,
@@ -76,13 +77,14 @@ from reviewflow.domain.vocabulary import (
     ReviewKind,
     Role,
 )
-from reviewflow.domain.workflow import WORKFLOW, Guard, GuardContext, Step, WorkflowDefinition
+from reviewflow.domain.workflow import WORKFLOW, Step, WorkflowDefinition, apply_entry, replay
 from reviewflow.errors import (
     CalendarDataMissing,
     ConcurrencyConflict,
     GuardFailed,
     IntegrityError,
     InvalidDeadline,
+    InvalidDefinition,
     InvalidInput,
     InvalidPeriod,
     InvalidPolicy,
@@ -156,6 +158,7 @@ __all__ = [
     "DeadlineKind",
     "DeadlineNear",
     "DueKind",
+    "Effect",
     "Event",
     "Exemplar",
     "ExemplarRecorded",
@@ -169,6 +172,7 @@ __all__ = [
     "HistoryEntry",
     "IntegrityError",
     "InvalidDeadline",
+    "InvalidDefinition",
     "InvalidInput",
     "InvalidPeriod",
     "InvalidPolicy",
@@ -195,6 +199,7 @@ __all__ = [
     "Participant",
     "ParticipantCapacity",
     "Party",
+    "Payload",
     "Period",
     "PeriodKind",
     "Plan",
@@ -222,6 +227,7 @@ __all__ = [
     "Slot",
     "SqlStore",
     "Step",
+    "StepInput",
     "StepResult",
     "StepTaken",
     "Store",
@@ -239,10 +245,12 @@ __all__ = [
     "WrittenReply",
     "__version__",
     "add_workdays",
+    "append_extra",
     "apply_entry",
     "copy_store",
     "open_store",
     "plan_period",
+    "put_extra",
     "replay",
     "sequential_ids",
     "upgrade_store",

@@ -12,6 +12,8 @@
     ├── RosterConflict                       a roster change the roster refuses: .reason, .blocking
     ├── OutOfScope (PermissionError)         R-SCOPE-4: .actor, .subject, .action
     ├── WorkflowError
+    │   ├── InvalidDefinition (ValueError)   a workflow definition refused when built: .problem,
+    │   │                                    .names
     │   ├── TransitionNotAllowed             the step is not open in this state: .review_id,
     │   │                                    .state, .trigger
     │   └── GuardFailed                      a guard of R-STEP-1..4 holds the step: .review_id,
@@ -36,6 +38,7 @@ __all__ = [
     "GuardFailed",
     "IntegrityError",
     "InvalidDeadline",
+    "InvalidDefinition",
     "InvalidInput",
     "InvalidPeriod",
     "InvalidPolicy",
@@ -182,6 +185,20 @@ class OutOfScope(ReviewflowError, PermissionError):
 
 class WorkflowError(ReviewflowError):
     """A step of the four-step workflow that cannot be taken now."""
+
+
+class InvalidDefinition(WorkflowError, ValueError):
+    """A workflow definition that cannot be used, refused when it is built: ``problem`` says
+    what is wrong, ``names`` which states, steps, guards, effects or payload rules."""
+
+    def __init__(self, problem: str, names: Sequence[object] = ()) -> None:
+        self.problem = problem
+        self.names = tuple(str(getattr(n, "value", n)) for n in names)
+        named = f": {', '.join(self.names)}" if self.names else ""
+        super().__init__(f"the workflow definition is refused: {problem}{named}")
+
+    def details(self) -> dict[str, Any]:
+        return {"problem": self.problem, "names": list(self.names)}
 
 
 class TransitionNotAllowed(WorkflowError):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import typing
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
@@ -37,7 +37,6 @@ from reviewflow.domain.serial import (
     unstructure,
 )
 from reviewflow.domain.vocabulary import Aspect, Basis, ItemStatus, Labelled, ReviewKind
-from reviewflow.errors import InvalidInput
 
 __all__ = [
     "Attempt",
@@ -46,9 +45,9 @@ __all__ = [
     "Review",
     "ReviewRef",
     "ReviewState",
-    "apply_entry",
-    "moves_state_alone",
-    "replay",
+    "created_by",
+    "schedule_data",
+    "schedule_record",
 ]
 
 
@@ -108,6 +107,9 @@ class Review:
     ledger: tuple[RectificationItem, ...] = ()
     reply: WrittenReply | None = None
     closeout: Closeout | None = None
+    extras: Mapping[str, Any] = attrs.field(factory=dict, hash=False)
+    """What the steps a deployment adds record (plain JSON data by key): see
+    :func:`~reviewflow.domain.effects.put_extra`. Empty for the document's own workflow."""
     end_reason: str = ""
     last_digest: str = ""
 
@@ -267,8 +269,6 @@ class ItemUpdate:
 
 # -- the reducer -----------------------------------------------------------------------------
 
-_REVIEW_FIELDS = tuple(a.name for a in attrs.fields(Review))
-
 
 def _moved(
     review: Review, state: ReviewState, version: int, end_reason: str, digest: str
@@ -284,141 +284,25 @@ def _moved(
         r.id, r.kind, r.reviewer_id, r.subject_id, r.period, r.basis, r.org_id, state, version,
         r.planned_method, r.method, r.reports, r.judgements, r.comments, r.direction,
         r.suggestions, r.participants, r.requirements, r.no_rectification_needed, r.form,
-        r.filing, r.publicity, r.ledger, r.reply, r.closeout, end_reason, digest,
+        r.filing, r.publicity, r.ledger, r.reply, r.closeout, r.extras, end_reason, digest,
     )  # fmt: skip
 
 
-_Reducer = Callable[[Review, Mapping[str, Any]], Review]
-
-
-def _append(field: str, cls: type[Any]) -> _Reducer:
-    def reduce(review: Review, data: Mapping[str, Any]) -> Review:
-        changes: dict[str, Any] = {field: (*getattr(review, field), structure(data, cls))}
-        return attrs.evolve(review, **changes)
-
-    return reduce
-
-
-def _put(field: str, cls: type[Any]) -> _Reducer:
-    def reduce(review: Review, data: Mapping[str, Any]) -> Review:
-        changes: dict[str, Any] = {field: structure(data, cls)}
-        return attrs.evolve(review, **changes)
-
-    return reduce
-
-
-def _unchanged(review: Review, _data: Mapping[str, Any]) -> Review:
-    return review
-
-
-def _comment(review: Review, data: Mapping[str, Any]) -> Review:
-    new = structure(data, AspectComment)
-    kept = tuple(c for c in review.comments if c.aspect is not new.aspect)
-    order = {a: i for i, a in enumerate(Aspect)}
-    return attrs.evolve(review, comments=tuple(sorted((*kept, new), key=lambda c: order[c.aspect])))
-
-
-def _judge(review: Review, data: Mapping[str, Any]) -> Review:
-    new = structure(data, CommitmentJudgement)
-    kept = tuple(j for j in review.judgements if j.commitment_id != new.commitment_id)
-    return attrs.evolve(review, judgements=(*kept, new))
-
-
-def _direction(review: Review, data: Mapping[str, Any]) -> Review:
-    return attrs.evolve(review, direction=data["direction"], suggestions=data["suggestions"])
-
-
-def _no_rectification(review: Review, _data: Mapping[str, Any]) -> Review:
-    return attrs.evolve(review, no_rectification_needed=True)
-
-
-def _require(review: Review, data: Mapping[str, Any]) -> Review:
-    requirement = structure(data, RectificationRequirement)
-    return attrs.evolve(
-        review,
-        requirements=(*review.requirements, requirement),
-        no_rectification_needed=False,
-    )
-
-
-def _update_item(review: Review, data: Mapping[str, Any]) -> Review:
-    update = structure(data, ItemUpdate)
-    ledger = tuple(
-        attrs.evolve(item, status=update.status, done_on=update.done_on, note=update.note)
-        if item.id == update.item_id
-        else item
-        for item in review.ledger
-    )
-    return attrs.evolve(review, ledger=ledger)
-
-
-def _end(review: Review, _data: Mapping[str, Any]) -> Review:
-    return review
-
-
-_REDUCERS: dict[str, _Reducer] = {
-    "start": _unchanged,
-    "report": _append("reports", SituationReport),
-    "conclude_fact_finding": _unchanged,
-    "record_method": _put("method", MethodRecord),
-    "comment": _comment,
-    "set_direction": _direction,
-    "add_participant": _append("participants", Participant),
-    "require": _require,
-    "declare_no_rectification": _no_rectification,
-    "judge_commitment": _judge,
-    "conclude_review": _unchanged,
-    "fill_form": _put("form", FormRecord),
-    "file": _put("filing", Filing),
-    "publicize": _put("publicity", Publicity),
-    "begin_rectification": _unchanged,
-    "plan_item": _append("ledger", RectificationItem),
-    "update_item": _update_item,
-    "reply": _put("reply", WrittenReply),
-    "confirm_closeout": _put("closeout", Closeout),
-    "close": _unchanged,
-    "waive": _end,
-    "cancel": _end,
-}
-
 SCHEDULE_ACTION = "schedule"
+"""The action of a review's first history entry, which creates the record."""
 
 
-def moves_state_alone(action: str) -> bool:
-    """Whether an entry of ``action`` with no data and no reason changes a review's state,
-    version and digest and nothing else of its record (a bulk step of it writes those alone)."""
-    return _REDUCERS.get(action) is _unchanged
-
-
-def apply_entry(review: Review | None, entry: HistoryEntry) -> Review:
-    """The record after ``entry``: the first entry (``schedule``) creates it."""
-    if entry.action == SCHEDULE_ACTION:
-        if review is not None:
-            raise InvalidInput("action", entry.action, "a review is scheduled only once")
-        created = structure(dict(entry.data), Review)
-        return attrs.evolve(
-            created,
-            id=entry.review_id,
-            state=entry.to_state,
-            version=entry.seq,
-            last_digest=entry.digest,
-        )
-    if review is None:
-        raise InvalidInput("action", entry.action, "the first entry of a history is 'schedule'")
-    reduce = _REDUCERS.get(entry.action)
-    if reduce is None:
-        raise InvalidInput("action", entry.action, "not an action of the workflow")
-    changed = reduce(review, entry.data)
-    end_reason = entry.reason if entry.reason and entry.to_state.final else changed.end_reason
-    return _moved(changed, entry.to_state, entry.seq, end_reason, entry.digest)
-
-
-def replay(entries: Iterable[HistoryEntry]) -> Review | None:
-    """Fold a history into the record it describes (None for an empty history)."""
-    review: Review | None = None
-    for entry in entries:
-        review = apply_entry(review, entry)
-    return review
+def created_by(entry: HistoryEntry) -> Review:
+    """The record a ``schedule`` entry creates: its data, with the entry's id, state, version
+    and digest (the data leaves out the fields at their defaults: see :func:`schedule_data`)."""
+    created = structure(dict(entry.data), Review)
+    return attrs.evolve(
+        created,
+        id=entry.review_id,
+        state=entry.to_state,
+        version=entry.seq,
+        last_digest=entry.digest,
+    )
 
 
 def _blank_defaults() -> dict[str, Any]:

@@ -1,74 +1,59 @@
-"""The four-step workflow (§5) as data: states, steps, guards and labels.
+"""The four-step workflow (§5) as one table: states, steps, guards, effects and payload rules.
 
-:data:`WORKFLOW` is the one definition. It is validated when built (every state reachable, every
-non-final state has a way forward, every guard named and defined) and compiled once into a
-``transitions.Machine`` that all reviews share: the machine is applied to a small cursor per step,
-never attached to the records (no machine per review, no ``add_model`` per row). The same table
-draws the docs' state diagram (:meth:`WorkflowDefinition.mermaid`).
+:data:`WORKFLOW` is the document's definition. A :class:`WorkflowDefinition` is validated when
+built (every name it uses defined, every state reachable, no dead end, a final state left by no
+step: :class:`~reviewflow.errors.InvalidDefinition` otherwise) and compiled once into a
+``transitions.Machine`` that every review shares. That machine decides each step at run time:
+its trigger moves a small cursor (never the record: no machine per review, no ``add_model`` per
+row) and its conditions are the guards. The same machine draws the docs' state diagram
+(:meth:`WorkflowDefinition.mermaid`), and the same table says what a step does to the record
+(its effect) and what data it takes (its payload rule), so replaying a history
+(:meth:`WorkflowDefinition.apply_entry`) uses the very definition that took the steps.
+
+A deployment may add steps of its own (a rating some units attach to the form, for example)
+with :meth:`WorkflowDefinition.extended`; the states are the document's.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import attrs
-from transitions import Machine, MachineError
+from transitions import Machine
 
-from reviewflow.domain.review import Review, ReviewState
-from reviewflow.domain.vocabulary import ItemStatus, Party
-from reviewflow.errors import GuardFailed, InvalidInput, TransitionNotAllowed
+from reviewflow.domain.effects import EFFECTS, Effect
+from reviewflow.domain.guards import GUARDS, Failure, Guard, GuardContext
+from reviewflow.domain.payloads import PAYLOADS, Payload
+from reviewflow.domain.review import (
+    SCHEDULE_ACTION,
+    HistoryEntry,
+    Review,
+    ReviewState,
+    _moved,
+    created_by,
+)
+from reviewflow.domain.vocabulary import Party
+from reviewflow.errors import GuardFailed, InvalidDefinition, InvalidInput, TransitionNotAllowed
 
 __all__ = [
+    "STEPS",
     "WORKFLOW",
-    "Guard",
-    "GuardContext",
     "Step",
     "WorkflowDefinition",
+    "apply_entry",
+    "replay",
 ]
 
 
 @attrs.frozen
-class GuardContext:
-    """What a guard may look at besides the review: the policy's switches and the step's data."""
-
-    closeout_required: bool = True
-    reason: str = ""
-
-
-@attrs.frozen
-class Failure:
-    """Why a guard holds a step, and what to record first (in English and in Chinese)."""
-
-    reason: str
-    missing: tuple[str, ...] = ()
-    missing_zh: tuple[str, ...] = ()
-
-
-def _fail(reason: str, missing: list[tuple[str, str]]) -> Failure:
-    return Failure(reason, tuple(en for en, _ in missing), tuple(zh for _, zh in missing))
-
-
-GuardCheck = Callable[[Review, GuardContext], Failure | None]
-
-
-@attrs.frozen
-class Guard:
-    """A named condition a step must meet, citing the rule it enforces."""
-
-    name: str
-    rule: str
-    label_zh: str
-    label_en: str
-    check: GuardCheck = attrs.field(eq=False, repr=False)
-
-
-@attrs.frozen
 class Step:
-    """A trigger: from which states, to which (None: the state stays), by whom, under which guards.
+    """A trigger: from which states, to which (None: the state stays), by whom, under which
+    guards, what it does to the record (``effect``) and what data it takes (``payload``).
 
     A step whose ``dest`` is None records data within a state (a situation report, a comment);
-    the others move the review along.
+    the others move the review along. ``guards``, ``effect`` and ``payload`` name entries of the
+    definition's tables.
     """
 
     trigger: str
@@ -79,142 +64,14 @@ class Step:
     label_en: str
     guards: tuple[str, ...] = ()
     rule: str = ""
+    effect: str = "unchanged"
+    payload: str = "none"
 
     @property
     def moves(self) -> bool:
         """Whether the step changes the state."""
         return self.dest is not None
 
-
-# -- guards ------------------------------------------------------------------------------------
-
-
-def _has_situation_report(review: Review, _ctx: GuardContext) -> Failure | None:
-    if review.reports:
-        return None
-    return _fail("no situation report has been heard", [("situation report", "情况汇报")])
-
-
-def _method_and_date(review: Review, _ctx: GuardContext) -> Failure | None:
-    if review.method is not None and review.method.held_on is not None:
-        return None
-    return _fail(
-        "the method and date of the review are not recorded",
-        [("method and date", "点评方式和日期")],
-    )
-
-
-def _every_aspect_commented(review: Review, _ctx: GuardContext) -> Failure | None:
-    missing = [(a.label_en, a.label_zh) for a in review.aspects if review.comment_on(a) is None]
-    if not missing:
-        return None
-    return _fail("not every aspect has a comment", missing)
-
-
-def _achievements_and_direction(review: Review, _ctx: GuardContext) -> Failure | None:
-    missing: list[tuple[str, str]] = []
-    if not any(c.achievements.strip() for c in review.comments):
-        missing.append(("achievements", "肯定成绩"))
-    if not review.direction.strip():
-        missing.append(("direction", "努力方向"))
-    if not missing:
-        return None
-    return _fail("achievements and direction must both be stated", missing)
-
-
-def _problems_have_requirements(review: Review, _ctx: GuardContext) -> Failure | None:
-    if review.no_rectification_needed:
-        return None
-    cited = {pid for r in review.requirements for pid in r.problem_ids}
-    open_problems = [p.text for c in review.comments for p in c.problems if p.id not in cited]
-    if not open_problems:
-        return None
-    return _fail(
-        "a problem raised has no rectification requirement, and the reviewer has not stated "
-        "that none is needed",
-        [(f"requirement for: {text}", f"整改要求：{text}") for text in open_problems],
-    )
-
-
-def _form_complete(review: Review, _ctx: GuardContext) -> Failure | None:
-    if review.form is not None:
-        return None
-    return _fail("the review form has not been filled in", [("review form", "点评表")])
-
-
-def _filed(review: Review, _ctx: GuardContext) -> Failure | None:
-    if review.filing is not None:
-        return None
-    return _fail(
-        "the form has not been filed with the office",
-        [("filing number and date", "备案编号和日期")],
-    )
-
-
-def _publicized(review: Review, _ctx: GuardContext) -> Failure | None:
-    if review.publicity is not None:
-        return None
-    return _fail(
-        "the review has not been made public",
-        [("publicity scope, medium and date", "公开范围、形式和日期")],
-    )
-
-
-def _ledger_done(review: Review, _ctx: GuardContext) -> Failure | None:
-    planned = {item.requirement_id for item in review.ledger}
-    unplanned = [r.text for r in review.requirements if r.id not in planned]
-    undone = [item.measure for item in review.ledger if item.status is not ItemStatus.DONE]
-    if not unplanned and not undone:
-        return None
-    return _fail(
-        "the rectification ledger is not done",
-        [
-            *((f"ledger item for: {text}", f"整改台账：{text}") for text in unplanned),
-            *((f"finish: {measure}", f"完成整改：{measure}") for measure in undone),
-        ],
-    )
-
-
-def _reply_recorded(review: Review, _ctx: GuardContext) -> Failure | None:
-    if review.reply is not None or not review.requirements:
-        return None
-    return _fail(
-        "the written reply to the reviewer is not recorded", [("written reply", "书面回复")]
-    )
-
-
-def _closeout_confirmed(review: Review, ctx: GuardContext) -> Failure | None:
-    if not ctx.closeout_required or review.closeout is not None:
-        return None
-    return _fail("the reviewer has not confirmed the closeout", [("closeout", "点评领导确认销号")])
-
-
-def _reason_given(_review: Review, ctx: GuardContext) -> Failure | None:
-    if ctx.reason.strip():
-        return None
-    return _fail("a reason must be recorded", [("reason", "理由")])
-
-
-GUARDS: tuple[Guard, ...] = (
-    Guard("has_situation_report", "R-STEP-1", "已听取汇报", "situation report heard",
-          _has_situation_report),
-    Guard("method_and_date_recorded", "R-STEP-2", "已记录点评方式和时间",
-          "method and date recorded", _method_and_date),
-    Guard("every_aspect_commented", "R-CONT-ORG/R-CONT-MEM", "四个方面均已点评",
-          "every aspect commented", _every_aspect_commented),
-    Guard("achievements_and_direction", "R-STEP-2", "已肯定成绩并明确努力方向",
-          "achievements and direction stated", _achievements_and_direction),
-    Guard("problems_have_requirements", "R-STEP-2", "问题均有整改要求",
-          "every problem has a requirement", _problems_have_requirements),
-    Guard("form_complete", "R-STEP-3", "点评表已填写", "form filled in", _form_complete),
-    Guard("filed", "R-STEP-3", "已报办公室备案", "filed with the office", _filed),
-    Guard("publicized", "R-STEP-3", "已书面公开", "made public in writing", _publicized),
-    Guard("ledger_done", "R-STEP-4", "整改台账已完成", "ledger done", _ledger_done),
-    Guard("reply_recorded", "R-STEP-4", "已书面回复", "written reply recorded", _reply_recorded),
-    Guard("closeout_confirmed", "R-STEP-4", "点评领导已确认销号", "closeout confirmed",
-          _closeout_confirmed),
-    Guard("reason_given", "R-CAD-3", "已说明理由", "reason given", _reason_given),
-)  # fmt: skip
 
 S = ReviewState
 _LIVE = (S.SCHEDULED, S.FACT_FINDING, S.REVIEWING, S.PUBLICIZING, S.RECTIFYING)
@@ -223,119 +80,276 @@ _SUBJECT = frozenset({Party.SUBJECT})
 _FILLER = frozenset({Party.FORM_FILLER})
 _OFFICE = frozenset({Party.OFFICE})
 
+
+def _recording(  # noqa: PLR0917 - a table row: trigger, state, who, labels, rule, effect
+    trigger: str,
+    state: ReviewState,
+    by: frozenset[Party],
+    label_zh: str,
+    label_en: str,
+    rule: str,
+    effect: str,
+) -> Step:
+    """A step that records data within ``state``, with the payload rule named like it."""
+    return Step(trigger, (state,), None, by, label_zh, label_en, (), rule, effect, trigger)
+
+
 STEPS: tuple[Step, ...] = (
-    Step("start", (S.SCHEDULED,), S.FACT_FINDING, _REVIEWER, "开始了解情况", "start fact finding",
-         rule="R-STEP-1"),
-    Step("report", (S.FACT_FINDING,), None, _SUBJECT, "汇报情况", "report the situation",
-         rule="R-STEP-1"),
-    Step("conclude_fact_finding", (S.FACT_FINDING,), S.REVIEWING, _REVIEWER, "进入实施点评",
-         "conclude fact finding", ("has_situation_report",), "R-STEP-1"),
-    Step("record_method", (S.REVIEWING,), None, _REVIEWER, "记录点评方式", "record the method",
-         rule="R-METH"),
-    Step("comment", (S.REVIEWING,), None, _REVIEWER, "点评", "comment on an aspect",
-         rule="R-CONT"),
-    Step("set_direction", (S.REVIEWING,), None, _REVIEWER, "明确努力方向", "state the direction",
-         rule="R-CONT"),
-    Step("judge_commitment", (S.REVIEWING,), None, _REVIEWER, "评价承诺兑现", "judge a commitment",
-         rule="R-COMMIT"),
-    Step("add_participant", (S.REVIEWING,), None, _REVIEWER, "记录参加人员意见",
-         "record a participant", rule="R-PART"),
-    Step("require", (S.REVIEWING,), None, _REVIEWER, "提出整改要求", "add a requirement",
-         rule="R-STEP-2"),
-    Step("declare_no_rectification", (S.REVIEWING,), None, _REVIEWER, "确认无需整改",
-         "state that no rectification is needed", rule="R-STEP-2"),
-    Step("conclude_review", (S.REVIEWING,), S.PUBLICIZING, _REVIEWER, "完成点评",
-         "conclude the review",
-         ("method_and_date_recorded", "every_aspect_commented", "achievements_and_direction",
-          "problems_have_requirements"), "R-STEP-2"),
-    Step("fill_form", (S.PUBLICIZING,), None, _FILLER, "填写点评表", "fill in the form",
-         rule="R-STEP-3"),
-    Step("file", (S.PUBLICIZING,), None, _OFFICE, "备案", "file the form", rule="R-STEP-3"),
-    Step("publicize", (S.PUBLICIZING,), None, _FILLER, "书面公开", "make the review public",
-         rule="R-STEP-3"),
-    Step("begin_rectification", (S.PUBLICIZING,), S.RECTIFYING, _FILLER | _OFFICE, "进入整改落实",
-         "begin rectification", ("form_complete", "filed", "publicized"), "R-STEP-3"),
-    Step("plan_item", (S.RECTIFYING,), None, _SUBJECT, "登记整改台账", "add a ledger item",
-         rule="R-STEP-4"),
-    Step("update_item", (S.RECTIFYING,), None, _SUBJECT, "更新整改进度", "update a ledger item",
-         rule="R-STEP-4"),
-    Step("reply", (S.RECTIFYING,), None, _SUBJECT, "书面回复", "reply in writing",
-         rule="R-STEP-4"),
-    Step("confirm_closeout", (S.RECTIFYING,), None, _REVIEWER, "确认销号", "confirm the closeout",
-         rule="R-STEP-4"),
-    Step("close", (S.RECTIFYING,), S.CLOSED, _REVIEWER, "销号办结", "close",
-         ("ledger_done", "reply_recorded", "closeout_confirmed"), "R-STEP-4"),
+    Step(
+        "start", (S.SCHEDULED,), S.FACT_FINDING, _REVIEWER, "开始了解情况", "start fact finding",
+        rule="R-STEP-1",
+    ),
+    _recording(
+        "report", S.FACT_FINDING, _SUBJECT, "汇报情况", "report the situation", "R-STEP-1",
+        "add_report",
+    ),
+    Step(
+        "conclude_fact_finding", (S.FACT_FINDING,), S.REVIEWING, _REVIEWER, "进入实施点评",
+        "conclude fact finding", ("has_situation_report",), "R-STEP-1",
+    ),
+    _recording(
+        "record_method", S.REVIEWING, _REVIEWER, "记录点评方式", "record the method", "R-METH",
+        "set_method",
+    ),
+    _recording(
+        "comment", S.REVIEWING, _REVIEWER, "点评", "comment on an aspect", "R-CONT", "comment",
+    ),
+    _recording(
+        "set_direction", S.REVIEWING, _REVIEWER, "明确努力方向", "state the direction", "R-CONT",
+        "set_direction",
+    ),
+    _recording(
+        "judge_commitment", S.REVIEWING, _REVIEWER, "评价承诺兑现", "judge a commitment",
+        "R-COMMIT", "judge_commitment",
+    ),
+    _recording(
+        "add_participant", S.REVIEWING, _REVIEWER, "记录参加人员意见", "record a participant",
+        "R-PART", "add_participant",
+    ),
+    _recording(
+        "require", S.REVIEWING, _REVIEWER, "提出整改要求", "add a requirement", "R-STEP-2",
+        "add_requirement",
+    ),
+    Step(
+        "declare_no_rectification", (S.REVIEWING,), None, _REVIEWER, "确认无需整改",
+        "state that no rectification is needed", rule="R-STEP-2",
+        effect="declare_no_rectification",
+    ),
+    Step(
+        "conclude_review", (S.REVIEWING,), S.PUBLICIZING, _REVIEWER, "完成点评",
+        "conclude the review",
+        (
+            "method_and_date_recorded", "every_aspect_commented", "achievements_and_direction",
+            "problems_have_requirements",
+        ),
+        "R-STEP-2",
+    ),
+    _recording(
+        "fill_form", S.PUBLICIZING, _FILLER, "填写点评表", "fill in the form", "R-STEP-3",
+        "set_form",
+    ),
+    _recording("file", S.PUBLICIZING, _OFFICE, "备案", "file the form", "R-STEP-3", "set_filing"),
+    _recording(
+        "publicize", S.PUBLICIZING, _FILLER, "书面公开", "make the review public", "R-STEP-3",
+        "set_publicity",
+    ),
+    Step(
+        "begin_rectification", (S.PUBLICIZING,), S.RECTIFYING, _FILLER | _OFFICE, "进入整改落实",
+        "begin rectification", ("form_complete", "filed", "publicized"), "R-STEP-3",
+    ),
+    _recording(
+        "plan_item", S.RECTIFYING, _SUBJECT, "登记整改台账", "add a ledger item", "R-STEP-4",
+        "add_item",
+    ),
+    _recording(
+        "update_item", S.RECTIFYING, _SUBJECT, "更新整改进度", "update a ledger item", "R-STEP-4",
+        "update_item",
+    ),
+    _recording(
+        "reply", S.RECTIFYING, _SUBJECT, "书面回复", "reply in writing", "R-STEP-4", "set_reply",
+    ),
+    _recording(
+        "confirm_closeout", S.RECTIFYING, _REVIEWER, "确认销号", "confirm the closeout", "R-STEP-4",
+        "set_closeout",
+    ),
+    Step(
+        "close", (S.RECTIFYING,), S.CLOSED, _REVIEWER, "销号办结", "close",
+        ("ledger_done", "reply_recorded", "closeout_confirmed"), "R-STEP-4",
+    ),
     Step("waive", _LIVE, S.WAIVED, _OFFICE, "免于点评", "waive", ("reason_given",), "R-CAD-3"),
     Step("cancel", _LIVE, S.CANCELLED, _OFFICE, "撤销", "cancel", ("reason_given",), "R-AUDIT"),
 )  # fmt: skip
+"""The steps of the document's workflow (§5), in the document's order."""
+
+
+class _Cursor:
+    """What the shared machine moves for one step: the state, and what its conditions read."""
+
+    __slots__ = ("ctx", "failure", "review", "state")
+
+    def __init__(self, review: Review, ctx: GuardContext) -> None:
+        self.state = review.state.value
+        self.review = review
+        self.ctx = ctx
+        self.failure: tuple[str, Failure] | None = None
+
+
+def _condition(guard: Guard) -> Callable[[Any], bool]:
+    """The guard as a ``transitions`` condition: it notes the first failure on the cursor."""
+
+    def condition(event: Any) -> bool:
+        cursor: _Cursor = event.model
+        failure = guard.check(cursor.review, cursor.ctx)
+        if failure is None:
+            return True
+        cursor.failure = (guard.name, failure)
+        return False
+
+    condition.__name__ = guard.name
+    return condition
+
+
+def _name(condition: object) -> str:
+    """The guard a condition of the machine stands for (see :func:`_condition`)."""
+    return str(getattr(condition, "__name__", condition))
 
 
 class WorkflowDefinition:
     """A validated workflow table, compiled once into a shared ``transitions`` machine."""
 
-    def __init__(
+    def __init__(  # noqa: PLR0917 - the table's parts, in the order a reader meets them
         self,
         states: tuple[ReviewState, ...],
         initial: ReviewState,
-        steps: tuple[Step, ...],
-        guards: tuple[Guard, ...],
+        steps: Iterable[Step],
+        guards: Iterable[Guard] = GUARDS,
+        effects: Iterable[Effect] = EFFECTS,
+        payloads: Iterable[Payload] = PAYLOADS,
     ) -> None:
-        self.states = states
+        self.states = tuple(states)
         self.initial = initial
+        steps, guards, effects, payloads = (
+            tuple(steps),
+            tuple(guards),
+            tuple(effects),
+            tuple(payloads),
+        )
+        listed = {
+            "steps": [s.trigger for s in steps],
+            "guards": [g.name for g in guards],
+            "effects": [e.name for e in effects],
+            "payloads": [p.name for p in payloads],
+        }
+        for kind, names in listed.items():
+            twice = sorted({n for n in names if names.count(n) > 1})
+            if twice:
+                raise InvalidDefinition(f"{kind} defined twice", twice)
         self.steps: Mapping[str, Step] = {s.trigger: s for s in steps}
         self.guards: Mapping[str, Guard] = {g.name: g for g in guards}
-        self._validate(steps)
+        self.effects: Mapping[str, Effect] = {e.name: e for e in effects}
+        self.payloads: Mapping[str, Payload] = {p.name: p for p in payloads}
+        self._validate()
         self._machine = self._compile()
-        self._table = self._dispatch_table()
+
+    def extended(
+        self,
+        *,
+        steps: Iterable[Step] = (),
+        guards: Iterable[Guard] = (),
+        effects: Iterable[Effect] = (),
+        payloads: Iterable[Payload] = (),
+    ) -> WorkflowDefinition:
+        """This definition with more steps and the guards, effects and payload rules they
+        name; a step, guard, effect or rule named like one of this definition replaces it."""
+
+        def merged(mine: Mapping[str, Any], more: Iterable[Any], key: str) -> list[Any]:
+            table = dict(mine)
+            table.update((getattr(item, key), item) for item in more)
+            return list(table.values())
+
+        return WorkflowDefinition(
+            self.states,
+            self.initial,
+            merged(self.steps, steps, "trigger"),
+            merged(self.guards, guards, "name"),
+            merged(self.effects, effects, "name"),
+            merged(self.payloads, payloads, "name"),
+        )
 
     # -- validation ----------------------------------------------------------------------------
 
-    def _validate(self, steps: tuple[Step, ...]) -> None:
-        if len(self.steps) != len(steps):
-            raise InvalidInput("steps", [s.trigger for s in steps], "a trigger appears twice")
+    def _validate(self) -> None:
         if self.initial not in self.states:
-            raise InvalidInput("initial", self.initial, "the initial state is not a state")
-        for step in steps:
-            for name in step.guards:
-                if name not in self.guards:
-                    raise InvalidInput("guards", name, f"step {step.trigger!r} names no guard")
-            for state in (*step.sources, *([step.dest] if step.dest else [])):
-                if state not in self.states:
-                    raise InvalidInput("states", state, f"step {step.trigger!r} names no state")
-            if not step.by:
-                raise InvalidInput("by", step.trigger, "every step names who may take it")
-        reachable = {self.initial}
-        frontier = [self.initial]
-        while frontier:
-            state = frontier.pop()
-            for step in steps:
-                if state in step.sources and step.dest and step.dest not in reachable:
-                    reachable.add(step.dest)
-                    frontier.append(step.dest)
+            raise InvalidDefinition("the initial state is not one of the states", [self.initial])
+        if SCHEDULE_ACTION in self.steps:
+            raise InvalidDefinition("the trigger is the history's first entry", [SCHEDULE_ACTION])
+        for step in self.steps.values():
+            self._validate_step(step)
+        reachable = self._closure([self.initial], forwards=True)
         unreachable = [s for s in self.states if s not in reachable]
         if unreachable:
-            raise InvalidInput("states", unreachable, "states that no step reaches")
-        for state in self.states:
-            leaves = any(state in s.sources and s.moves for s in steps)
-            if state.final and leaves:
-                raise InvalidInput("states", state, "a final state has a step out of it")
-            if not state.final and not leaves:
-                raise InvalidInput("states", state, "a non-final state has no way forward")
+            raise InvalidDefinition("states that no step reaches", unreachable)
+        finals = [s for s in self.states if s.final]
+        ending = self._closure(finals, forwards=False)
+        dead = [s for s in self.states if s not in ending]
+        if dead:
+            raise InvalidDefinition("states from which no steps lead to an end (R-LIVE)", dead)
+
+    def _validate_step(self, step: Step) -> None:
+        name = step.trigger
+        if not name or not name.isidentifier():
+            raise InvalidDefinition("a trigger must be a name (letters, digits, _)", [name])
+        if not step.by:
+            raise InvalidDefinition("a step must name who may take it", [name])
+        unknown = [
+            *(g for g in step.guards if g not in self.guards),
+            *([step.effect] if step.effect not in self.effects else []),
+            *([step.payload] if step.payload not in self.payloads else []),
+        ]
+        if unknown:
+            raise InvalidDefinition(f"step {name!r} names what the definition lacks", unknown)
+        states = [*step.sources, *([step.dest] if step.dest is not None else [])]
+        strangers = [s for s in states if s not in self.states]
+        if strangers:
+            raise InvalidDefinition(f"step {name!r} names states that are not states", strangers)
+        if not step.sources:
+            raise InvalidDefinition("a step must name the states it is taken in", [name])
+        ended = [s for s in step.sources if s.final]
+        if ended:
+            raise InvalidDefinition(f"step {name!r} is taken in a final state", ended)
+
+    def _closure(self, start: Sequence[ReviewState], *, forwards: bool) -> set[ReviewState]:
+        """The states reached from ``start`` along the moving steps: forwards (from a step's
+        sources to its destination) or backwards (from its destination to its sources)."""
+        found = set(start)
+        frontier = list(start)
+        while frontier:
+            state = frontier.pop()
+            for step in self.steps.values():
+                if step.dest is None:
+                    continue
+                if forwards:
+                    nexts = [step.dest] if state in step.sources else []
+                else:
+                    nexts = list(step.sources) if step.dest is state else []
+                for other in nexts:
+                    if other not in found:
+                        found.add(other)
+                        frontier.append(other)
+        return found
 
     # -- the shared machine ----------------------------------------------------------------------
 
     def _compile(self) -> Machine:
-        transitions: list[dict[str, Any]] = []
-        for step in self.steps.values():
-            guards = [self.guards[name] for name in step.guards]
-            transitions.append(
-                {
-                    "trigger": step.trigger,
-                    "source": [s.value for s in step.sources],
-                    "dest": step.dest.value if step.dest else None,
-                    "conditions": [_condition(g) for g in guards],
-                }
-            )
+        transitions = [
+            {
+                "trigger": step.trigger,
+                "source": [s.value for s in step.sources],
+                "dest": step.dest.value if step.dest else None,
+                "conditions": [_condition(self.guards[name]) for name in step.guards],
+            }
+            for step in self.steps.values()
+        ]
         return Machine(
             model=None,
             states=[s.value for s in self.states],
@@ -345,85 +359,16 @@ class WorkflowDefinition:
             send_event=True,
         )
 
-    def _dispatch_table(
-        self,
-    ) -> dict[tuple[str, str], _Routes]:
-        """The compiled machine's transitions by (trigger, source): destination and guards.
-
-        Read off the ``transitions`` machine itself (its events, their transitions and their
-        conditions), so the machine stays the one definition; :meth:`fire` dispatches through
-        it without building an event per step, which costs more than the rest of a step.
-        """
-        guards = {_condition_name(g): g for g in self.guards.values()}
-        table: dict[tuple[str, str], _Routes] = {}
-        for trigger, event in self._machine.events.items():
-            for source, found in event.transitions.items():
-                table[trigger, source] = tuple(
-                    (
-                        t.dest,
-                        tuple(
-                            guards[getattr(c.func, "__name__", str(c.func))]
-                            for c in t.conditions
-                            if c.target
-                        ),
-                    )
-                    for t in found
-                )
-        return table
-
     def fire(self, review: Review, trigger: str, ctx: GuardContext) -> ReviewState:
-        """The state after ``trigger``; raises when the step is not open or a guard holds it.
-
-        Nothing is changed. As the machine would: the first of the trigger's transitions out
-        of the review's state whose guards all pass is taken; else the first guard that held
-        the first transition is named. (:meth:`trigger` runs the ``transitions`` machine
-        itself; a test holds the two to the same answers.)
-        """
-        found = self._table.get((trigger, review.state.value))
-        if not found:
-            raise TransitionNotAllowed(review.id, review.state.value, trigger, self.open(review))
-        failed: tuple[str, Failure] | None = None
-        for dest, guards in found:
-            for guard in guards:
-                failure = guard.check(review, ctx)
-                if failure is not None:
-                    failed = failed or (guard.name, failure)
-                    break
-            else:
-                return review.state if dest is None else _STATES[dest]
-        assert failed is not None  # noqa: S101 - only a guard stops a transition found
-        name, failure = failed
-        raise GuardFailed(
-            review.id, trigger, name, failure.reason, failure.missing,
-            missing_zh=failure.missing_zh,
-        )  # fmt: skip
-
-    def unguarded(self, trigger: str) -> dict[ReviewState, ReviewState]:
-        """The states ``trigger`` leaves with no guard to check, each with the state it leads
-        to: what :meth:`fire` returns for a review in such a state, whatever else the review
-        holds (a bulk step decides these from the state alone)."""
-        found: dict[ReviewState, ReviewState] = {}
-        for (name, source), routes in self._table.items():
-            if name == trigger and routes and not routes[0][1]:
-                dest = routes[0][0]
-                found[_STATES[source]] = _STATES[source] if dest is None else _STATES[dest]
-        return found
-
-    def trigger(self, review: Review, trigger: str, ctx: GuardContext) -> ReviewState:
-        """:meth:`fire` through the ``transitions`` machine's own event dispatch (the reference
-        :meth:`fire` is checked against; slower)."""
+        """The state after ``trigger``, as the machine decides it; raises when the step is not
+        open in the review's state, or a guard holds it (the first that does is named).
+        The review is not changed."""
         step = self.steps.get(trigger)
-        if step is None:
+        if step is None or review.state not in step.sources:
             raise TransitionNotAllowed(review.id, review.state.value, trigger, self.open(review))
-        cursor = _MutableCursor(review.state.value, review, ctx)
-        try:
-            moved = self._machine.events[trigger].trigger(cursor)
-        except MachineError:
-            raise TransitionNotAllowed(
-                review.id, review.state.value, trigger, self.open(review)
-            ) from None
-        if not moved:
-            assert cursor.failure is not None  # noqa: S101 - a condition refused and said why
+        cursor = _Cursor(review, ctx)
+        if not self._machine.events[trigger].trigger(cursor):
+            assert cursor.failure is not None  # noqa: S101 - only a guard stops an open step
             name, failure = cursor.failure
             raise GuardFailed(
                 review.id, trigger, name, failure.reason, failure.missing,
@@ -437,81 +382,86 @@ class WorkflowDefinition:
 
     def unmet(self, review: Review, trigger: str, ctx: GuardContext) -> tuple[tuple[str, str], ...]:
         """Every guard of ``trigger`` that holds the review now: (guard, reason) pairs."""
-        step = self.steps[trigger]
         out: list[tuple[str, str]] = []
-        for name in step.guards:
+        for name in self.steps[trigger].guards:
             failure = self.guards[name].check(review, ctx)
             if failure is not None:
                 out.append((name, failure.reason))
         return tuple(out)
 
-    # -- drawing -------------------------------------------------------------------------------
+    def step(self, trigger: str) -> Step:
+        """The step ``trigger`` names; refused with :class:`InvalidInput` when there is none."""
+        found = self.steps.get(trigger)
+        if found is None:
+            raise InvalidInput("trigger", trigger, "not a step of the workflow")
+        return found
+
+    def payload(self, trigger: str) -> Payload:
+        """The payload rule of ``trigger``'s step."""
+        return self.payloads[self.step(trigger).payload]
+
+    # -- the record ------------------------------------------------------------------------------
+
+    def apply_entry(self, review: Review | None, entry: HistoryEntry) -> Review:
+        """The record after ``entry``: the first entry (``schedule``) creates it; any other is
+        its step's effect, with the entry's state, version and digest (and its reason, when it
+        ends the review)."""
+        if entry.action == SCHEDULE_ACTION:
+            if review is not None:
+                raise InvalidInput("action", entry.action, "a review is scheduled only once")
+            return created_by(entry)
+        if review is None:
+            raise InvalidInput("action", entry.action, "the first entry of a history is 'schedule'")
+        step = self.steps.get(entry.action)
+        if step is None:
+            raise InvalidInput("action", entry.action, "not an action of the workflow")
+        changed = self.effects[step.effect].apply(review, entry.data)
+        end_reason = entry.reason if entry.reason and entry.to_state.final else changed.end_reason
+        return _moved(changed, entry.to_state, entry.seq, end_reason, entry.digest)
+
+    def replay(self, entries: Iterable[HistoryEntry]) -> Review | None:
+        """Fold a history into the record it describes (None for an empty history)."""
+        review: Review | None = None
+        for entry in entries:
+            review = self.apply_entry(review, entry)
+        return review
+
+    # -- drawing ---------------------------------------------------------------------------------
 
     def mermaid(self, lang: str = "zh") -> str:
-        """The workflow as a Mermaid state diagram (steps that move the review)."""
+        """The machine as a Mermaid state diagram: its moves, each with the step's label and
+        its conditions (the guards) by label."""
         lines = ["stateDiagram-v2"]
         lines.extend(f"    {state.value}: {state.label(lang)}" for state in self.states)
-        lines.append(f"    [*] --> {self.initial.value}")
-        for step in self.steps.values():
-            if not step.moves or step.dest is None:
-                continue
+        lines.append(f"    [*] --> {self._machine.initial}")
+        for trigger, event in self._machine.events.items():
+            step = self.steps[trigger]
             label = step.label_en if lang == "en" else step.label_zh
-            if step.guards:
-                guards = ", ".join(
-                    (self.guards[g].label_en if lang == "en" else self.guards[g].label_zh)
-                    for g in step.guards
-                )
-                label = f"{label} [{guards}]"
-            if len(step.sources) > 1:
-                lines.extend(
-                    f"    {source.value} --> {step.dest.value}: {label}" for source in step.sources
-                )
-                continue
-            lines.append(f"    {step.sources[0].value} --> {step.dest.value}: {label}")
+            for source, moves in event.transitions.items():
+                for move in moves:
+                    if move.dest is None:
+                        continue
+                    guards = [self.guards[_name(c.func)] for c in move.conditions]
+                    named = ", ".join(g.label_en if lang == "en" else g.label_zh for g in guards)
+                    shown = f"{label} [{named}]" if named else label
+                    lines.append(f"    {source} --> {move.dest}: {shown}")
         lines.extend(f"    {state.value} --> [*]" for state in self.states if state.final)
         return "\n".join(lines) + "\n"
 
 
-class _MutableCursor:
-    """The object the shared machine moves for one step. Slots keep it small and cheap."""
-
-    __slots__ = ("ctx", "failure", "review", "state")
-
-    def __init__(self, state: str, review: Review, ctx: GuardContext) -> None:
-        self.state = state
-        self.review = review
-        self.ctx = ctx
-        self.failure: tuple[str, Failure] | None = None
-
-
-_STATES = {s.value: s for s in ReviewState}
-_Routes = tuple[tuple[str | None, tuple["Guard", ...]], ...]
-"""A trigger's transitions out of one state: (destination or None, guards) in order."""
-
-
-def _condition_name(guard: Guard) -> str:
-    return f"guard:{guard.name}"
-
-
-def _condition(guard: Guard) -> Callable[[Any], bool]:
-    def condition(event: Any) -> bool:
-        cursor: _MutableCursor = event.model
-        if cursor.failure is not None:
-            return False
-        failure = guard.check(cursor.review, cursor.ctx)
-        if failure is None:
-            return True
-        cursor.failure = (guard.name, failure)
-        return False
-
-    condition.__name__ = _condition_name(guard)
-    return condition
-
-
-WORKFLOW = WorkflowDefinition(
-    states=tuple(ReviewState),
-    initial=ReviewState.SCHEDULED,
-    steps=STEPS,
-    guards=GUARDS,
-)
+WORKFLOW = WorkflowDefinition(states=tuple(ReviewState), initial=ReviewState.SCHEDULED, steps=STEPS)
 """The workflow of the source document (§5), shared by every review."""
+
+
+def apply_entry(
+    review: Review | None, entry: HistoryEntry, workflow: WorkflowDefinition = WORKFLOW
+) -> Review:
+    """The record after ``entry`` (see :meth:`WorkflowDefinition.apply_entry`)."""
+    return workflow.apply_entry(review, entry)
+
+
+def replay(
+    entries: Iterable[HistoryEntry], workflow: WorkflowDefinition = WORKFLOW
+) -> Review | None:
+    """Fold a history into the record it describes (None for an empty history)."""
+    return workflow.replay(entries)

@@ -1,0 +1,190 @@
+"""The guards of the four-step workflow (§5): named conditions a step must meet.
+
+Each guard cites the rule it enforces and says, when it holds a step, what to record first (in
+English and in Chinese), so that every refusal names the way out (R-LIVE).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import attrs
+
+from reviewflow.domain.review import Review
+from reviewflow.domain.vocabulary import ItemStatus
+
+__all__ = [
+    "GUARDS",
+    "Failure",
+    "Guard",
+    "GuardCheck",
+    "GuardContext",
+    "ledger_done",
+    "reply_recorded",
+]
+
+
+@attrs.frozen
+class GuardContext:
+    """What a guard may look at besides the review: the policy's switches and the step's data."""
+
+    closeout_required: bool = True
+    reason: str = ""
+
+
+@attrs.frozen
+class Failure:
+    """Why a guard holds a step, and what to record first (in English and in Chinese)."""
+
+    reason: str
+    missing: tuple[str, ...] = ()
+    missing_zh: tuple[str, ...] = ()
+
+
+def _fail(reason: str, missing: list[tuple[str, str]]) -> Failure:
+    return Failure(reason, tuple(en for en, _ in missing), tuple(zh for _, zh in missing))
+
+
+GuardCheck = Callable[[Review, GuardContext], Failure | None]
+
+
+@attrs.frozen
+class Guard:
+    """A named condition a step must meet, citing the rule it enforces."""
+
+    name: str
+    rule: str
+    label_zh: str
+    label_en: str
+    check: GuardCheck = attrs.field(eq=False, repr=False)
+
+
+# -- guards ------------------------------------------------------------------------------------
+
+
+def _has_situation_report(review: Review, _ctx: GuardContext) -> Failure | None:
+    if review.reports:
+        return None
+    return _fail("no situation report has been heard", [("situation report", "情况汇报")])
+
+
+def _method_and_date(review: Review, _ctx: GuardContext) -> Failure | None:
+    if review.method is not None and review.method.held_on is not None:
+        return None
+    return _fail(
+        "the method and date of the review are not recorded",
+        [("method and date", "点评方式和日期")],
+    )
+
+
+def _every_aspect_commented(review: Review, _ctx: GuardContext) -> Failure | None:
+    missing = [(a.label_en, a.label_zh) for a in review.aspects if review.comment_on(a) is None]
+    if not missing:
+        return None
+    return _fail("not every aspect has a comment", missing)
+
+
+def _achievements_and_direction(review: Review, _ctx: GuardContext) -> Failure | None:
+    missing: list[tuple[str, str]] = []
+    if not any(c.achievements.strip() for c in review.comments):
+        missing.append(("achievements", "肯定成绩"))
+    if not review.direction.strip():
+        missing.append(("direction", "努力方向"))
+    if not missing:
+        return None
+    return _fail("achievements and direction must both be stated", missing)
+
+
+def _problems_have_requirements(review: Review, _ctx: GuardContext) -> Failure | None:
+    if review.no_rectification_needed:
+        return None
+    cited = {pid for r in review.requirements for pid in r.problem_ids}
+    open_problems = [p.text for c in review.comments for p in c.problems if p.id not in cited]
+    if not open_problems:
+        return None
+    return _fail(
+        "a problem raised has no rectification requirement, and the reviewer has not stated "
+        "that none is needed",
+        [(f"requirement for: {text}", f"整改要求：{text}") for text in open_problems],
+    )
+
+
+def _form_complete(review: Review, _ctx: GuardContext) -> Failure | None:
+    if review.form is not None:
+        return None
+    return _fail("the review form has not been filled in", [("review form", "点评表")])
+
+
+def _filed(review: Review, _ctx: GuardContext) -> Failure | None:
+    if review.filing is not None:
+        return None
+    return _fail(
+        "the form has not been filed with the office",
+        [("filing number and date", "备案编号和日期")],
+    )
+
+
+def _publicized(review: Review, _ctx: GuardContext) -> Failure | None:
+    if review.publicity is not None:
+        return None
+    return _fail(
+        "the review has not been made public",
+        [("publicity scope, medium and date", "公开范围、形式和日期")],
+    )
+
+
+def ledger_done(review: Review, _ctx: GuardContext) -> Failure | None:
+    planned = {item.requirement_id for item in review.ledger}
+    unplanned = [r.text for r in review.requirements if r.id not in planned]
+    undone = [item.measure for item in review.ledger if item.status is not ItemStatus.DONE]
+    if not unplanned and not undone:
+        return None
+    return _fail(
+        "the rectification ledger is not done",
+        [
+            *((f"ledger item for: {text}", f"整改台账：{text}") for text in unplanned),
+            *((f"finish: {measure}", f"完成整改：{measure}") for measure in undone),
+        ],
+    )
+
+
+def reply_recorded(review: Review, _ctx: GuardContext) -> Failure | None:
+    if review.reply is not None or not review.requirements:
+        return None
+    return _fail(
+        "the written reply to the reviewer is not recorded", [("written reply", "书面回复")]
+    )
+
+
+def _closeout_confirmed(review: Review, ctx: GuardContext) -> Failure | None:
+    if not ctx.closeout_required or review.closeout is not None:
+        return None
+    return _fail("the reviewer has not confirmed the closeout", [("closeout", "点评领导确认销号")])
+
+
+def _reason_given(_review: Review, ctx: GuardContext) -> Failure | None:
+    if ctx.reason.strip():
+        return None
+    return _fail("a reason must be recorded", [("reason", "理由")])
+
+
+GUARDS: tuple[Guard, ...] = (
+    Guard("has_situation_report", "R-STEP-1", "已听取汇报", "situation report heard",
+          _has_situation_report),
+    Guard("method_and_date_recorded", "R-STEP-2", "已记录点评方式和时间",
+          "method and date recorded", _method_and_date),
+    Guard("every_aspect_commented", "R-CONT-ORG/R-CONT-MEM", "四个方面均已点评",
+          "every aspect commented", _every_aspect_commented),
+    Guard("achievements_and_direction", "R-STEP-2", "已肯定成绩并明确努力方向",
+          "achievements and direction stated", _achievements_and_direction),
+    Guard("problems_have_requirements", "R-STEP-2", "问题均有整改要求",
+          "every problem has a requirement", _problems_have_requirements),
+    Guard("form_complete", "R-STEP-3", "点评表已填写", "form filled in", _form_complete),
+    Guard("filed", "R-STEP-3", "已报办公室备案", "filed with the office", _filed),
+    Guard("publicized", "R-STEP-3", "已书面公开", "made public in writing", _publicized),
+    Guard("ledger_done", "R-STEP-4", "整改台账已完成", "ledger done", ledger_done),
+    Guard("reply_recorded", "R-STEP-4", "已书面回复", "written reply recorded", reply_recorded),
+    Guard("closeout_confirmed", "R-STEP-4", "点评领导已确认销号", "closeout confirmed",
+          _closeout_confirmed),
+    Guard("reason_given", "R-CAD-3", "已说明理由", "reason given", _reason_given),
+)  # fmt: skip

@@ -1,0 +1,145 @@
+"""Scheduling a period: every review the rules call for, created once (R-CAD-1..4)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+import attrs
+
+from reviewflow.domain.content import MethodRecord
+from reviewflow.domain.periods import Period
+from reviewflow.domain.planning import Plan, PlannedGap, Slot
+from reviewflow.domain.review import HistoryEntry, Review, ReviewState, schedule_record
+from reviewflow.domain.scope import require_office_or_head
+from reviewflow.domain.serial import unstructure
+from reviewflow.errors import InvalidInput, NotFound
+from reviewflow.events import ReviewsScheduled, StepTaken
+from reviewflow.service._core import Core, IdFactory
+from reviewflow.service._plans import Plans
+from reviewflow.store.base import ChangeSet, ReviewQuery
+
+__all__ = ["ScheduleResult", "Scheduler"]
+
+
+@attrs.frozen
+class ScheduleResult:
+    """What :meth:`ReviewService.schedule` did for a period."""
+
+    period: Period
+    created: tuple[Review, ...]
+    existing: int
+    gaps: tuple[PlannedGap, ...]
+
+
+class Scheduler:
+    """Creates a period's reviews, ``batch`` to a transaction."""
+
+    def __init__(self, core: Core, plans: Plans, batch: int) -> None:
+        if batch < 1:
+            raise InvalidInput("schedule_batch", batch, "must be at least 1")
+        self.core = core
+        self.plans = plans
+        self.batch = batch
+
+    def schedule(self, actor: str, period: Period, root_id: str | None) -> ScheduleResult:
+        """Create the reviews of ``period`` the plan has and the store lacks."""
+        core = self.core
+        with core.refusals(actor, "schedule"):
+            roster = core.store.roster()
+            if root_id is not None and roster.organization(root_id) is None:
+                raise NotFound("organization", root_id)
+            require_office_or_head(roster, actor, root_id, "schedule reviews")
+            plan = self.plans.plan(roster, core.policy, period, root_id)
+            created = self._create(actor, plan, period)
+        reviews = tuple(review for review, _ in created)
+        result = ScheduleResult(period, reviews, len(plan.slots) - len(created), plan.gaps)
+        core.emit([ReviewsScheduled(period, reviews), *(StepTaken(r, e) for r, e in created)])
+        return result
+
+    def _create(self, actor: str, plan: Plan, period: Period) -> list[tuple[Review, HistoryEntry]]:
+        """Make and write the reviews of the plan's free slots; those inserted, with their
+        entries."""
+        # Keys and states only: no record of the period is parsed.
+        present = self.core.counts.refs(ReviewQuery(within=period))
+        taken = {r.key for r in present}
+        # A subject already under a live review for the period (by a former head, say) is
+        # covered: scheduling does not add a second reviewer for it.
+        covered = {
+            (r.kind, r.subject_id, r.period)
+            for r in present
+            if r.state is not ReviewState.CANCELLED
+        }
+        made = _Made(actor, self.core.now(), self.core.ids)
+        created: list[tuple[Review, HistoryEntry]] = []
+        batch: list[tuple[Review, HistoryEntry]] = []
+        for slot in plan.slots:
+            if taken and (
+                slot.key in taken or (slot.kind, slot.subject_id, slot.period) in covered
+            ):
+                continue
+            batch.append(made.review(slot))
+            if len(batch) >= self.batch:
+                # One transaction per batch: a large roster does not hold one huge
+                # transaction, and a batch cut short is simply scheduled again (R-CAD-4).
+                created.extend(self._write(batch))
+                batch = []
+        if batch:
+            created.extend(self._write(batch))
+        return created
+
+    def _write(self, batch: list[tuple[Review, HistoryEntry]]) -> list[tuple[Review, HistoryEntry]]:
+        """Write one batch; the reviews inserted (a slot taken meanwhile is skipped: R-CAD-4)."""
+        inserted = set(self.core.store.apply(ChangeSet(new_reviews=tuple(batch))).inserted)
+        return [(review, entry) for review, entry in batch if review.id in inserted]
+
+
+class _Made:
+    """The reviews of one scheduling run, each with its ``schedule`` entry (one moment, one
+    actor): the entry's data made from the slot, as :func:`~reviewflow.domain.review.
+    schedule_data` of the review would give it, so no record is taken apart to make it."""
+
+    def __init__(self, actor: str, at: datetime, ids: IdFactory) -> None:
+        self.actor = actor
+        self.at = at
+        self.ids = ids
+        # A period as text and a method in plain form, once each (a plan holds one or two).
+        self._texts: dict[Period, str] = {}
+        self._methods: dict[MethodRecord, Mapping[str, Any]] = {}
+
+    def review(self, slot: Slot) -> tuple[Review, HistoryEntry]:
+        method = MethodRecord(slot.method, slot.occasion)
+        plain = self._methods.get(method)
+        if plain is None:
+            plain = self._methods[method] = unstructure(method)
+        text = self._texts.get(slot.period)
+        if text is None:
+            text = self._texts[slot.period] = str(slot.period)
+        review_id = self.ids("review")
+        entry = HistoryEntry.create(
+            review_id=review_id,
+            seq=1,
+            at=self.at,
+            actor_id=self.actor,
+            action="schedule",
+            from_state=None,
+            to_state=ReviewState.SCHEDULED,
+            data=schedule_record(
+                review_id,
+                slot.kind.value,
+                slot.reviewer_id,
+                slot.subject_id,
+                text,
+                slot.basis.value,
+                slot.org_id,
+                dict(plain),
+            ),
+            reason="",
+            prev_digest="",
+        )
+        review = Review(
+            review_id, slot.kind, slot.reviewer_id, slot.subject_id, slot.period, slot.basis,
+            slot.org_id, planned_method=method, last_digest=entry.digest,
+        )  # fmt: skip
+        return review, entry

@@ -1,7 +1,9 @@
 """The conformance kit: the tests every store adapter must pass, shipped with the library.
 
 A third party writing an adapter for its own database runs the same suite as the adapters
-here. Subclass :class:`StoreContract`, give it a ``store`` fixture that yields a fresh, empty
+here. Subclass :class:`StoreContract` (the required tier, :class:`~reviewflow.Store`), or
+:class:`CountingStoreContract` if the store also has the optional tier
+(:class:`~reviewflow.CountingStore`), give it a ``store`` fixture that yields a fresh, empty
 store, and let pytest collect it::
 
     from reviewflow.testing import StoreContract, agreement_test
@@ -14,6 +16,8 @@ store, and let pytest collect it::
             store.close()
 
     TestMyStoreAgrees = agreement_test(lambda: MyStore(...))
+
+The kit's data is the source document's scenario (:mod:`reviewflow.scenario`).
 
 :func:`agreement_test` builds a Hypothesis state machine that drives the adapter and the
 in-memory reference store side by side through the service and checks after every step that
@@ -36,7 +40,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
 import reviewflow as rf
-from reviewflow.demo import OFFICE, scenario_roster
+from reviewflow.scenario import OFFICE, scenario_roster
 from reviewflow.store import CoverageFacts, facts_of, slot_keys_of
 
 __all__ = ["CLOCK", "CountingStoreContract", "StoreContract", "agreement_test", "scenario_on"]

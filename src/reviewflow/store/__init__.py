@@ -1,10 +1,20 @@
-"""Storage: the store protocol, the in-memory reference store, and :func:`open_store`."""
+"""Storage: the store protocol, the in-memory reference store, and :func:`open_store`.
+
+Everything an adapter needs is here: the protocol's two tiers (:class:`Store`,
+:class:`CountingStore`), what they take and return (:class:`ChangeSet`, :class:`Applied`,
+:class:`ReviewQuery`, :class:`CoverageFacts`), the checks a store makes before it writes
+(:func:`check_entry`, :func:`check_imported`), the reference computations of the optional tier
+(:func:`refs_of`, :func:`slot_keys_of`, :func:`facts_of`, :func:`slot_key`, :func:`slot_hash`),
+the stores' order (:func:`by_period_then_id`), and the plain (JSON-ready) form of the domain's
+values (:func:`unstructure`, :func:`structure`, :func:`canonical_json`).
+"""
 
 from __future__ import annotations
 
 from urllib.parse import urlsplit
 
 from reviewflow.domain.office import CoverageFacts, slot_hash, slot_key
+from reviewflow.domain.serial import canonical_json, structure, unstructure
 from reviewflow.errors import StoreUnavailable
 from reviewflow.store.base import (
     Applied,
@@ -35,6 +45,7 @@ __all__ = [
     "SqlStore",
     "Store",
     "by_period_then_id",
+    "canonical_json",
     "check_entry",
     "check_imported",
     "copy_store",
@@ -45,6 +56,8 @@ __all__ = [
     "slot_hash",
     "slot_key",
     "slot_keys_of",
+    "structure",
+    "unstructure",
     "upgrade_store",
 ]
 

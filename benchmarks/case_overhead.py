@@ -10,7 +10,8 @@ attribute, each registered with ``add_model`` once, before the clock starts (and
 ``remove_model`` at once: registering keeps a list the next ``add_model`` scans, which would make
 setting up 100,000 objects quadratic; a trigger never looks at that list, and the object keeps its
 trigger methods), put back in the initial state before each run, and only ``obj.start()`` timed.
-The issue allows a step at most three times the cost of a bare trigger: the target ratio is 1/3.
+Issue #13 asks for at least a fifth of a bare trigger's speed (the step runs the ``transitions``
+trigger itself, and a history entry, scope and the write besides): the target ratio is 0.2.
 
 **Memory per review.** For each count in ``size.memory_counts``, a ``memory://`` store with a
 roster of that many members (branches of 1,000) schedules a month, one review each. Measured with
@@ -86,7 +87,7 @@ def _overhead(size: Size) -> Figure:
     lib, floor = interleave(library, bare, size.repeat)
     return Figure(
         "workflow overhead (memory store step vs bare transitions trigger)", "memory",
-        "steps/s", lib, floor, target=1 / 3, note=f"transitions {version('transitions')}",
+        "steps/s", lib, floor, target=0.2, note=f"transitions {version('transitions')}",
     )  # fmt: skip
 
 

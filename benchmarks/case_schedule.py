@@ -11,8 +11,8 @@ clock starts): one query reads every member with the head of their organization,
 already taken are read, and for each new slot a review row and an audit row with a SHA-256 over
 the entry (its sorted JSON made by orjson) are written: ``executemany`` in transactions of the
 same size on SQLite and MariaDB (PyMySQL turns it into multi-row INSERTs), ``COPY`` on
-PostgreSQL. Same durability settings.
-The ≤ 5 s bound is on the library's seconds.
+PostgreSQL. Same durability settings. (Issue #13 retired the former bound of 5 s on the
+library's seconds: the databases' own floors here take 11 s and 20 s.)
 """
 
 from __future__ import annotations
@@ -66,8 +66,7 @@ def run(size: Size, db: str) -> list[Figure]:
         Figure(
             "schedule a period", db, "reviews/s", lib, flo,
             target=0.3 if db == "mysql" else 0.5,
-            note=f"{members:,} members; library {lib_s:.2f} s, floor {floor_s:.2f} s"
-            + ("" if db == "mysql" else f", ≤ 5 s: {'yes' if lib_s <= 5 else 'no'}"),
+            note=f"{members:,} members; library {lib_s:.2f} s, floor {floor_s:.2f} s",
             extra={"library_s": lib_s, "floor_s": floor_s},
         )
     ]  # fmt: skip

@@ -227,19 +227,19 @@ def test_an_older_database_is_refused_until_upgraded(
 ) -> None:
     """A database at this schema opened by a library one version newer: refused, upgraded on
     request, data kept."""
-    from reviewflow.store import sql  # noqa: PLC0415
+    from reviewflow.store.sql import Dialect, schema  # noqa: PLC0415
 
     store = open_sql(url)
     run_quarter(scenario_on(store))
     before = store.reviews(rf.ReviewQuery())
     store.close()
 
-    def later(dialect: sql.Dialect) -> list[str]:
+    def later(dialect: Dialect) -> list[str]:
         return ["CREATE INDEX attempts_by_actor ON attempts (actor_id)"]
 
     now, next_ = SCHEMA_VERSION, SCHEMA_VERSION + 1
-    monkeypatch.setattr(sql, "SCHEMA_VERSION", next_)
-    monkeypatch.setattr(sql, "MIGRATIONS", {**sql.MIGRATIONS, next_: later})
+    monkeypatch.setattr(schema, "SCHEMA_VERSION", next_)
+    monkeypatch.setattr(schema, "MIGRATIONS", {**schema.MIGRATIONS, next_: later})
     with pytest.raises(rf.SchemaMismatch) as caught:
         rf.open_store(url)
     assert (caught.value.found, caught.value.expected) == (now, next_)
@@ -254,14 +254,14 @@ def test_an_older_database_is_refused_until_upgraded(
 def as_schema(monkeypatch: pytest.MonkeyPatch, version: int) -> None:
     """The library as it was at schema ``version`` (1, 2 or 3): reviews written without their
     slot hash before schema 3; history entries without their transaction before 4."""
-    from reviewflow.store import sql  # noqa: PLC0415
+    from reviewflow.store.sql import codec, schema  # noqa: PLC0415
 
-    monkeypatch.setattr(sql, "SCHEMA_VERSION", version)
+    monkeypatch.setattr(schema, "SCHEMA_VERSION", version)
     if version >= 3:
         return
-    monkeypatch.setattr(sql, "_REVIEW_COLUMNS", sql._REVIEW_COLUMNS[:-1])
-    real_row = sql._review_row
-    monkeypatch.setattr(sql, "_review_row", lambda *args: real_row(*args)[:-1])
+    monkeypatch.setattr(codec, "REVIEW_COLUMNS", codec.REVIEW_COLUMNS[:-1])
+    real_rows = codec.review_rows
+    monkeypatch.setattr(codec, "review_rows", lambda *args: (r[:-1] for r in real_rows(*args)))
 
 
 @pytest.mark.parametrize("start", [1, 2, 3])

@@ -264,7 +264,7 @@ def _made_report(  # noqa: PLR0917 - what the report is made of
 def slot_key(kind: ReviewKind, reviewer_id: str, subject_id: str, period: Period | str) -> str:
     """A slot as one string: kind, reviewer, subject and period (or its text) joined by the
     unit separator."""
-    return f"{kind._value_}\x1f{reviewer_id}\x1f{subject_id}\x1f{period}"
+    return f"{kind.value}\x1f{reviewer_id}\x1f{subject_id}\x1f{period}"
 
 
 def slot_hash(kind: ReviewKind, reviewer_id: str, subject_id: str, period: Period | str) -> int:

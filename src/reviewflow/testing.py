@@ -110,6 +110,11 @@ class StoreContract:
         assert isinstance(store, rf.Store)
         assert "://" in store.url
 
+    def test_close_may_be_called_again(self, store: rf.Store) -> None:
+        """A host's shutdown path may close a store twice (a pool's and a test's teardown)."""
+        store.close()
+        store.close()
+
     def test_empty_store_reads_empty(self, store: rf.Store) -> None:
         assert store.roster().organizations == {}
         assert store.reviews(rf.ReviewQuery()) == ()

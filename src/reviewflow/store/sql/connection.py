@@ -58,6 +58,7 @@ class OwnedConnection:
         self.dialect = dialect
         self.connection = connection
         self.autocommits = dialect.autocommits(connection)
+        self._closed = False
 
     def begin(self) -> None:
         self.dialect.begin(self.connection)
@@ -69,7 +70,9 @@ class OwnedConnection:
         self.connection.rollback()
 
     def close(self) -> None:
-        self.connection.close()
+        if not self._closed:  # PyMySQL refuses to close a connection twice
+            self._closed = True
+            self.connection.close()
 
 
 class LostRace(Exception):

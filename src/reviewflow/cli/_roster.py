@@ -69,6 +69,28 @@ def roster_import(files: tuple[Path, ...], import_good: bool) -> None:
     state = cli_state()
     actor = state.need_actor()
     service = state.service()
+    good, bad = _checked_rows(files, service)
+    if bad and not import_good:
+        _print_bad_rows(bad)
+        fail(
+            zh_en(
+                f"{len(bad)} 行有错误，未导入任何记录；"
+                "改正后重新导入，或加 --import-good 只导入正确的行。",
+                f"{len(bad)} bad row(s): nothing was imported; fix them, or pass --import-good.",
+            ),
+            EXIT_BAD_ROWS,
+        )
+    imported = _import_rows(service, actor, good, bad, import_good=import_good)
+    if bad:
+        _print_bad_rows(bad)
+    _print_imported(imported, bad)
+
+
+def _checked_rows(
+    files: Sequence[Path], service: rf.ReviewService
+) -> tuple[list[ParsedRow], list[BadRow]]:
+    """The files' rows that pass every check (on their own, against each other, against the
+    current roster and as a whole roster), and the bad rows with their reasons."""
     tables: list[RosterFile] = []
     bad: list[BadRow] = []
     for path in files:
@@ -82,17 +104,22 @@ def roster_import(files: tuple[Path, ...], import_good: bool) -> None:
     current = service.roster()
     good, problems = check_references(parsed, current)
     bad.extend(problems)
-    good = _whole_roster(current, good, bad)
-    if bad and not import_good:
-        _print_bad_rows(bad)
-        fail(
-            zh_en(
-                f"{len(bad)} 行有错误，未导入任何记录；"
-                "改正后重新导入，或加 --import-good 只导入正确的行。",
-                f"{len(bad)} bad row(s): nothing was imported; fix them, or pass --import-good.",
-            ),
-            EXIT_BAD_ROWS,
-        )
+    return _whole_roster(current, good, bad), bad
+
+
+def _import_rows(
+    service: rf.ReviewService,
+    actor: str,
+    good: list[ParsedRow],
+    bad: list[BadRow],
+    *,
+    import_good: bool,
+) -> list[ParsedRow]:
+    """Import the good rows; returns those imported.
+
+    Rows the library refuses on import (RosterConflict) join ``bad``: without ``import_good``
+    nothing is imported (exit code 3), with it the others are tried again.
+    """
     while True:
         if not good:
             if bad:
@@ -100,7 +127,6 @@ def roster_import(files: tuple[Path, ...], import_good: bool) -> None:
             fail(zh_en("没有可导入的行。", "no row to import."), EXIT_BAD_ROWS)
         try:
             service.import_roster(actor, **_records(good))
-            break
         except rf.RosterConflict as conflict:
             blamed = list(rows_naming(good, conflict))
             if not blamed:
@@ -118,9 +144,13 @@ def roster_import(files: tuple[Path, ...], import_good: bool) -> None:
                     ),
                     EXIT_BAD_ROWS,
                 )
-    if bad:
-        _print_bad_rows(bad)
-    counts = {kind: sum(1 for r in good if r.kind == kind) for kind in _KIND_LABELS}
+        else:
+            return good
+
+
+def _print_imported(imported: Sequence[ParsedRow], bad: Sequence[BadRow]) -> None:
+    """How many records of each kind were imported, and how many bad rows were skipped."""
+    counts = {kind: sum(1 for r in imported if r.kind == kind) for kind in _KIND_LABELS}
     summary = "，".join(
         f"{zh_en(zh, en)} {counts[kind]}" for kind, (zh, en) in _KIND_LABELS.items()
     )

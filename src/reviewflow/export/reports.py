@@ -233,13 +233,10 @@ def coverage_workbook(
     _coverage_totals(totals, report, scope, lang)
     names = sheet_names((_org_name(roster, o) for o in org_ids), taken=[totals.title])
     for org_id, name in zip(org_ids, names, strict=True):
-        sheet = book.create_sheet(name)
         title = _org_name(roster, org_id) + paren(period_label(report.period, lang), lang)
-        _title(sheet, title)
-        own = [r for r in reviews if r.org_id == org_id]
-        row = _org_reviews(sheet, 2, roster, own, lang)
-        _org_gaps(sheet, row + 1, [g for g in report.gaps if g.org_id == org_id], lang)
-        _widths(sheet, (12, 12, 20, 12, 16))
+        own = _review_lines(roster, (r for r in reviews if r.org_id == org_id), lang)
+        gaps = [_gap_line(g, lang) for g in report.gaps if g.org_id == org_id]
+        _coverage_org_sheet(book.create_sheet(name), title, own, gaps, lang)
     return _save(book, Path(path))
 
 
@@ -269,80 +266,68 @@ def _coverage_totals(sheet: Any, report: rf.CoverageReport, scope: str, lang: st
         ("by_org_type", report.by_org_type),
         ("by_post_category", report.by_post_category),
     ):
-        row = _section(sheet, row + 1, heading(key, lang))
-        _header(sheet, row, [heading(c, lang) for c in ("class_name", "expected", "reviewed")])
-        row += 1
-        for c in classes:
-            _write_row(sheet, row, [c.name, c.expected, c.reviewed])
-            row += 1
+        columns = [heading(c, lang) for c in ("class_name", "expected", "reviewed")]
+        lines = ([c.name, c.expected, c.reviewed] for c in classes)
+        row = _table(sheet, row + 1, heading(key, lang), columns, lines)
     _widths(sheet, (22, 12, 12, 12, 12, 12))
 
 
 def _reviewer_rates(sheet: Any, row: int, rates: Sequence[rf.ReviewerRate], lang: str) -> int:
     """Each reviewer's own rate (R-LEAD) from ``row`` on; returns the next free row."""
-    row = _section(sheet, row, heading("reviewer_rates", lang))
-    _header(sheet, row, [heading(c, lang) for c in REVIEWER_COLUMNS])
-    row += 1
-    for rate in rates:
-        _write_row(
-            sheet,
-            row,
-            [rate.reviewer_name, rate.expected, rate.reviewed, rate.closed, rate.waived, rate.rate],
-        )
-        sheet.cell(row, 6).number_format = RATE_FORMAT
-        row += 1
-    return row
+    lines = ([r.reviewer_name, r.expected, r.reviewed, r.closed, r.waived, r.rate] for r in rates)
+    columns = [heading(c, lang) for c in REVIEWER_COLUMNS]
+    end = _table(sheet, row, heading("reviewer_rates", lang), columns, lines)
+    for line in range(row + 2, end):  # below the table's title and header
+        sheet.cell(line, 6).number_format = RATE_FORMAT
+    return end
+
+
+def _coverage_org_sheet(
+    sheet: Any,
+    title: str,
+    reviews: Sequence[Sequence[Any]],
+    gaps: Sequence[Sequence[Any]],
+    lang: str,
+) -> None:
+    """One organization's sheet: the rows of its reviews, then of its gaps."""
+    _title(sheet, title)
+    columns = [heading(c, lang) for c in REVIEW_COLUMNS]
+    row = _table(sheet, 2, heading("reviews", lang), columns, reviews)
+    columns = [heading(c, lang) for c in GAP_COLUMNS]
+    _table(sheet, row + 1, heading("gaps", lang), columns, gaps)
+    _widths(sheet, (12, 12, 20, 12, 16))
 
 
 _KIND_ORDER = {rf.ReviewKind.ORGANIZATION: 0, rf.ReviewKind.MEMBER: 1}
 
 
-def _org_reviews(
-    sheet: Any, row: int, roster: rf.Roster, reviews: Iterable[rf.Review], lang: str
-) -> int:
-    """An organization's reviews (subject, reviewer, state) from ``row`` on, organizations
-    before members; returns the next free row."""
-    row = _section(sheet, row, heading("reviews", lang))
-    _header(sheet, row, [heading(c, lang) for c in REVIEW_COLUMNS])
-    row += 1
+def _review_lines(roster: rf.Roster, reviews: Iterable[rf.Review], lang: str) -> list[list[Any]]:
+    """The reviews' rows (subject, reviewer, state), organizations before members."""
     own = sorted(
         reviews,
         key=lambda r: (r.period.start, r.period, _KIND_ORDER[r.kind], r.subject_id, r.id),
     )
-    for review in own:
-        _write_row(
-            sheet,
-            row,
-            [
-                str(review.period),
-                review.kind.label(lang),
-                roster.subject_name(review.kind, review.subject_id),
-                roster.person_name(review.reviewer_id),
-                review.state.label(lang),
-            ],
-        )
-        row += 1
-    return row
+    return [
+        [
+            str(review.period),
+            review.kind.label(lang),
+            roster.subject_name(review.kind, review.subject_id),
+            roster.person_name(review.reviewer_id),
+            review.state.label(lang),
+        ]
+        for review in own
+    ]
 
 
-def _org_gaps(sheet: Any, row: int, gaps: Iterable[rf.CoverageGap], lang: str) -> None:
-    """An organization's gaps with the reason from ``row`` on."""
-    row = _section(sheet, row, heading("gaps", lang))
-    _header(sheet, row, [heading(c, lang) for c in GAP_COLUMNS])
-    row += 1
-    for gap in gaps:
-        _write_row(
-            sheet,
-            row,
-            [
-                str(gap.period),
-                gap.kind.label(lang),
-                gap.subject_name,
-                gap.reviewer_name or heading("none", lang),
-                gap.reason.label(lang),
-            ],
-        )
-        row += 1
+def _gap_line(gap: rf.CoverageGap, lang: str) -> list[Any]:
+    """A gap's row, with the reason."""
+    return [
+        str(gap.period),
+        gap.kind.label(lang),
+        gap.subject_name,
+        gap.reviewer_name or heading("none", lang),
+        gap.reason.label(lang),
+    ]
 
 
 # -- the yearly summary (点评情况总结, R-SUMMARY) ----------------------------------------------
@@ -550,6 +535,20 @@ def _header(sheet: Any, row: int, labels: Sequence[str]) -> None:
         cell = sheet.cell(row, column, label)
         cell.font = _BOLD
         cell.fill = _HEADER_FILL
+
+
+def _table(
+    sheet: Any, row: int, title: str, columns: Sequence[str], lines: Iterable[Sequence[Any]]
+) -> int:
+    """A table from ``row`` on: its title, its header, a row per line; returns the next free
+    row."""
+    row = _section(sheet, row, title)
+    _header(sheet, row, columns)
+    row += 1
+    for values in lines:
+        _write_row(sheet, row, values)
+        row += 1
+    return row
 
 
 def _section(sheet: Any, row: int, text: str) -> int:

@@ -34,6 +34,7 @@ __all__ = [
     "main",
     "out_console",
     "progress_bar",
+    "progress_display",
     "zh_en",
 ]
 
@@ -226,11 +227,10 @@ def err_console() -> Console:
     return _console(stderr=True)
 
 
-@contextmanager
-def progress_bar(description: str, total: int | None) -> Iterator[Callable[[int], None]]:
-    """A rich progress bar on stderr (shown on a terminal only); yields ``advance(n)``."""
+def progress_display() -> Progress:
+    """A rich progress display on stderr, shown on a terminal only and gone when done."""
     console = err_console()
-    with Progress(
+    return Progress(
         TextColumn("{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
@@ -238,7 +238,13 @@ def progress_bar(description: str, total: int | None) -> Iterator[Callable[[int]
         console=console,
         transient=True,
         disable=not console.is_terminal,
-    ) as progress:
+    )
+
+
+@contextmanager
+def progress_bar(description: str, total: int | None) -> Iterator[Callable[[int], None]]:
+    """A rich progress bar on stderr (shown on a terminal only); yields ``advance(n)``."""
+    with progress_display() as progress:
         task = progress.add_task(description, total=total)
 
         def advance(n: int) -> None:

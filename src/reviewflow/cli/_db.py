@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import click
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 import reviewflow as rf
@@ -17,6 +16,7 @@ from reviewflow.cli._app import (
     fail,
     main,
     out_console,
+    progress_display,
     zh_en,
 )
 
@@ -92,16 +92,7 @@ def db_copy(target_url: str, batch_size: int) -> None:
     """
     state = cli_state()
     source = state.store()
-    console = err_console()
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-        transient=True,
-        disable=not console.is_terminal,
-    ) as progress:
+    with progress_display() as progress:
         task = progress.add_task(zh_en("复制点评", "copying reviews"), total=None)
 
         def report(done: int, total: int) -> None:

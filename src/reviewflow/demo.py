@@ -48,8 +48,41 @@ def run_quarter(service: rf.ReviewService) -> None:
     reviews = service.reviews(OFFICE, within=QUARTER)
 
     # 李文华 reviews her liaison point, the hospital's general branch, on site (R-SCOPE-1).
-    review = _find(reviews, "li", "hospital", "2023-Q4")
-    rid = review.id
+    rid = _find(reviews, "li", "hospital", "2023-Q4").id
+    _hear_hospital(service, rid)
+    requirement = _review_hospital(service, rid)
+    _rectify_hospital(service, rid, requirement)
+
+    # 周明, the internal-medicine branch secretary, reviews his members each month (R-SCOPE-2),
+    # at the branch general meeting (R-METH-DEFAULT). One problem stays in rectification.
+    for month in ("2023-10", "2023-11", "2023-12"):
+        for subject in ("wu", "sun", "zheng"):
+            _member_review(service, _find(reviews, "zhou", subject, month), month, subject)
+
+    # 施雨 works away from the unit this quarter: the office waives her reviews (R-CAD-3).
+    for month in ("2023-10", "2023-11", "2023-12"):
+        waived = _find(reviews, "he", "shi", month)
+        service.waive(OFFICE, waived.id, reason="外出学习，流动党员本季度免于点评")
+
+    # The roster changes during the quarter: 冯军 moves to internal medicine on 12-05, so his
+    # open December review by 钱伟 is cancelled with the reason, and 林涛 joins surgery after
+    # the quarter was scheduled. Coverage names both as gaps until the office schedules again.
+    service.move_member(OFFICE, "feng", to_org_id="internal", on=date(2023, 12, 5))
+    service.import_roster(
+        OFFICE, members=[rf.Member("lin", "林涛", "surgery", "护理", joined_on=date(2023, 12, 1))]
+    )
+
+    service.record_exemplar(
+        OFFICE,
+        kind=rf.ReviewKind.ORGANIZATION,
+        subject_id="hospital",
+        deeds="门诊流程再造，群众平均候诊时间缩短40%。",
+        source_review_id=rid,
+    )
+
+
+def _hear_hospital(service: rf.ReviewService, rid: str) -> None:
+    """Step 1 of the hospital's review: the general branch reports, with its commitments."""
     service.start("li", rid)
     service.report(
         "liu",
@@ -63,10 +96,18 @@ def run_quarter(service: rf.ReviewService) -> None:
         reported_on=date(2023, 11, 2),
     )
     service.conclude_fact_finding("li", rid)
+
+
+def _review_hospital(service: rf.ReviewService, rid: str) -> rf.RectificationRequirement:
+    """Step 2 of the hospital's review, on site: comments on each aspect, a commitment judged,
+    a masses representative heard, and one requirement, which is returned."""
     service.record_method(
-        "li", rid, method=rf.Method.ON_SITE, occasion=rf.Occasion.FIELD_VISIT,
+        "li",
+        rid,
+        method=rf.Method.ON_SITE,
+        occasion=rf.Occasion.FIELD_VISIT,
         held_on=date(2023, 11, 8),
-    )  # fmt: skip
+    )
     aspects = rf.Aspect.for_kind(rf.ReviewKind.ORGANIZATION)
     service.comment(
         "li", rid, aspect=aspects[0], achievements="门诊流程再造成效明显，群众候诊时间缩短。"
@@ -100,8 +141,14 @@ def run_quarter(service: rf.ReviewService) -> None:
         problem_ids=[problem.id],
         participant_id=participant.id,
     )
-    requirement = review.requirements[-1]
     service.conclude_review("li", rid)
+    return review.requirements[-1]
+
+
+def _rectify_hospital(
+    service: rf.ReviewService, rid: str, requirement: rf.RectificationRequirement
+) -> None:
+    """Steps 3 and 4 of the hospital's review, through to its close."""
     # Step 3: the general branch's head fills the form; the office files it; it is made public.
     service.fill_form("liu", rid, filled_on=date(2023, 11, 10))
     service.file(OFFICE, rid, filing_no="卫党点评〔2023〕41号", filed_on=date(2023, 11, 13))
@@ -110,41 +157,18 @@ def run_quarter(service: rf.ReviewService) -> None:
     )
     service.begin_rectification(OFFICE, rid)
     review = service.plan_item(
-        "liu", rid, requirement_id=requirement.id, measure="组织3次义诊进村", owner="马晓燕",
+        "liu",
+        rid,
+        requirement_id=requirement.id,
+        measure="组织3次义诊进村",
+        owner="马晓燕",
         due=date(2023, 12, 25),
-    )  # fmt: skip
+    )
     item = review.ledger[-1]
     service.update_item("liu", rid, item_id=item.id, status="done", done_on=date(2023, 12, 20))
     service.reply("liu", rid, text="义诊已全部完成，共覆盖5个村。", replied_on=date(2023, 12, 21))
     service.confirm_closeout("li", rid, confirmed_on=date(2023, 12, 22))
     service.close("li", rid)
-
-    # 周明, the internal-medicine branch secretary, reviews his members each month (R-SCOPE-2),
-    # at the branch general meeting (R-METH-DEFAULT). One problem stays in rectification.
-    for month in ("2023-10", "2023-11", "2023-12"):
-        for subject in ("wu", "sun", "zheng"):
-            _member_review(service, _find(reviews, "zhou", subject, month), month, subject)
-
-    # 施雨 works away from the unit this quarter: the office waives her reviews (R-CAD-3).
-    for month in ("2023-10", "2023-11", "2023-12"):
-        waived = _find(reviews, "he", "shi", month)
-        service.waive(OFFICE, waived.id, reason="外出学习，流动党员本季度免于点评")
-
-    # The roster changes during the quarter: 冯军 moves to internal medicine on 12-05, so his
-    # open December review by 钱伟 is cancelled with the reason, and 林涛 joins surgery after
-    # the quarter was scheduled. Coverage names both as gaps until the office schedules again.
-    service.move_member(OFFICE, "feng", to_org_id="internal", on=date(2023, 12, 5))
-    service.import_roster(
-        OFFICE, members=[rf.Member("lin", "林涛", "surgery", "护理", joined_on=date(2023, 12, 1))]
-    )
-
-    service.record_exemplar(
-        OFFICE,
-        kind=rf.ReviewKind.ORGANIZATION,
-        subject_id="hospital",
-        deeds="门诊流程再造，群众平均候诊时间缩短40%。",
-        source_review_id=rid,
-    )
 
 
 def _member_review(service: rf.ReviewService, review: rf.Review, month: str, subject: str) -> None:

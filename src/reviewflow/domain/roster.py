@@ -156,58 +156,11 @@ class Roster:
         clash = sorted(set(mems) & set(staff))
         if clash:
             raise RosterConflict("a person id is used for a member and for office staff", clash)
-        children: dict[str, list[str]] = {}
-        for org in orgs.values():
-            if org.parent_id is not None:
-                if org.parent_id not in orgs:
-                    raise RosterConflict(
-                        f"organization {org.id!r} names parent {org.parent_id!r}, "
-                        "which is not on the roster",
-                        [org.id],
-                    )
-                children.setdefault(org.parent_id, []).append(org.id)
+        children = _children_by_parent(orgs)
         _check_acyclic(orgs)
-        members_of: dict[str, list[str]] = {}
-        for mem in mems.values():
-            if mem.org_id not in orgs:
-                raise RosterConflict(
-                    f"member {mem.id!r} names organization {mem.org_id!r}, "
-                    "which is not on the roster",
-                    [mem.id],
-                )
-            if mem.active:
-                members_of.setdefault(mem.org_id, []).append(mem.id)
-        for org in orgs.values():
-            if org.head_id is not None:
-                head = mems.get(org.head_id)
-                if head is None or head.org_id != org.id:
-                    raise RosterConflict(
-                        f"the head {org.head_id!r} of organization {org.id!r} must be a member "
-                        "of that organization",
-                        [org.id],
-                    )
-        liaisons_of: dict[str, list[LiaisonAssignment]] = {}
-        for link in links.values():
-            committee_member = mems.get(link.committee_member_id)
-            if committee_member is None:
-                raise RosterConflict(
-                    f"liaison {link.key!r}: {link.committee_member_id!r} is not a member",
-                    [link.committee_member_id],
-                )
-            home = orgs[committee_member.org_id]
-            if link.active and (home.kind is not OrgKind.COMMITTEE or not committee_member.roles):
-                raise RosterConflict(
-                    f"liaison {link.key!r}: {link.committee_member_id!r} is not on the leadership "
-                    "team of a Party committee (R-SCOPE-1)",
-                    [link.committee_member_id],
-                )
-            if link.org_id not in orgs:
-                raise RosterConflict(
-                    f"liaison {link.key!r}: organization {link.org_id!r} is not on the roster",
-                    [link.org_id],
-                )
-            if link.active:
-                liaisons_of.setdefault(link.org_id, []).append(link)
+        members_of = _members_by_org(orgs, mems)
+        _check_heads(orgs, mems)
+        liaisons_of = _liaisons_by_org(orgs, mems, links)
         return cls(
             organizations=orgs,
             members=mems,
@@ -355,6 +308,84 @@ def _unique(what: str, items: Iterable[_T], key: Callable[[_T], _K]) -> dict[_K,
             raise RosterConflict(f"{what} {k!r} appears twice", [str(k)])
         out[k] = item
     return out
+
+
+def _children_by_parent(orgs: Mapping[str, Organization]) -> dict[str, list[str]]:
+    """Each parent's children; refuses an organization whose parent is not on the roster."""
+    children: dict[str, list[str]] = {}
+    for org in orgs.values():
+        if org.parent_id is not None:
+            if org.parent_id not in orgs:
+                raise RosterConflict(
+                    f"organization {org.id!r} names parent {org.parent_id!r}, "
+                    "which is not on the roster",
+                    [org.id],
+                )
+            children.setdefault(org.parent_id, []).append(org.id)
+    return children
+
+
+def _members_by_org(
+    orgs: Mapping[str, Organization], mems: Mapping[str, Member]
+) -> dict[str, list[str]]:
+    """Each organization's active members; refuses a member of an organization not on the
+    roster."""
+    members_of: dict[str, list[str]] = {}
+    for mem in mems.values():
+        if mem.org_id not in orgs:
+            raise RosterConflict(
+                f"member {mem.id!r} names organization {mem.org_id!r}, which is not on the roster",
+                [mem.id],
+            )
+        if mem.active:
+            members_of.setdefault(mem.org_id, []).append(mem.id)
+    return members_of
+
+
+def _check_heads(orgs: Mapping[str, Organization], mems: Mapping[str, Member]) -> None:
+    """Refuses an organization whose head is not one of its own members."""
+    for org in orgs.values():
+        if org.head_id is not None:
+            head = mems.get(org.head_id)
+            if head is None or head.org_id != org.id:
+                raise RosterConflict(
+                    f"the head {org.head_id!r} of organization {org.id!r} must be a member "
+                    "of that organization",
+                    [org.id],
+                )
+
+
+def _liaisons_by_org(
+    orgs: Mapping[str, Organization],
+    mems: Mapping[str, Member],
+    links: Mapping[tuple[str, str], LiaisonAssignment],
+) -> dict[str, list[LiaisonAssignment]]:
+    """Each organization's active liaison assignments; refuses an assignment whose committee
+    member is not a member, an active one whose member is not on a Party committee's leadership
+    team (R-SCOPE-1), and one whose organization is not on the roster."""
+    liaisons_of: dict[str, list[LiaisonAssignment]] = {}
+    for link in links.values():
+        committee_member = mems.get(link.committee_member_id)
+        if committee_member is None:
+            raise RosterConflict(
+                f"liaison {link.key!r}: {link.committee_member_id!r} is not a member",
+                [link.committee_member_id],
+            )
+        home = orgs[committee_member.org_id]
+        if link.active and (home.kind is not OrgKind.COMMITTEE or not committee_member.roles):
+            raise RosterConflict(
+                f"liaison {link.key!r}: {link.committee_member_id!r} is not on the leadership "
+                "team of a Party committee (R-SCOPE-1)",
+                [link.committee_member_id],
+            )
+        if link.org_id not in orgs:
+            raise RosterConflict(
+                f"liaison {link.key!r}: organization {link.org_id!r} is not on the roster",
+                [link.org_id],
+            )
+        if link.active:
+            liaisons_of.setdefault(link.org_id, []).append(link)
+    return liaisons_of
 
 
 def _check_acyclic(orgs: Mapping[str, Organization]) -> None:

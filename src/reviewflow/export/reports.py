@@ -79,6 +79,26 @@ def ledger_workbook(
         r for r in service.reviews(actor, within=period, root_id=root_id) if r.state.reviewed
     ]
     reviews.sort(key=lambda r: (r.period.start, r.period, r.kind, r.subject_id, r.id))
+    rows_by_org, totals_by_org = _ledger_by_org(roster, reviews, today, lang)
+    org_ids = _in_roster_order(roster, rows_by_org)
+    title_period = period_label(_as_period(period), lang)
+
+    book = Workbook()
+    totals = book.active
+    totals.title = heading("totals_sheet", lang)
+    names = sheet_names((_org_name(roster, o) for o in org_ids), taken=[totals.title])
+    for org_id, name in zip(org_ids, names, strict=True):
+        sheet = book.create_sheet(name)
+        _ledger_sheet(sheet, _org_name(roster, org_id), rows_by_org[org_id], title_period, lang)
+    _ledger_totals(totals, roster, [(o, totals_by_org[o]) for o in org_ids], title_period, lang)
+    return _save(book, Path(path))
+
+
+def _ledger_by_org(
+    roster: rf.Roster, reviews: Sequence[rf.Review], today: date, lang: str
+) -> tuple[dict[str, list[tuple[list[Any], bool]]], dict[str, list[int]]]:
+    """The ledger's rows of each organization (with whether each is overdue), and its counts:
+    requirements, items, items done, items overdue."""
     rows_by_org: dict[str, list[tuple[list[Any], bool]]] = {}
     totals_by_org: dict[str, list[int]] = {}
     for review in reviews:
@@ -94,46 +114,51 @@ def ledger_workbook(
                 counts[2] += int(item.status is rf.ItemStatus.DONE)
                 counts[3] += int(overdue)
             rows.append((_ledger_row(roster, review, requirement, item, lang), overdue))
-    org_ids = _in_roster_order(roster, rows_by_org)
-    title_period = period_label(_as_period(period), lang)
+    return rows_by_org, totals_by_org
 
-    book = Workbook()
-    totals = book.active
-    totals.title = heading("totals_sheet", lang)
-    names = sheet_names((_org_name(roster, o) for o in org_ids), taken=[totals.title])
-    for org_id, name in zip(org_ids, names, strict=True):
-        sheet = book.create_sheet(name)
-        _title(
-            sheet,
-            f"{_org_name(roster, org_id)} {heading('ledger_title', lang)}"
-            + paren(title_period, lang),
-        )
-        _header(sheet, 2, [heading(c, lang) for c in LEDGER_COLUMNS])
-        for i, (values, overdue) in enumerate(rows_by_org[org_id], 3):
-            _write_row(sheet, i, values, font=_OVERDUE if overdue else None)
-            if overdue:
-                for cell in sheet[i]:
-                    cell.fill = _OVERDUE_FILL
-        _widths(sheet, (16, 14, 10, 12, 36, 30, 10, 12, 10, 12))
-        sheet.freeze_panes = "A3"
 
+def _ledger_sheet(
+    sheet: Any,
+    org_name: str,
+    rows: Sequence[tuple[list[Any], bool]],
+    title_period: str,
+    lang: str,
+) -> None:
+    """One organization's ledger, its overdue rows in red."""
+    _title(sheet, f"{org_name} {heading('ledger_title', lang)}" + paren(title_period, lang))
+    _header(sheet, 2, [heading(c, lang) for c in LEDGER_COLUMNS])
+    for i, (values, overdue) in enumerate(rows, 3):
+        _write_row(sheet, i, values, font=_OVERDUE if overdue else None)
+        if overdue:
+            for cell in sheet[i]:
+                cell.fill = _OVERDUE_FILL
+    _widths(sheet, (16, 14, 10, 12, 36, 30, 10, 12, 10, 12))
+    sheet.freeze_panes = "A3"
+
+
+def _ledger_totals(
+    sheet: Any,
+    roster: rf.Roster,
+    counts_by_org: Sequence[tuple[str, list[int]]],
+    title_period: str,
+    lang: str,
+) -> None:
+    """The totals sheet (汇总): each organization's counts, then the grand total."""
     totals_title = (
         f"{heading('ledger_title', lang)}: {heading('totals_sheet', lang)}"
         if lang == "en"
         else f"{heading('ledger_title', lang)}{heading('totals_sheet', lang)}"
     )
-    _title(totals, totals_title + paren(title_period, lang))
-    _header(totals, 2, [heading(c, lang) for c in LEDGER_TOTAL_COLUMNS])
+    _title(sheet, totals_title + paren(title_period, lang))
+    _header(sheet, 2, [heading(c, lang) for c in LEDGER_TOTAL_COLUMNS])
     row = 3
     grand = [0, 0, 0, 0]
-    for org_id in org_ids:
-        counts = totals_by_org[org_id]
-        _write_row(totals, row, [_org_name(roster, org_id), *counts])
+    for org_id, counts in counts_by_org:
+        _write_row(sheet, row, [_org_name(roster, org_id), *counts])
         grand = [a + b for a, b in zip(grand, counts, strict=True)]
         row += 1
-    _write_row(totals, row, [heading("total_row", lang), *grand], font=_BOLD)
-    _widths(totals, (20, 12, 12, 12, 12))
-    return _save(book, Path(path))
+    _write_row(sheet, row, [heading("total_row", lang), *grand], font=_BOLD)
+    _widths(sheet, (20, 12, 12, 12, 12))
 
 
 def _ledger_lines(
@@ -198,21 +223,33 @@ def coverage_workbook(
     report = service.coverage(actor, period, root_id=root_id)
     roster = service.roster()
     reviews = service.reviews(actor, within=report.period, root_id=root_id)
-    org_ids = _organizations(roster, root_id, {r.org_id for r in reviews} | {
-        g.org_id for g in report.gaps
-    })  # fmt: skip
+    with_data = {r.org_id for r in reviews} | {g.org_id for g in report.gaps}
+    org_ids = _organizations(roster, root_id, with_data)
 
     book = Workbook()
     totals = book.active
     totals.title = heading("totals_sheet", lang)
+    scope = _org_name(roster, root_id) if root_id is not None else heading("all_orgs", lang)
+    _coverage_totals(totals, report, scope, lang)
+    names = sheet_names((_org_name(roster, o) for o in org_ids), taken=[totals.title])
+    for org_id, name in zip(org_ids, names, strict=True):
+        title = _org_name(roster, org_id) + paren(period_label(report.period, lang), lang)
+        own = _review_lines(roster, (r for r in reviews if r.org_id == org_id), lang)
+        gaps = [_gap_line(g, lang) for g in report.gaps if g.org_id == org_id]
+        _coverage_org_sheet(book.create_sheet(name), title, own, gaps, lang)
+    return _save(book, Path(path))
+
+
+def _coverage_totals(sheet: Any, report: rf.CoverageReport, scope: str, lang: str) -> None:
+    """The totals sheet (汇总): the scope, the coverage numbers, each reviewer's rate (R-LEAD) and
+    the breakdown by organization type and post category (R-CLASS)."""
     _title(
-        totals,
+        sheet,
         f"{heading('coverage_title', lang)}, {report.period}"
         if lang == "en"
         else f"{period_label(report.period, lang)}{heading('coverage_title', lang)}",
     )
-    scope = _org_name(roster, root_id) if root_id is not None else heading("all_orgs", lang)
-    row = _label_rows(totals, 2, [(heading("scope", lang), scope)])
+    row = _label_rows(sheet, 2, [(heading("scope", lang), scope)])
     values = {
         "expected": report.expected,
         "reviewed": report.reviewed,
@@ -222,74 +259,75 @@ def coverage_workbook(
         "missing": report.missing,
         "rate": report.rate,
     }
-    row = _label_rows(totals, row, [(heading(k, lang), values[k]) for k in COVERAGE_NUMBERS])
-    totals.cell(row - 1, 2).number_format = RATE_FORMAT
-    row = _section(totals, row + 1, heading("reviewer_rates", lang))
-    _header(totals, row, [heading(c, lang) for c in REVIEWER_COLUMNS])
-    row += 1
-    for rate in report.reviewers:
-        _write_row(
-            totals,
-            row,
-            [rate.reviewer_name, rate.expected, rate.reviewed, rate.closed, rate.waived, rate.rate],
-        )
-        totals.cell(row, 6).number_format = RATE_FORMAT
-        row += 1
+    row = _label_rows(sheet, row, [(heading(k, lang), values[k]) for k in COVERAGE_NUMBERS])
+    sheet.cell(row - 1, 2).number_format = RATE_FORMAT
+    row = _reviewer_rates(sheet, row + 1, report.reviewers, lang)
     for key, classes in (
         ("by_org_type", report.by_org_type),
         ("by_post_category", report.by_post_category),
     ):
-        row = _section(totals, row + 1, heading(key, lang))
-        _header(totals, row, [heading(c, lang) for c in ("class_name", "expected", "reviewed")])
-        row += 1
-        for c in classes:
-            _write_row(totals, row, [c.name, c.expected, c.reviewed])
-            row += 1
-    _widths(totals, (22, 12, 12, 12, 12, 12))
+        columns = [heading(c, lang) for c in ("class_name", "expected", "reviewed")]
+        lines = ([c.name, c.expected, c.reviewed] for c in classes)
+        row = _table(sheet, row + 1, heading(key, lang), columns, lines)
+    _widths(sheet, (22, 12, 12, 12, 12, 12))
 
-    names = sheet_names((_org_name(roster, o) for o in org_ids), taken=[totals.title])
-    order = {rf.ReviewKind.ORGANIZATION: 0, rf.ReviewKind.MEMBER: 1}
-    for org_id, name in zip(org_ids, names, strict=True):
-        sheet = book.create_sheet(name)
-        _title(sheet, _org_name(roster, org_id) + paren(period_label(report.period, lang), lang))
-        row = _section(sheet, 2, heading("reviews", lang))
-        _header(sheet, row, [heading(c, lang) for c in REVIEW_COLUMNS])
-        row += 1
-        own = sorted(
-            (r for r in reviews if r.org_id == org_id),
-            key=lambda r: (r.period.start, r.period, order[r.kind], r.subject_id, r.id),
-        )
-        for review in own:
-            _write_row(
-                sheet,
-                row,
-                [
-                    str(review.period),
-                    review.kind.label(lang),
-                    roster.subject_name(review.kind, review.subject_id),
-                    roster.person_name(review.reviewer_id),
-                    review.state.label(lang),
-                ],
-            )
-            row += 1
-        row = _section(sheet, row + 1, heading("gaps", lang))
-        _header(sheet, row, [heading(c, lang) for c in GAP_COLUMNS])
-        row += 1
-        for gap in (g for g in report.gaps if g.org_id == org_id):
-            _write_row(
-                sheet,
-                row,
-                [
-                    str(gap.period),
-                    gap.kind.label(lang),
-                    gap.subject_name,
-                    gap.reviewer_name or heading("none", lang),
-                    gap.reason.label(lang),
-                ],
-            )
-            row += 1
-        _widths(sheet, (12, 12, 20, 12, 16))
-    return _save(book, Path(path))
+
+def _reviewer_rates(sheet: Any, row: int, rates: Sequence[rf.ReviewerRate], lang: str) -> int:
+    """Each reviewer's own rate (R-LEAD) from ``row`` on; returns the next free row."""
+    lines = ([r.reviewer_name, r.expected, r.reviewed, r.closed, r.waived, r.rate] for r in rates)
+    columns = [heading(c, lang) for c in REVIEWER_COLUMNS]
+    end = _table(sheet, row, heading("reviewer_rates", lang), columns, lines)
+    for line in range(row + 2, end):  # below the table's title and header
+        sheet.cell(line, 6).number_format = RATE_FORMAT
+    return end
+
+
+def _coverage_org_sheet(
+    sheet: Any,
+    title: str,
+    reviews: Sequence[Sequence[Any]],
+    gaps: Sequence[Sequence[Any]],
+    lang: str,
+) -> None:
+    """One organization's sheet: the rows of its reviews, then of its gaps."""
+    _title(sheet, title)
+    columns = [heading(c, lang) for c in REVIEW_COLUMNS]
+    row = _table(sheet, 2, heading("reviews", lang), columns, reviews)
+    columns = [heading(c, lang) for c in GAP_COLUMNS]
+    _table(sheet, row + 1, heading("gaps", lang), columns, gaps)
+    _widths(sheet, (12, 12, 20, 12, 16))
+
+
+_KIND_ORDER = {rf.ReviewKind.ORGANIZATION: 0, rf.ReviewKind.MEMBER: 1}
+
+
+def _review_lines(roster: rf.Roster, reviews: Iterable[rf.Review], lang: str) -> list[list[Any]]:
+    """The reviews' rows (subject, reviewer, state), organizations before members."""
+    own = sorted(
+        reviews,
+        key=lambda r: (r.period.start, r.period, _KIND_ORDER[r.kind], r.subject_id, r.id),
+    )
+    return [
+        [
+            str(review.period),
+            review.kind.label(lang),
+            roster.subject_name(review.kind, review.subject_id),
+            roster.person_name(review.reviewer_id),
+            review.state.label(lang),
+        ]
+        for review in own
+    ]
+
+
+def _gap_line(gap: rf.CoverageGap, lang: str) -> list[Any]:
+    """A gap's row, with the reason."""
+    return [
+        str(gap.period),
+        gap.kind.label(lang),
+        gap.subject_name,
+        gap.reviewer_name or heading("none", lang),
+        gap.reason.label(lang),
+    ]
 
 
 # -- the yearly summary (点评情况总结, R-SUMMARY) ----------------------------------------------
@@ -497,6 +535,20 @@ def _header(sheet: Any, row: int, labels: Sequence[str]) -> None:
         cell = sheet.cell(row, column, label)
         cell.font = _BOLD
         cell.fill = _HEADER_FILL
+
+
+def _table(
+    sheet: Any, row: int, title: str, columns: Sequence[str], lines: Iterable[Sequence[Any]]
+) -> int:
+    """A table from ``row`` on: its title, its header, a row per line; returns the next free
+    row."""
+    row = _section(sheet, row, title)
+    _header(sheet, row, columns)
+    row += 1
+    for values in lines:
+        _write_row(sheet, row, values)
+        row += 1
+    return row
 
 
 def _section(sheet: Any, row: int, text: str) -> int:

@@ -1,0 +1,320 @@
+"""The ``reviewflow`` group and what every command shares: the options ``--store``, ``--as`` and
+``--lang`` (before the command and after it), the state they set (the store and the service,
+opened once), the bilingual labels, the consoles and progress bar, and the exit codes (listed in
+:mod:`reviewflow.cli`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, NoReturn, TypeVar
+
+import attrs
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+import reviewflow as rf
+
+__all__ = [
+    "DEFAULT_STORE",
+    "EPILOG",
+    "EXIT_BAD_ROWS",
+    "EXIT_OK",
+    "EXIT_REFUSED",
+    "EXIT_STORE",
+    "EXIT_USAGE",
+    "CliState",
+    "caption",
+    "cli_state",
+    "common_options",
+    "err_console",
+    "fail",
+    "main",
+    "out_console",
+    "progress_bar",
+    "progress_display",
+    "zh_en",
+]
+
+EXIT_OK = 0
+EXIT_REFUSED = 1
+EXIT_USAGE = 2
+EXIT_BAD_ROWS = 3
+EXIT_STORE = 4
+
+DEFAULT_STORE = "sqlite:///reviewflow.db"
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+EPILOG = """\b
+退出码 / exit codes:
+  0  成功 / ok
+  1  被拒绝：超出权限、条件未满足、状态不允许、未找到、名册冲突、并发冲突等
+     / refused by the library (OutOfScope, GuardFailed, NotFound, RosterConflict ...)
+  2  用法错误 / usage error
+  3  名册文件有错误行，未导入 / bad rows in a roster import, nothing imported
+  4  数据库无法打开或结构版本不符 / store unavailable or schema mismatch
+"""
+
+# -- labels ------------------------------------------------------------------------------------
+
+_LABELS: dict[str, tuple[str, str]] = {
+    "period": ("周期", "Period"),
+    "subject": ("对象", "Subject"),
+    "reviewer": ("点评领导", "Reviewer"),
+    "state": ("状态", "State"),
+    "next": ("下一步", "Next steps"),
+    "id": ("编号", "Id"),
+    "due": ("截止", "Due"),
+    "as": ("身份", "As"),
+    "overdue": ("逾期", "overdue"),
+    "file": ("文件", "File"),
+    "row": ("行", "Row"),
+    "column": ("列", "Column"),
+    "reason": ("原因", "Reason"),
+    "org": ("组织", "Organization"),
+    "kind": ("类别", "Kind"),
+    "expected": ("应点评", "Expected"),
+    "reviewed": ("已点评", "Reviewed"),
+    "closed": ("已销号", "Closed"),
+    "waived": ("免于点评", "Waived"),
+    "in_progress": ("进行中", "In progress"),
+    "missing": ("未安排", "Missing"),
+    "rate": ("完成率", "Rate"),
+    "coverage_rate": ("覆盖率", "Coverage"),
+    "seq": ("序号", "Seq"),
+    "time": ("时间", "Time"),
+    "actor": ("操作人", "Actor"),
+    "action": ("操作", "Action"),
+    "from": ("从", "From"),
+    "to": ("到", "To"),
+    "problem": ("问题", "Problem"),
+    "review": ("点评", "Review"),
+    "name": ("名称", "Name"),
+}
+
+
+def caption(key: str) -> str:
+    zh, en = _LABELS[key]
+    return en if cli_state().lang == "en" else zh
+
+
+def zh_en(zh: str, en: str) -> str:
+    return en if cli_state().lang == "en" else zh
+
+
+_ERROR_LABELS: dict[str, str] = {
+    "OutOfScope": "超出权限",
+    "GuardFailed": "条件未满足",
+    "TransitionNotAllowed": "当前状态不允许此步骤",
+    "NotFound": "未找到",
+    "RosterConflict": "名册冲突",
+    "ConcurrencyConflict": "记录已被他人修改",
+    "IntegrityError": "数据约束不允许",
+    "InvalidInput": "输入无效",
+    "InvalidPeriod": "周期无效",
+    "InvalidDeadline": "期限无效",
+    "InvalidPolicy": "政策配置无效",
+    "CalendarDataMissing": "缺少节假日数据",
+    "StoreUnavailable": "数据库无法打开",
+    "SchemaMismatch": "数据库结构版本不符",
+}
+
+
+# -- state shared by the commands ----------------------------------------------------------------
+
+
+@attrs.define
+class CliState:
+    store_url: str = DEFAULT_STORE
+    actor: str | None = None
+    lang: str = "zh"
+    _store: rf.Store | None = None
+    _service: rf.ReviewService | None = None
+
+    def store(self) -> rf.Store:
+        if self._store is None:
+            self._store = rf.open_store(self.store_url)
+        return self._store
+
+    def service(self) -> rf.ReviewService:
+        if self._service is None:
+            self._service = rf.ReviewService(self.store())
+        return self._service
+
+    def need_actor(self) -> str:
+        if not self.actor:
+            raise click.UsageError(
+                "此命令需要 --as PERSON（操作人的编号） / this command needs --as PERSON"
+            )
+        return self.actor
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+            self._service = None
+
+
+def cli_state() -> CliState:
+    return click.get_current_context().ensure_object(CliState)
+
+
+def _set_store(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
+    if value is not None:
+        ctx.ensure_object(CliState).store_url = value
+
+
+def _set_actor(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
+    if value is not None:
+        ctx.ensure_object(CliState).actor = value
+
+
+def _set_lang(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
+    if value is not None:
+        ctx.ensure_object(CliState).lang = value
+
+
+def common_options(command: _F) -> _F:
+    """``--store``, ``--as`` and ``--lang`` after the command too (they override those before)."""
+    for option in (
+        click.option(
+            "--lang",
+            type=click.Choice(["zh", "en"]),
+            default=None,
+            expose_value=False,
+            callback=_set_lang,
+            help="输出语言（默认 zh） / output language",
+        ),
+        click.option(
+            "--as",
+            "actor",
+            metavar="PERSON",
+            default=None,
+            expose_value=False,
+            callback=_set_actor,
+            help="操作人的编号 / the acting person's id",
+        ),
+        click.option(
+            "--store",
+            metavar="URL",
+            default=None,
+            expose_value=False,
+            callback=_set_store,
+            help=f"数据库地址（默认 {DEFAULT_STORE}） / store URL",
+        ),
+    ):
+        command = option(command)
+    return command
+
+
+def _console(*, stderr: bool = False) -> Console:
+    # Markup off: ids, names and texts from the records are printed as they are. Piped into a
+    # file or another program, tables are laid out wide rather than cut at 80 columns.
+    console = Console(stderr=stderr, markup=False, highlight=False, emoji=False)
+    if not console.is_terminal:
+        console.width = max(console.width, 160)
+    return console
+
+
+def out_console() -> Console:
+    return _console()
+
+
+def err_console() -> Console:
+    return _console(stderr=True)
+
+
+def progress_display() -> Progress:
+    """A rich progress display on stderr, shown on a terminal only and gone when done."""
+    console = err_console()
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+        disable=not console.is_terminal,
+    )
+
+
+@contextmanager
+def progress_bar(description: str, total: int | None) -> Iterator[Callable[[int], None]]:
+    """A rich progress bar on stderr (shown on a terminal only); yields ``advance(n)``."""
+    with progress_display() as progress:
+        task = progress.add_task(description, total=total)
+
+        def advance(n: int) -> None:
+            progress.advance(task, n)
+
+        yield advance
+
+
+def fail(message: str, code: int) -> NoReturn:
+    click.echo(message, err=True)
+    raise click.exceptions.Exit(code)
+
+
+def _error_text(error: rf.ReviewflowError) -> str:
+    name = type(error).__name__
+    if cli_state().lang == "en":
+        return f"error ({name}): {error}"
+    return f"错误（{_ERROR_LABELS.get(name, name)}）：{error}"
+
+
+class _Main(click.Group):
+    """The top group: turns the library's refusals into a message and an exit code."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (rf.StoreUnavailable, rf.SchemaMismatch) as error:
+            hint = ""
+            if isinstance(error, rf.SchemaMismatch) and error.found < error.expected:
+                hint = zh_en(
+                    "\n先备份（reviewflow db copy），再运行 reviewflow db upgrade",
+                    "\nback it up (reviewflow db copy), then run reviewflow db upgrade",
+                )
+            fail(_error_text(error) + hint, EXIT_STORE)
+        except rf.ReviewflowError as error:
+            fail(_error_text(error), EXIT_REFUSED)
+
+
+@click.group(cls=_Main, epilog=EPILOG, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--store",
+    metavar="URL",
+    default=None,
+    expose_value=False,
+    callback=_set_store,
+    help=f"数据库地址（默认 {DEFAULT_STORE}；也可 memory://、postgresql://…、mysql://…）",
+)
+@click.option(
+    "--as",
+    "actor",
+    metavar="PERSON",
+    default=None,
+    expose_value=False,
+    callback=_set_actor,
+    help="操作人的编号（办理或查看本人范围内数据的命令必须提供）",
+)
+@click.option(
+    "--lang",
+    type=click.Choice(["zh", "en"]),
+    default=None,
+    expose_value=False,
+    callback=_set_lang,
+    help="输出语言：zh（默认）或 en",
+)
+@click.version_option(rf.__version__, prog_name="reviewflow")
+@click.pass_context
+def main(ctx: click.Context) -> None:
+    """创先争优活动领导点评：名册、排期、四步流程、覆盖情况与督导。
+
+    Leadership reviews (领导点评) of the 创先争优 campaign, on the command line.
+    """
+    state = ctx.ensure_object(CliState)
+    ctx.call_on_close(state.close)

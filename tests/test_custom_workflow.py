@@ -47,7 +47,7 @@ def rated_workflow() -> rf.WorkflowDefinition:
                 conclude.label_en, (*conclude.guards, "rated"), conclude.rule,
             ),
         ],
-        guards=[rf.Guard("rated", "§F", "已测评", "rated", _rated)],
+        guards=[rf.Guard("rated", "§F", "已测评", "rated", _rated, unblocked_by=("rate",))],
         effects=[rf.Effect("record_rating", rf.put_extra("rating"))],
         payloads=[rf.Payload("rating", _rating, required=("grade",))],
     )  # fmt: skip
@@ -89,6 +89,7 @@ def test_an_added_step_is_taken_stored_replayed_and_verified(service: rf.ReviewS
     with pytest.raises(rf.GuardFailed) as caught:
         service.conclude_review("zhou", review.id)
     assert (caught.value.guard, caught.value.missing_zh) == ("rated", ("测评",))
+    assert [(s.trigger, s.by) for s in caught.value.next_steps] == [("rate", ("reviewer",))]
     rated = service.take("zhou", "rate", review.id, grade="较好")
     assert rated.extras == {"rating": {"grade": "较好"}}
     concluded = service.conclude_review("zhou", review.id)

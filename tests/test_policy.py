@@ -123,7 +123,7 @@ def test_default_to_mapping_spells_out_the_file_layout() -> None:
         },
         "deadlines": {"summary": "12-30", "reminder_days": 3},
         "workflow": {"closeout_required": True},
-        "calendar": {"timezone": "Asia/Shanghai"},
+        "calendar": {"timezone": "Asia/Shanghai", "holidays": ""},
         "org_types": {},
         "post_categories": {},
     }

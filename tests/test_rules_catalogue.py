@@ -34,6 +34,7 @@ RULE_IDS = [
     "R-PART",
     "R-STEP-3",
     "R-STEP-4",
+    "R-LIVE",
     "R-AUDIT",
     "R-CLASS",
     "R-SUPERVISE",

@@ -99,8 +99,8 @@ def test_r_exemplar_recorded_from_a_review_and_listed(
         source_review_id=review.id,
     )
     assert (exemplar.recorded_by, exemplar.source_review_id) == ("li", review.id)
-    assert service.exemplars(root_id="hospital") == (exemplar,)
-    assert service.exemplars(root_id="cdc") == ()
+    assert service.exemplars(office, root_id="hospital") == (exemplar,)
+    assert service.exemplars(office, root_id="cdc") == ()
 
 
 def test_r_exemplar_only_office_or_the_reviewer(service: rf.ReviewService, office: str) -> None:
@@ -116,7 +116,7 @@ def test_r_exemplar_only_office_or_the_reviewer(service: rf.ReviewService, offic
         service.record_exemplar(
             "li", kind="organization", subject_id="cdc", deeds="d", source_review_id=review.id
         )
-    assert service.exemplars() == ()
+    assert service.exemplars(office) == ()
 
 
 def test_r_summary_gathers_the_year(service: rf.ReviewService, office: str) -> None:

@@ -359,10 +359,12 @@ def test_r_step_3_filing_and_publicity_are_recorded(
 def test_r_step_3_a_form_cannot_be_filed_before_it_is_filled(
     scheduled: rf.ReviewService, org_review: rf.Review, office: str
 ) -> None:
-    """R-STEP-3: filing needs a filled-in form."""
+    """R-STEP-3: filing needs a filled-in form; the refusal names the form and who fills it."""
     review = to_publicizing(scheduled, org_review)
-    with pytest.raises(rf.InvalidInput):
+    with pytest.raises(rf.GuardFailed) as caught:
         scheduled.file(office, review.id, filing_no="1")
+    assert caught.value.guard == "form_complete"
+    assert [s.trigger for s in caught.value.next_steps] == ["fill_form"]
     unchanged(scheduled, office, review)
 
 
@@ -428,8 +430,9 @@ def test_r_step_4_reply_before_items_are_done_is_refused(
         "liu", review.id, requirement_id=review.requirements[0].id, measure="m", owner="o",
         due=date(2023, 12, 31),
     )  # fmt: skip
-    with pytest.raises(rf.InvalidInput):
+    with pytest.raises(rf.GuardFailed) as caught:
         scheduled.reply("liu", review.id, text="已整改")
+    assert caught.value.guard == "ledger_done"
     unchanged(scheduled, office, review)
 
 

@@ -145,9 +145,14 @@ def test_scheduling_and_orders_are_announced(service: rf.ReviewService, office: 
         office, kind="member", subject_id="wu", criticism="c", requirement="r",
         deadline=date(2024, 1, 5),
     )  # fmt: skip
-    scheduled_events = [e for e in heard if isinstance(e, rf.ReviewsScheduled)]
-    assert scheduled_events == [rf.ReviewsScheduled(result.period, result.created)]
-    assert rf.OrderIssued(order) in heard
+    # Issue #14, seen 9: one event for the schedule, no StepTaken per new review.
+    assert heard == [
+        rf.ReviewsScheduled(result.period, result.created, office),
+        rf.OrderIssued(order),
+    ]
+    by_reviewer = heard[0].by_reviewer()  # type: ignore[union-attr]
+    assert by_reviewer == {"zhou": result.created}
+    assert len(result.created) == 3  # 内科's three members other than its head (周明)
 
 
 # -- bad input -----------------------------------------------------------------------------------

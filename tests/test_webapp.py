@@ -312,7 +312,9 @@ def choose(page: Any, person: str) -> None:
     page.shots.take(page, f"work-{person}")
 
 
-def take_step(page: Any, trigger: str, **fields: str) -> None:
+def take_step(page: Any, trigger: str, *, refused: bool = False, **fields: str) -> None:
+    """Fill in and submit the step's form; it must be taken (or, with ``refused``, refused
+    with a message on the page)."""
     form = page.locator(f"form#{trigger}")
     for name, value in fields.items():
         field = form.locator(f"[name='{name}']").first
@@ -325,8 +327,9 @@ def take_step(page: Any, trigger: str, **fields: str) -> None:
             field.fill(value)
     form.locator("button[type=submit]").click()
     page.wait_for_load_state()
-    page.shots.take(page, trigger)
-    assert page.locator(".error").count() == 0, page.locator(".error").all_inner_texts()
+    page.shots.take(page, f"{trigger}-refused" if refused else trigger)
+    errors = page.locator(".error").all_inner_texts()
+    assert bool(errors) == refused, errors
 
 
 @pytest.mark.browser
@@ -365,11 +368,18 @@ def test_browser_a_secretary_takes_a_member_review_to_closed(page: Any, app: Fla
     take_step(page, "require", text="每周整理一次学习笔记", problem_ids=problem)
     take_step(page, "conclude_review")
     take_step(page, "fill_form", filled_on="2023-12-21")
-    take_step(page, "publicize", scope="内科党支部", medium="meeting", published_on="2023-12-21")
+    # R-STEP-3: fill, file, then publicize; too early, the page says who files it (R-LIVE).
+    publicity = {"scope": "内科党支部", "medium": "meeting", "published_on": "2023-12-22"}
+    take_step(page, "publicize", refused=True, **publicity)
+    assert "下一步：备案（由领导小组办公室办理）" in page.locator(".error").first.inner_text()
 
     choose(page, OFFICE)
     page.goto(url)
     take_step(page, "file", filing_no="内科〔2023-12〕wu", filed_on="2023-12-22")
+
+    choose(page, "zhou")
+    page.goto(url)
+    take_step(page, "publicize", **publicity)
     take_step(page, "begin_rectification")
 
     choose(page, "wu")

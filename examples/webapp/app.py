@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import io
+import os
 import secrets
 import tempfile
 import uuid
@@ -61,9 +62,7 @@ REASONS = (
     ("must be one of", "请从列表中选择"),
     ("state achievements or problems", "请填写成绩或问题"),
     ("state the direction", "请填写努力方向"),
-    ("fill in the form before", "请先填写点评表，再备案"),
-    ("finish every ledger item", "整改台账全部完成后才能书面回复"),
-    ("confirm the closeout only once", "整改台账完成并书面回复后才能确认销号"),
+    ("say why the review ends", "请说明理由"),
     ("must be unique", "编号重复，请重新提交"),
     ("no such", "所选项目不存在"),
     ("only a done item", "只有已完成的事项才填完成日期"),
@@ -168,12 +167,32 @@ def explain(error: Exception) -> tuple[str, str]:
         todo = "、".join(error.missing_zh)
         return "_step", f"暂不能{_step_label(error.trigger)}：尚未满足“{guard}”" + (
             f"，请先完成：{todo}" if todo else ""
-        )
+        ) + _next(error.next_steps)
     if isinstance(error, rf.TransitionNotAllowed):
-        return "_step", f"当前环节不能{_step_label(error.trigger)}，请刷新页面查看最新状态"
+        state = rf.ReviewState(error.state).label_zh
+        if not error.next_steps:
+            return "_step", f"该点评已{state}，不能再{_step_label(error.trigger)}"
+        return "_step", (
+            f"当前环节（{state}）不能{_step_label(error.trigger)}" + _next(error.next_steps)
+        )
     if isinstance(error, rf.ConcurrencyConflict):
         return "_step", "该点评已被他人更新，请查看最新内容后重试"
+    if isinstance(error, rf.CalendarDataMissing):  # R-DEADLINE: a year past the holiday data
+        return "due", (
+            f"尚无{error.year}年的节假日安排，无法按工作日计算期限：请填写具体日期（如 "
+            f"{error.year}-01-15），或请管理员提供节假日文件（REVIEWFLOW_CALENDAR）"
+        )
     return "_step", "操作未能完成，请稍后重试"
+
+
+def _next(steps: tuple[rf.NextStep, ...]) -> str:
+    """R-LIVE: what unblocks the step, and who takes it (下一步：汇报情况（由点评对象办理）)."""
+    if not steps:
+        return ""
+    named = "；".join(
+        f"{s.label_zh}（由{'或'.join(rf.Party(p).label_zh for p in s.by)}办理）" for s in steps
+    )
+    return f"。下一步：{named}"
 
 
 def _step_label(trigger: str) -> str:
@@ -184,12 +203,15 @@ def _step_label(trigger: str) -> str:
 # -- the app ----------------------------------------------------------------------------------
 
 
-def open_service(store_url: str, today: date) -> rf.ReviewService:
+def open_service(
+    store_url: str, today: date, calendar: rf.WorkCalendar | None = None
+) -> rf.ReviewService:
     """The service over ``store_url``; an empty store gets the demo roster and quarter."""
     zone = rf.Policy.default().zone
     service = rf.ReviewService(
         rf.open_store(store_url),
         clock=lambda: datetime.combine(today, datetime.now(zone).time(), zone),
+        calendar=calendar,
     )
     if not service.roster().office_staff:
         service.import_roster(OFFICE, **scenario_roster())  # type: ignore[arg-type]
@@ -205,12 +227,17 @@ def create_app(  # noqa: PLR0915 (an app factory: a few statements per route)
     *,
     secret_key: str | None = None,
     today: date | None = None,
+    calendar: rf.WorkCalendar | None = None,
 ) -> Flask:
-    """The web app over ``store_url``; its clock stands on ``today`` (default the demo day)."""
+    """The web app over ``store_url``; its clock stands on ``today`` (default the demo day).
+    ``calendar`` counts working days: by default the packaged data, under the holiday file
+    the environment's ``REVIEWFLOW_CALENDAR`` names (R-DEADLINE)."""
     app = Flask(__name__)
     app.config["SECRET_KEY"] = secret_key or secrets.token_hex(32)
     CSRFProtect(app)
-    service = open_service(store_url, today or DEMO_DAY)
+    if calendar is None and os.environ.get("REVIEWFLOW_CALENDAR"):
+        calendar = rf.HolidayCalendar.load(os.environ["REVIEWFLOW_CALENDAR"])
+    service = open_service(store_url, today or DEMO_DAY, calendar)
     app.extensions["reviewflow"] = service
 
     def actor() -> str | None:
@@ -299,7 +326,10 @@ def create_app(  # noqa: PLR0915 (an app factory: a few statements per route)
         try:
             data = {name: read(request.form, name) for name, read in fields.items()}
             getattr(service, trigger)(actor(), rid, expected_version=version, **data)
-        except (FormError, rf.InvalidInput, rf.WorkflowError, rf.ConcurrencyConflict) as error:
+        except (
+            FormError, rf.InvalidInput, rf.WorkflowError, rf.ConcurrencyConflict,
+            rf.CalendarDataMissing,
+        ) as error:  # fmt: skip
             field, message = explain(error)
             return review_page(rid, {field: message}, trigger), 400
         return redirect(url_for("review", rid=rid) + f"#{trigger}")
@@ -325,7 +355,7 @@ def create_app(  # noqa: PLR0915 (an app factory: a few statements per route)
             ],
             orders=service.orders(me),
             overdue={o.id for o in service.orders(me, overdue_on=service.today())},
-            exemplars=service.exemplars(),
+            exemplars=service.exemplars(me),
             reviews=service.reviews(me, within=period),
             errors=errors or {},
         )

@@ -282,7 +282,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         render_ledger(service, service.reviews(OFFICE, within=QUARTER)),
         "",
         "典型事迹：",
-        *(f"  {e.deeds}" for e in service.exemplars()),
+        *(f"  {e.deeds}" for e in service.exemplars(OFFICE)),
     ]
     sys.stdout.write("\n".join(out) + "\n")
     return 0

@@ -6,18 +6,20 @@
     ├── InvalidInput (ValueError)            bad data where it enters: .field, .value, .reason
     │   ├── InvalidPeriod                    a period that does not parse: .text
     │   ├── InvalidDeadline                  a deadline that does not parse: .text
-    │   └── InvalidPolicy                    a bad policy file: .key, .reason, .source
-    ├── CalendarDataMissing (LookupError)    working days in a year the holiday data lacks: .year
+    │   ├── InvalidPolicy                    a bad policy file: .key, .reason, .source
+    │   └── InvalidCalendar                  a bad holiday calendar file: .key, .reason, .source
+    ├── CalendarDataMissing (LookupError)    working days in a year no holiday data covers: .year
     ├── NotFound (LookupError)               no such record: .kind, .key
     ├── RosterConflict                       a roster change the roster refuses: .reason, .blocking
     ├── OutOfScope (PermissionError)         R-SCOPE-4: .actor, .subject, .action
     ├── WorkflowError
     │   ├── InvalidDefinition (ValueError)   a workflow definition refused when built: .problem,
     │   │                                    .names
-    │   ├── TransitionNotAllowed             the step is not open in this state: .review_id,
-    │   │                                    .state, .trigger
-    │   └── GuardFailed                      a guard of R-STEP-1..4 holds the step: .review_id,
-    │                                        .trigger, .guard, .reason, .missing
+    │   └── StepRefused                      a step out of order or missing a prerequisite:
+    │       │                                .review_id, .trigger, .next_steps (R-LIVE)
+    │       ├── TransitionNotAllowed         the step is not open in this state: .state
+    │       └── GuardFailed                  a guard of R-STEP-1..4 holds the step: .guard,
+    │                                        .reason, .missing
     └── StoreError
         ├── ConcurrencyConflict              a stale write: .review_id, .expected, .actual
         ├── IntegrityError                   a write the store's constraints refuse: .reason
@@ -30,22 +32,25 @@ data as it was; only the attempt log (R-AUDIT) records them.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 __all__ = [
     "CalendarDataMissing",
     "ConcurrencyConflict",
     "GuardFailed",
     "IntegrityError",
+    "InvalidCalendar",
     "InvalidDeadline",
     "InvalidDefinition",
     "InvalidInput",
     "InvalidPeriod",
     "InvalidPolicy",
+    "NextStep",
     "NotFound",
     "OutOfScope",
     "ReviewflowError",
     "RosterConflict",
+    "StepRefused",
     "StoreError",
     "StoreUnavailable",
     "TransitionNotAllowed",
@@ -118,21 +123,49 @@ class InvalidPolicy(InvalidInput):
         return {"key": self.key, "reason": self.reason, "source": self.source}
 
 
-class CalendarDataMissing(ReviewflowError, LookupError):
-    """Working days were asked for a year the Chinese holiday data does not cover."""
+class InvalidCalendar(InvalidInput):
+    """A holiday calendar file (later years' holidays and 调休 workdays) that cannot be used:
+    ``key`` is the dotted place in it (``2027.workdays``). Nothing of it is applied."""
 
-    def __init__(self, year: int, first: int, last: int) -> None:
+    def __init__(self, key: str, reason: str, *, value: object = None, source: str = "") -> None:
+        self.key = key
+        self.source = source
+        where = f" in {source}" if source else ""
+        super().__init__(key, value, reason)
+        self.args = (f"holiday calendar {key!r}{where}: {reason}; fix the file and load it again",)
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+    def details(self) -> dict[str, Any]:
+        return {"key": self.key, "reason": self.reason, "source": self.source}
+
+
+class CalendarDataMissing(ReviewflowError, LookupError):
+    """Working days were asked for a year no holiday data covers (R-DEADLINE): ``year``, the
+    packaged data's ``first`` and ``last`` year, and the ``supplied`` years of a calendar file."""
+
+    def __init__(self, year: int, first: int, last: int, supplied: Sequence[int] = ()) -> None:
         self.year = year
         self.first = first
         self.last = last
+        self.supplied = tuple(sorted(supplied))
+        more = f", a calendar file {', '.join(map(str, self.supplied))}" if self.supplied else ""
         super().__init__(
-            f"no Chinese holiday data for {year} (the installed data covers {first}-{last}); "
-            "upgrade the 'chinesecalendar' package, pass a calendar that knows that year, "
-            "or state the deadline in calendar days or as a fixed date"
+            f"no holiday data for {year} (the packaged data covers {first}-{last}{more}): "
+            f"supply {year}'s holidays and 调休 workdays in a calendar file (docs/concepts.md, "
+            "'Holidays of later years'), named by the policy's [calendar] holidays, the command "
+            "line's --calendar or ReviewService(calendar=rf.HolidayCalendar.load(path)); "
+            "or give the deadline as a date"
         )
 
     def details(self) -> dict[str, Any]:
-        return {"year": self.year, "first": self.first, "last": self.last}
+        return {
+            "year": self.year,
+            "first": self.first,
+            "last": self.last,
+            "supplied": list(self.supplied),
+        }
 
 
 class NotFound(ReviewflowError, LookupError):
@@ -201,20 +234,65 @@ class InvalidDefinition(WorkflowError, ValueError):
         return {"problem": self.problem, "names": list(self.names)}
 
 
-class TransitionNotAllowed(WorkflowError):
+class NextStep(NamedTuple):
+    """A step that would unblock a refused one, and who takes it (R-LIVE)."""
+
+    trigger: str
+    by: tuple[str, ...]
+    """The parties who take it: ``reviewer``, ``subject``, ``form_filler``, ``office``."""
+    label_zh: str
+    label_en: str
+
+    def describe(self) -> str:
+        """The step and its parties, as a message names them: ``conclude_review (reviewer)``."""
+        return f"{self.trigger} ({' or '.join(self.by)})"
+
+    def details(self) -> dict[str, Any]:
+        return {
+            "trigger": self.trigger,
+            "by": list(self.by),
+            "label_zh": self.label_zh,
+            "label_en": self.label_en,
+        }
+
+
+class StepRefused(WorkflowError):
+    """A step out of order or missing a prerequisite (R-STEP-1..4, R-LIVE), refused the same
+    way wherever it happens: ``next_steps`` names the steps that would unblock it and who takes
+    them (empty only when the review has ended)."""
+
+    review_id: str
+    trigger: str
+    next_steps: tuple[NextStep, ...]
+
+    @staticmethod
+    def _then(next_steps: Sequence[NextStep]) -> str:
+        if not next_steps:
+            return ""
+        return "; next: " + ", ".join(step.describe() for step in next_steps)
+
+
+class TransitionNotAllowed(StepRefused):
     """The step (trigger) is not open in the review's current state."""
 
     def __init__(
-        self, review_id: str, state: str, trigger: str, allowed: Sequence[str] = ()
+        self,
+        review_id: str,
+        state: str,
+        trigger: str,
+        allowed: Sequence[str] = (),
+        *,
+        next_steps: Sequence[NextStep] = (),
     ) -> None:
         self.review_id = review_id
         self.state = state
         self.trigger = trigger
         self.allowed = tuple(allowed)
+        self.next_steps = tuple(next_steps)
         open_now = ", ".join(self.allowed) or "none: the review has ended"
         super().__init__(
             f"review {review_id!r} is {state!r}: {trigger!r} is not open there "
-            f"(open now: {open_now})"
+            f"(open now: {open_now}){self._then(self.next_steps)}"
         )
 
     def details(self) -> dict[str, Any]:
@@ -223,11 +301,13 @@ class TransitionNotAllowed(WorkflowError):
             "state": self.state,
             "trigger": self.trigger,
             "allowed": list(self.allowed),
+            "next_steps": [step.details() for step in self.next_steps],
         }
 
 
-class GuardFailed(WorkflowError):
-    """A guard of R-STEP-1..4 holds the step; ``missing`` names what to record first.
+class GuardFailed(StepRefused):
+    """A guard of R-STEP-1..4 holds the step; ``missing`` names what to record first, and
+    ``next_steps`` the steps that record it and who takes them.
 
     ``missing_zh`` says the same in Chinese, for the people who use the host system.
     """
@@ -241,6 +321,7 @@ class GuardFailed(WorkflowError):
         missing: Sequence[str] = (),
         *,
         missing_zh: Sequence[str] = (),
+        next_steps: Sequence[NextStep] = (),
     ) -> None:
         self.review_id = review_id
         self.trigger = trigger
@@ -248,9 +329,11 @@ class GuardFailed(WorkflowError):
         self.reason = reason
         self.missing = tuple(missing)
         self.missing_zh = tuple(missing_zh) or self.missing
+        self.next_steps = tuple(next_steps)
         todo = f"; record first: {', '.join(self.missing)}" if self.missing else ""
         super().__init__(
             f"review {review_id!r}: {trigger!r} refused by guard {guard!r}: {reason}{todo}"
+            f"{self._then(self.next_steps)}"
         )
 
     def details(self) -> dict[str, Any]:
@@ -261,6 +344,7 @@ class GuardFailed(WorkflowError):
             "reason": self.reason,
             "missing": list(self.missing),
             "missing_zh": list(self.missing_zh),
+            "next_steps": [step.details() for step in self.next_steps],
         }
 
 

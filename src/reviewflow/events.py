@@ -39,10 +39,21 @@ class StepTaken:
 
 @attrs.frozen
 class ReviewsScheduled:
-    """Scheduling created these reviews (none when everything existed already)."""
+    """One call of ``schedule`` created these reviews (none when everything existed already),
+    by ``actor``. It is the only event of a schedule: a new review is not a ``StepTaken``. A
+    host that tells each reviewer of their new reviews groups ``created`` by
+    :meth:`by_reviewer`."""
 
     period: Period
     created: tuple[Review, ...]
+    actor: str = ""
+
+    def by_reviewer(self) -> dict[str, tuple[Review, ...]]:
+        """The new reviews, by reviewer id, in the order they were created."""
+        grouped: dict[str, list[Review]] = {}
+        for review in self.created:
+            grouped.setdefault(review.reviewer_id, []).append(review)
+        return {reviewer: tuple(reviews) for reviewer, reviews in grouped.items()}
 
 
 @attrs.frozen

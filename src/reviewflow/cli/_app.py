@@ -117,6 +117,7 @@ _ERROR_LABELS: dict[str, str] = {
     "InvalidPeriod": "周期无效",
     "InvalidDeadline": "期限无效",
     "InvalidPolicy": "政策配置无效",
+    "InvalidCalendar": "节假日文件无效",
     "CalendarDataMissing": "缺少节假日数据",
     "StoreUnavailable": "数据库无法打开",
     "SchemaMismatch": "数据库结构版本不符",
@@ -131,6 +132,7 @@ class CliState:
     store_url: str = DEFAULT_STORE
     actor: str | None = None
     lang: str = "zh"
+    calendar: str | None = None
     _store: rf.Store | None = None
     _service: rf.ReviewService | None = None
 
@@ -141,7 +143,10 @@ class CliState:
 
     def service(self) -> rf.ReviewService:
         if self._service is None:
-            self._service = rf.ReviewService(self.store())
+            # R-DEADLINE: later years' holidays from --calendar (read before the store opens,
+            # so that a bad file is refused before anything is touched).
+            calendar = rf.HolidayCalendar.load(self.calendar) if self.calendar else None
+            self._service = rf.ReviewService(self.store(), calendar=calendar)
         return self._service
 
     def need_actor(self) -> str:
@@ -177,6 +182,17 @@ def _set_lang(ctx: click.Context, _param: click.Parameter, value: str | None) ->
         ctx.ensure_object(CliState).lang = value
 
 
+def _set_calendar(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
+    if value is not None:
+        ctx.ensure_object(CliState).calendar = value
+
+
+_CALENDAR_HELP = (
+    "节假日文件（TOML：包内数据未覆盖年份的节假日和调休，见 docs/concepts.md；"
+    "也可用环境变量 REVIEWFLOW_CALENDAR） / holiday calendar file for later years"
+)
+
+
 def common_options(command: _F) -> _F:
     """``--store``, ``--as`` and ``--lang`` after the command too (they override those before)."""
     for option in (
@@ -204,6 +220,14 @@ def common_options(command: _F) -> _F:
             expose_value=False,
             callback=_set_store,
             help=f"数据库地址（默认 {DEFAULT_STORE}） / store URL",
+        ),
+        click.option(
+            "--calendar",
+            metavar="FILE",
+            default=None,
+            expose_value=False,
+            callback=_set_calendar,
+            help=_CALENDAR_HELP,
         ),
     ):
         command = option(command)
@@ -308,6 +332,15 @@ class _Main(click.Group):
     expose_value=False,
     callback=_set_lang,
     help="输出语言：zh（默认）或 en",
+)
+@click.option(
+    "--calendar",
+    metavar="FILE",
+    default=None,
+    envvar="REVIEWFLOW_CALENDAR",
+    expose_value=False,
+    callback=_set_calendar,
+    help=_CALENDAR_HELP,
 )
 @click.version_option(rf.__version__, prog_name="reviewflow")
 @click.pass_context

@@ -53,7 +53,7 @@ def demo() -> None:
             render_ledger(service, service.reviews(OFFICE, within=QUARTER)),
             "",
             "典型事迹：",
-            *(f"  {e.deeds}" for e in service.exemplars()),
+            *(f"  {e.deeds}" for e in service.exemplars(OFFICE)),
         ]
     finally:
         service.store.close()

@@ -1,7 +1,8 @@
 """The guards of the four-step workflow (§5): named conditions a step must meet.
 
 Each guard cites the rule it enforces and says, when it holds a step, what to record first (in
-English and in Chinese), so that every refusal names the way out (R-LIVE).
+English and in Chinese) and which steps record it (``unblocked_by``), so that every refusal names
+the way out and who takes it (R-LIVE).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ __all__ = [
     "GuardCheck",
     "GuardContext",
     "ledger_done",
+    "ledger_open",
     "reply_recorded",
 ]
 
@@ -29,7 +31,6 @@ class GuardContext:
     """What a guard may look at besides the review: the policy's switches and the step's data."""
 
     closeout_required: bool = True
-    reason: str = ""
 
 
 @attrs.frozen
@@ -50,13 +51,15 @@ GuardCheck = Callable[[Review, GuardContext], Failure | None]
 
 @attrs.frozen
 class Guard:
-    """A named condition a step must meet, citing the rule it enforces."""
+    """A named condition a step must meet, citing the rule it enforces; ``unblocked_by`` names
+    the steps that meet it (the definition checks that they are steps)."""
 
     name: str
     rule: str
     label_zh: str
     label_en: str
     check: GuardCheck = attrs.field(eq=False, repr=False)
+    unblocked_by: tuple[str, ...] = ()
 
 
 # -- guards ------------------------------------------------------------------------------------
@@ -162,29 +165,42 @@ def _closeout_confirmed(review: Review, ctx: GuardContext) -> Failure | None:
     return _fail("the reviewer has not confirmed the closeout", [("closeout", "点评领导确认销号")])
 
 
-def _reason_given(_review: Review, ctx: GuardContext) -> Failure | None:
-    if ctx.reason.strip():
+def ledger_open(review: Review, ctx: GuardContext) -> Failure | None:
+    """R-STEP-4: the written reply (and the closeout) certify the finished ledger, so after them
+    it takes no new item and no change. (A reply recorded before this rule, on a ledger that
+    was not done, leaves the ledger open until it is: the review can still be closed.)"""
+    if (review.reply is None and review.closeout is None) or ledger_done(review, ctx) is not None:
         return None
-    return _fail("a reason must be recorded", [("reason", "理由")])
+    return Failure(
+        "the written reply is recorded on the finished ledger, which is now closed: "
+        "the reviewer confirms the closeout and closes the review"
+    )
 
 
 GUARDS: tuple[Guard, ...] = (
     Guard("has_situation_report", "R-STEP-1", "已听取汇报", "situation report heard",
-          _has_situation_report),
+          _has_situation_report, ("report",)),
     Guard("method_and_date_recorded", "R-STEP-2", "已记录点评方式和时间",
-          "method and date recorded", _method_and_date),
+          "method and date recorded", _method_and_date, ("record_method",)),
     Guard("every_aspect_commented", "R-CONT-ORG/R-CONT-MEM", "四个方面均已点评",
-          "every aspect commented", _every_aspect_commented),
+          "every aspect commented", _every_aspect_commented, ("comment",)),
     Guard("achievements_and_direction", "R-STEP-2", "已肯定成绩并明确努力方向",
-          "achievements and direction stated", _achievements_and_direction),
+          "achievements and direction stated", _achievements_and_direction,
+          ("comment", "set_direction")),
     Guard("problems_have_requirements", "R-STEP-2", "问题均有整改要求",
-          "every problem has a requirement", _problems_have_requirements),
-    Guard("form_complete", "R-STEP-3", "点评表已填写", "form filled in", _form_complete),
-    Guard("filed", "R-STEP-3", "已报办公室备案", "filed with the office", _filed),
-    Guard("publicized", "R-STEP-3", "已书面公开", "made public in writing", _publicized),
-    Guard("ledger_done", "R-STEP-4", "整改台账已完成", "ledger done", ledger_done),
-    Guard("reply_recorded", "R-STEP-4", "已书面回复", "written reply recorded", reply_recorded),
+          "every problem has a requirement", _problems_have_requirements,
+          ("require", "declare_no_rectification")),
+    Guard("form_complete", "R-STEP-3", "点评表已填写", "form filled in", _form_complete,
+          ("fill_form",)),
+    Guard("filed", "R-STEP-3", "已报办公室备案", "filed with the office", _filed, ("file",)),
+    Guard("publicized", "R-STEP-3", "已书面公开", "made public in writing", _publicized,
+          ("publicize",)),
+    Guard("ledger_done", "R-STEP-4", "整改台账已完成", "ledger done", ledger_done,
+          ("plan_item", "update_item")),
+    Guard("ledger_open", "R-STEP-4", "整改台账尚未销号", "ledger still open", ledger_open,
+          ("confirm_closeout", "close")),
+    Guard("reply_recorded", "R-STEP-4", "已书面回复", "written reply recorded", reply_recorded,
+          ("reply",)),
     Guard("closeout_confirmed", "R-STEP-4", "点评领导已确认销号", "closeout confirmed",
-          _closeout_confirmed),
-    Guard("reason_given", "R-CAD-3", "已说明理由", "reason given", _reason_given),
+          _closeout_confirmed, ("confirm_closeout",)),
 )  # fmt: skip

@@ -33,7 +33,6 @@ from reviewflow.domain.content import (
     SituationReport,
     WrittenReply,
 )
-from reviewflow.domain.guards import GuardContext, ledger_done, reply_recorded
 from reviewflow.domain.periods import Deadline, WorkCalendar
 from reviewflow.domain.review import ItemUpdate, Review
 from reviewflow.domain.serial import unstructure
@@ -63,6 +62,8 @@ class StepInput:
     new_id: Callable[[str], str] = attrs.field(eq=False, repr=False)
     """A new unique id for a record of the given kind ("problem", "item", ...)."""
     calendar: WorkCalendar = attrs.field(eq=False, repr=False)
+    reason: str = ""
+    """Why the step is taken (the history entry's reason); the steps that end a review need it."""
 
     def past_or_today(self, field: str, day: object) -> date:
         """``day`` (today when None): a date not in the future."""
@@ -148,18 +149,13 @@ def _unique_ids(field: str, ids: Sequence[str], taken: set[str]) -> None:
         raise InvalidInput(field, clash, "ids must be unique within the review")
 
 
-def _ledger_open(review: Review, field: str, value: object) -> None:
-    """R-STEP-4: the written reply and the closeout certify the ledger; after them it is shut."""
-    if review.reply is not None or review.closeout is not None:
-        raise InvalidInput(
-            field,
-            value,
-            "the written reply (or closeout) is recorded: the ledger is closed; "
-            "cancel the review and review again if rectification must go on",
-        )
-
-
 def _none(_review: Review, _arguments: Mapping[str, Any], _given: StepInput) -> Mapping[str, Any]:
+    return {}
+
+
+def _end(_review: Review, _arguments: Mapping[str, Any], given: StepInput) -> Mapping[str, Any]:
+    if not isinstance(given.reason, str) or not given.reason.strip():
+        raise InvalidInput("reason", given.reason, "must not be empty: say why the review ends")
     return {}
 
 
@@ -253,9 +249,7 @@ def _fill_form(_review: Review, a: Mapping[str, Any], given: StepInput) -> Mappi
     return plain(FormRecord(given.actor, given.past_or_today("filled_on", a.get("filled_on"))))
 
 
-def _file(review: Review, a: Mapping[str, Any], given: StepInput) -> Mapping[str, Any]:
-    if review.form is None:
-        raise InvalidInput("filing_no", a["filing_no"], "fill in the form before filing it")
+def _file(_review: Review, a: Mapping[str, Any], given: StepInput) -> Mapping[str, Any]:
     filed_on = given.past_or_today("filed_on", a.get("filed_on"))
     return plain(Filing(a["filing_no"], filed_on, given.actor))
 
@@ -267,7 +261,6 @@ def _publicize(_review: Review, a: Mapping[str, Any], given: StepInput) -> Mappi
 
 def _plan_item(review: Review, a: Mapping[str, Any], given: StepInput) -> Mapping[str, Any]:
     requirement_id = a["requirement_id"]
-    _ledger_open(review, "requirement_id", requirement_id)
     if requirement_id not in {r.id for r in review.requirements}:
         raise InvalidInput("requirement_id", requirement_id, "no such requirement in this review")
     item = RectificationItem(
@@ -278,7 +271,6 @@ def _plan_item(review: Review, a: Mapping[str, Any], given: StepInput) -> Mappin
 
 def _update_item(review: Review, a: Mapping[str, Any], given: StepInput) -> Mapping[str, Any]:
     item_id = a["item_id"]
-    _ledger_open(review, "item_id", item_id)
     if item_id not in {i.id for i in review.ledger}:
         raise InvalidInput("item_id", item_id, "no such ledger item in this review")
     status = choice(ItemStatus, a["status"], "status")
@@ -291,29 +283,12 @@ def _update_item(review: Review, a: Mapping[str, Any], given: StepInput) -> Mapp
     return plain(ItemUpdate(item_id, status, when, a.get("note", "")))
 
 
-def _reply(review: Review, a: Mapping[str, Any], given: StepInput) -> Mapping[str, Any]:
-    undone = [i.id for i in review.ledger if i.status is not ItemStatus.DONE]
-    if undone:
-        raise InvalidInput("ledger", undone, "finish every ledger item before replying in writing")
+def _reply(_review: Review, a: Mapping[str, Any], given: StepInput) -> Mapping[str, Any]:
     when = given.past_or_today("replied_on", a.get("replied_on"))
     return plain(WrittenReply(a["text"], given.actor, when))
 
 
-def _confirm_closeout(review: Review, a: Mapping[str, Any], given: StepInput) -> Mapping[str, Any]:
-    # The closeout certifies what the guards of closing check, but for itself.
-    ctx = GuardContext(closeout_required=False)
-    failures = [
-        (name, failure.reason)
-        for name, check in (("ledger_done", ledger_done), ("reply_recorded", reply_recorded))
-        if (failure := check(review, ctx)) is not None
-    ]
-    if failures:
-        raise InvalidInput(
-            "closeout",
-            [name for name, _ in failures],
-            "confirm the closeout only once the ledger is done and the reply is in: "
-            + "; ".join(reason for _, reason in failures),
-        )
+def _confirm_closeout(_review: Review, a: Mapping[str, Any], given: StepInput) -> Mapping[str, Any]:
     when = given.past_or_today("confirmed_on", a.get("confirmed_on"))
     return plain(Closeout(given.actor, when, a.get("remark", "")))
 
@@ -323,6 +298,7 @@ NO_DATA = Payload("none", _none)
 
 PAYLOADS: tuple[Payload, ...] = (
     NO_DATA,
+    Payload("end", _end),
     Payload("report", _report, ("summary",), ("ideas_and_measures", "commitments", "reported_on")),
     Payload("record_method", _record_method, ("method",), ("occasion", "held_on")),
     Payload("comment", _comment, ("aspect",), ("achievements", "problems")),

@@ -22,6 +22,7 @@ category (R-CLASS), in a TOML file::
     closeout_required = true
     [calendar]
     timezone = "Asia/Shanghai"
+    holidays = "holidays.toml"           # later years' holidays and 调休 (R-DEADLINE), if any
     [org_types."离退休"]                  # liaison_cadence, member_cadence, method, occasion
     liaison_cadence = "year"
     [post_categories."流动"]              # member_cadence, method, occasion
@@ -50,7 +51,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import attrs
 
-from reviewflow.domain.periods import Deadline, PeriodKind
+from reviewflow.domain.holidays import HolidayCalendar
+from reviewflow.domain.periods import ChineseWorkCalendar, Deadline, PeriodKind, WorkCalendar
 from reviewflow.domain.vocabulary import Method, Occasion
 from reviewflow.errors import InvalidDeadline, InvalidPolicy
 
@@ -272,7 +274,7 @@ _SECTIONS: Final[Mapping[str, Mapping[str, str]]] = {
     },
     "deadlines": {"summary": "summary_deadline", "reminder_days": "reminder_days"},
     "workflow": {"closeout_required": "closeout_required"},
-    "calendar": {"timezone": "timezone"},
+    "calendar": {"timezone": "timezone", "holidays": "holidays"},
 }
 _RULE_SECTIONS: Final[Mapping[str, tuple[str, ...]]] = {
     "org_types": ("liaison_cadence", "member_cadence", "method", "occasion"),
@@ -318,6 +320,15 @@ def _check_bool(_instance: object, attribute: attrs.Attribute[Any], value: objec
         raise InvalidPolicy(
             _policy_key(attribute.name),
             f"expected true or false, not {_kind_of(value)}",
+            value=value,
+        )
+
+
+def _check_holidays(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, str):
+        raise InvalidPolicy(
+            _policy_key(attribute.name),
+            f"expected the path of a holiday calendar file, not {_kind_of(value)}",
             value=value,
         )
 
@@ -389,6 +400,9 @@ class Policy:
     closeout_required: bool = attrs.field(default=True, validator=_check_bool)
     timezone: str = attrs.field(default="Asia/Shanghai", validator=_check_timezone)
     reminder_days: int = attrs.field(default=3, validator=_check_reminder_days)
+    holidays: str = attrs.field(default="", validator=_check_holidays)
+    """The holiday calendar file for the years the packaged data lacks ("": none); a relative
+    path in a policy file is read from the policy file's folder."""
     org_types: Mapping[str, ClassRule] = attrs.field(
         factory=_RuleMap, converter=_freeze_rules, validator=_check_rules("org_types")
     )
@@ -436,7 +450,13 @@ class Policy:
                 value=source,
                 source=source,
             ) from None
-        return cls.from_toml(text, source=source)
+        policy = cls.from_toml(text, source=source)
+        if policy.holidays and not pathlib.Path(policy.holidays).is_absolute():
+            beside = pathlib.Path(source).parent / policy.holidays
+            policy = attrs.evolve(policy, holidays=str(beside))
+        if policy.holidays:
+            policy.work_calendar()  # a bad calendar file is refused now, not at the first deadline
+        return policy
 
     @classmethod
     def from_toml(cls, text: str, *, source: str = "<string>") -> Policy:
@@ -484,6 +504,13 @@ class Policy:
         return data
 
     # ---- answers ---------------------------------------------------------------------------------
+
+    def work_calendar(self) -> WorkCalendar:
+        """The working-day calendar deadlines are counted in: the packaged Chinese data, under
+        the :attr:`holidays` file's years when there is one (R-DEADLINE)."""
+        if not self.holidays:
+            return ChineseWorkCalendar()
+        return HolidayCalendar.load(self.holidays)
 
     @property
     def zone(self) -> ZoneInfo:
@@ -629,6 +656,7 @@ _READERS: Final[Mapping[str, Callable[[str, object], object]]] = {
     "closeout_required": _as_is,
     "timezone": _as_is,
     "reminder_days": _as_is,
+    "holidays": _as_is,
 }
 
 

@@ -17,6 +17,7 @@ __all__ = [
     "may_take",
     "org_of_subject",
     "parties",
+    "require_known",
     "require_office",
     "require_office_or_head",
     "speaks_for",
@@ -97,6 +98,13 @@ def org_of_subject(roster: Roster, kind: ReviewKind, subject_id: str) -> str:
     if member is None:
         raise NotFound("member", subject_id)
     return roster.unit_of(member.org_id).id
+
+
+def require_known(roster: Roster, actor: str, action: str) -> None:
+    """Refuse anyone who is neither on the roster nor office staff (R-SCOPE-4): a read by an
+    unknown id is refused as every other operation is, not answered with nothing."""
+    if not (isinstance(actor, str) and (roster.is_office(actor) or roster.member(actor))):
+        raise OutOfScope(str(actor), "the roster", action, "they are not on the roster")
 
 
 def require_office(roster: Roster, actor: str, subject: str, action: str) -> None:

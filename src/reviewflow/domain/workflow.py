@@ -34,7 +34,13 @@ from reviewflow.domain.review import (
     created_by,
 )
 from reviewflow.domain.vocabulary import Party
-from reviewflow.errors import GuardFailed, InvalidDefinition, InvalidInput, TransitionNotAllowed
+from reviewflow.errors import (
+    GuardFailed,
+    InvalidDefinition,
+    InvalidInput,
+    NextStep,
+    TransitionNotAllowed,
+)
 
 __all__ = [
     "STEPS",
@@ -89,9 +95,10 @@ def _recording(  # noqa: PLR0917 - a table row: trigger, state, who, labels, rul
     label_en: str,
     rule: str,
     effect: str,
+    guards: tuple[str, ...] = (),
 ) -> Step:
     """A step that records data within ``state``, with the payload rule named like it."""
-    return Step(trigger, (state,), None, by, label_zh, label_en, (), rule, effect, trigger)
+    return Step(trigger, (state,), None, by, label_zh, label_en, guards, rule, effect, trigger)
 
 
 STEPS: tuple[Step, ...] = (
@@ -148,10 +155,13 @@ STEPS: tuple[Step, ...] = (
         "fill_form", S.PUBLICIZING, _FILLER, "填写点评表", "fill in the form", "R-STEP-3",
         "set_form",
     ),
-    _recording("file", S.PUBLICIZING, _OFFICE, "备案", "file the form", "R-STEP-3", "set_filing"),
+    _recording(
+        "file", S.PUBLICIZING, _OFFICE, "备案", "file the form", "R-STEP-3", "set_filing",
+        ("form_complete",),
+    ),
     _recording(
         "publicize", S.PUBLICIZING, _FILLER, "书面公开", "make the review public", "R-STEP-3",
-        "set_publicity",
+        "set_publicity", ("form_complete", "filed"),
     ),
     Step(
         "begin_rectification", (S.PUBLICIZING,), S.RECTIFYING, _FILLER | _OFFICE, "进入整改落实",
@@ -159,25 +169,26 @@ STEPS: tuple[Step, ...] = (
     ),
     _recording(
         "plan_item", S.RECTIFYING, _SUBJECT, "登记整改台账", "add a ledger item", "R-STEP-4",
-        "add_item",
+        "add_item", ("ledger_open",),
     ),
     _recording(
         "update_item", S.RECTIFYING, _SUBJECT, "更新整改进度", "update a ledger item", "R-STEP-4",
-        "update_item",
+        "update_item", ("ledger_open",),
     ),
     _recording(
         "reply", S.RECTIFYING, _SUBJECT, "书面回复", "reply in writing", "R-STEP-4", "set_reply",
+        ("ledger_done",),
     ),
     _recording(
         "confirm_closeout", S.RECTIFYING, _REVIEWER, "确认销号", "confirm the closeout", "R-STEP-4",
-        "set_closeout",
+        "set_closeout", ("ledger_done", "reply_recorded"),
     ),
     Step(
         "close", (S.RECTIFYING,), S.CLOSED, _REVIEWER, "销号办结", "close",
         ("ledger_done", "reply_recorded", "closeout_confirmed"), "R-STEP-4",
     ),
-    Step("waive", _LIVE, S.WAIVED, _OFFICE, "免于点评", "waive", ("reason_given",), "R-CAD-3"),
-    Step("cancel", _LIVE, S.CANCELLED, _OFFICE, "撤销", "cancel", ("reason_given",), "R-AUDIT"),
+    Step("waive", _LIVE, S.WAIVED, _OFFICE, "免于点评", "waive", (), "R-CAD-3", payload="end"),
+    Step("cancel", _LIVE, S.CANCELLED, _OFFICE, "撤销", "cancel", (), "R-AUDIT", payload="end"),
 )  # fmt: skip
 """The steps of the document's workflow (§5), in the document's order."""
 
@@ -294,6 +305,16 @@ class WorkflowDefinition:
         dead = [s for s in self.states if s not in ending]
         if dead:
             raise InvalidDefinition("states from which no steps lead to an end (R-LIVE)", dead)
+        used = {name for step in self.steps.values() for name in step.guards}
+        for name in sorted(used):
+            unblocked_by = self.guards[name].unblocked_by
+            if not unblocked_by:
+                raise InvalidDefinition(
+                    "a guard must name the steps that meet it (unblocked_by, R-LIVE)", [name]
+                )
+            strangers = [t for t in unblocked_by if t not in self.steps]
+            if strangers:
+                raise InvalidDefinition(f"guard {name!r} is unblocked by unknown steps", strangers)
 
     def _validate_step(self, step: Step) -> None:
         name = step.trigger
@@ -365,16 +386,53 @@ class WorkflowDefinition:
         The review is not changed."""
         step = self.steps.get(trigger)
         if step is None or review.state not in step.sources:
-            raise TransitionNotAllowed(review.id, review.state.value, trigger, self.open(review))
+            raise TransitionNotAllowed(
+                review.id, review.state.value, trigger, self.open(review),
+                next_steps=self._way_to(review.state, step),
+            )  # fmt: skip
         cursor = _Cursor(review, ctx)
         if not self._machine.events[trigger].trigger(cursor):
             assert cursor.failure is not None  # noqa: S101 - only a guard stops an open step
             name, failure = cursor.failure
+            unblocked_by = self.guards[name].unblocked_by
             raise GuardFailed(
                 review.id, trigger, name, failure.reason, failure.missing,
                 missing_zh=failure.missing_zh,
+                next_steps=[self.next_step(t) for t in unblocked_by],
             )  # fmt: skip
         return ReviewState(cursor.state)
+
+    def next_step(self, trigger: str) -> NextStep:
+        """``trigger`` as a refusal names it: the step, who takes it, its labels."""
+        step = self.steps[trigger]
+        by = tuple(sorted(party.value for party in step.by))
+        return NextStep(trigger, by, step.label_zh, step.label_en)
+
+    def _way_to(self, state: ReviewState, step: Step | None) -> tuple[NextStep, ...]:
+        """The first moves on the shortest way from ``state`` to where ``step`` is open; when
+        the step's time has passed, on the way to the review's closing (R-LIVE). None from a
+        final state. The office's ends (waive, cancel) are never the way on."""
+        if state.final:
+            return ()
+        targets = set(step.sources) if step is not None else set()
+        if not targets or state not in self._closure(list(targets), forwards=False):
+            targets = {s for s in self.states if s.final and s.reviewed}
+        first: dict[ReviewState, str] = {}  # state -> the first move of the way to it
+        frontier = [state]
+        while frontier and not targets & first.keys():
+            reached: list[ReviewState] = []
+            for current in frontier:
+                for trigger, candidate in self.steps.items():
+                    dest = candidate.dest
+                    if dest is None or current not in candidate.sources or dest in first:
+                        continue
+                    if dest is state or (dest.final and dest not in targets):
+                        continue
+                    first[dest] = first.get(current, trigger)
+                    reached.append(dest)
+            frontier = reached
+        moves = sorted({first[s] for s in targets & first.keys()})
+        return tuple(self.next_step(trigger) for trigger in moves)
 
     def open(self, review: Review) -> tuple[str, ...]:
         """The triggers open in the review's state (guards aside)."""

@@ -14,7 +14,6 @@ from datetime import date, datetime
 
 from reviewflow.domain.office import CoverageReport, Exemplar, Summary, SupervisionOrder
 from reviewflow.domain.periods import (
-    ChineseWorkCalendar,
     Deadline,
     Period,
     PeriodKind,
@@ -47,7 +46,9 @@ class ReviewService(StepMethods):
     """Leadership reviews (领导点评) over a store: scheduling, the four steps, the office's work.
 
     ``policy`` defaults to :meth:`Policy.default`; ``clock`` to the current time in the policy's
-    time zone; ``ids`` to UUID-based ids; ``calendar`` to the Chinese working-day calendar;
+    time zone; ``ids`` to UUID-based ids; ``calendar`` to the policy's
+    (:meth:`Policy.work_calendar`: the Chinese working-day calendar, under the policy's holiday
+    calendar file if it names one);
     ``workflow`` to the document's (:data:`~reviewflow.WORKFLOW`; a deployment may pass one
     :meth:`~reviewflow.WorkflowDefinition.extended` with steps of its own); ``schedule_batch``
     is how many new reviews :meth:`schedule` writes per transaction.
@@ -71,7 +72,7 @@ class ReviewService(StepMethods):
             policy,
             clock if clock is not None else (lambda: datetime.now(zone)),
             ids if ids is not None else uuid_ids,
-            calendar if calendar is not None else ChineseWorkCalendar(),
+            calendar if calendar is not None else policy.work_calendar(),
             workflow,
         )
         plans = Plans()
@@ -351,18 +352,22 @@ class ReviewService(StepMethods):
             actor, kind=kind, subject_id=subject_id, deeds=deeds, source_review_id=source_review_id
         )
 
-    def exemplars(self, *, root_id: str | None = None) -> tuple[Exemplar, ...]:
-        """The exemplars, for publicity; those of a subtree when ``root_id`` is given."""
-        return self._office.exemplars(root_id=root_id)
+    def exemplars(self, actor: str, *, root_id: str | None = None) -> tuple[Exemplar, ...]:
+        """The exemplars, for publicity (R-EXEMPLAR); those of a subtree when ``root_id`` is
+        given. They are made public, so anyone on the roster reads them; an id that is not
+        on it is refused (:class:`~reviewflow.errors.OutOfScope`)."""
+        return self._office.exemplars(actor, root_id=root_id)
 
-    def check_deadlines(self, as_of: date | None = None) -> tuple[DeadlineNear, ...]:
-        """Everything due within the policy's ``reminder_days`` or overdue, and not done.
+    def check_deadlines(self, actor: str, as_of: date | None = None) -> tuple[DeadlineNear, ...]:
+        """Everything due within the policy's ``reminder_days`` or overdue, and not done, that
+        ``actor`` may see: the office everything; anyone else what they own and what lies in
+        the organizations they head.
 
         Ledger items, supervision orders and open reviews whose period ends. Each is also sent
         to the listeners as a :class:`~reviewflow.events.DeadlineNear`, for the host system's
-        reminders.
+        reminders (a reminder job calls this as the office).
         """
-        return self._office.check_deadlines(as_of)
+        return self._office.check_deadlines(actor, as_of)
 
 
 def _period(value: Period | str) -> Period:

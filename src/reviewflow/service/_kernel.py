@@ -79,10 +79,10 @@ class Steps:
             )
         if expected_version is not None and expected_version != review.version:
             raise ConcurrencyConflict(review.id, expected_version, review.version)
-        ctx = GuardContext(closeout_required=core.policy.closeout_required, reason=reason)
+        ctx = GuardContext(closeout_required=core.policy.closeout_required)
         new_state = workflow.fire(review, trigger, ctx)
         at = core.now()
-        given = StepInput(actor, at.date(), core.ids, core.calendar)
+        given = StepInput(actor, at.date(), core.ids, core.calendar, reason)
         data = workflow.payloads[step.payload].data(review, arguments, given)
         entry = HistoryEntry.create(
             review_id=review.id,

@@ -15,6 +15,7 @@ from reviewflow.domain.roster import Roster
 from reviewflow.domain.scope import (
     heads,
     org_of_subject,
+    require_known,
     require_office,
     require_office_or_head,
     speaks_for,
@@ -129,7 +130,9 @@ class Office:
 
     def orders(self, actor: str, *, overdue_on: date | None = None) -> tuple[SupervisionOrder, ...]:
         """See :meth:`ReviewService.orders`."""
-        roster = self.core.store.roster()
+        with self.core.refusals(actor, "list_orders"):
+            roster = self.core.store.roster()
+            require_known(roster, actor, "list supervision orders")
         found = [o for o in self.core.store.orders() if self._may_see_order(roster, actor, o)]
         if overdue_on is not None:
             found = [o for o in found if o.overdue(overdue_on)]
@@ -187,9 +190,13 @@ class Office:
         self.core.emit([ExemplarRecorded(exemplar)])
         return exemplar
 
-    def exemplars(self, *, root_id: str | None = None) -> tuple[Exemplar, ...]:
+    def exemplars(self, actor: str, *, root_id: str | None = None) -> tuple[Exemplar, ...]:
         """See :meth:`ReviewService.exemplars`."""
-        roster = self.core.store.roster()
+        with self.core.refusals(actor, "read_exemplars"):
+            roster = self.core.store.roster()
+            require_known(roster, actor, "read the exemplars")
+            if root_id is not None and roster.organization(root_id) is None:
+                raise NotFound("organization", root_id)
         return tuple(e for e in self.core.store.exemplars() if roster.in_subtree(e.org_id, root_id))
 
     def summary(self, actor: str, org_id: str, period: Period) -> Summary:
@@ -227,8 +234,21 @@ class Office:
 
     # -- reminders --------------------------------------------------------------------------------
 
-    def check_deadlines(self, as_of: date | None = None) -> tuple[DeadlineNear, ...]:
+    def check_deadlines(self, actor: str, as_of: date | None = None) -> tuple[DeadlineNear, ...]:
         """See :meth:`ReviewService.check_deadlines`."""
+        with self.core.refusals(actor, "check_deadlines"):
+            roster = self.core.store.roster()
+            require_known(roster, actor, "check the deadlines")
+        found = [
+            d for d in self._deadlines(as_of)
+            if roster.is_office(actor) or d.owner_id == actor
+            or (d.org_id is not None and heads(roster, actor, d.org_id))
+        ]  # fmt: skip
+        self.core.emit(found)
+        return tuple(found)
+
+    def _deadlines(self, as_of: date | None) -> list[DeadlineNear]:
+        """Every deadline near or past, whoever may see it."""
         today = as_of if as_of is not None else self.core.today()
         horizon = self.core.policy.reminder_days
         found: list[DeadlineNear] = []
@@ -277,8 +297,7 @@ class Office:
             if order.status is not OrderStatus.VERIFIED and near(order.deadline)
         )
         found.sort(key=lambda d: (d.due, d.kind.value, d.review_id or d.order_id or ""))
-        self.core.emit(found)
-        return tuple(found)
+        return found
 
     def _due(self, actor: str, deadline: date | Deadline | str) -> date:
         """A deadline as a date: a date, or a :class:`Deadline` counted from today."""

@@ -11,7 +11,7 @@ import attrs
 from reviewflow.domain.periods import Period
 from reviewflow.domain.review import Attempt, HistoryEntry, Review, ReviewState
 from reviewflow.domain.roster import Roster
-from reviewflow.domain.scope import parties, require_office
+from reviewflow.domain.scope import parties, require_known, require_office
 from reviewflow.domain.verification import Tampering, verify_history
 from reviewflow.domain.vocabulary import Party
 from reviewflow.errors import OutOfScope
@@ -72,6 +72,7 @@ class Reads:
         """See :meth:`ReviewService.reviews`."""
         with self.core.refusals(actor, "list_reviews"):
             roster = self.core.store.roster()
+            require_known(roster, actor, "list reviews")
             org_ids = frozenset(roster.subtree(root_id)) if root_id is not None else None
             query = ReviewQuery(
                 within=within,
@@ -85,7 +86,9 @@ class Reads:
 
     def work_list(self, actor: str) -> tuple[WorkItem, ...]:
         """See :meth:`ReviewService.work_list`."""
-        roster = self.core.store.roster()
+        with self.core.refusals(actor, "work_list"):
+            roster = self.core.store.roster()
+            require_known(roster, actor, "read a work list")
         workflow = self.core.workflow
         out: list[WorkItem] = []
         for review in self._candidates(roster, actor):

@@ -15,7 +15,7 @@ from reviewflow.domain.review import HistoryEntry, Review, ReviewState, schedule
 from reviewflow.domain.scope import require_office_or_head
 from reviewflow.domain.serial import unstructure
 from reviewflow.errors import InvalidInput, NotFound
-from reviewflow.events import ReviewsScheduled, StepTaken
+from reviewflow.events import ReviewsScheduled
 from reviewflow.service._core import Core, IdFactory
 from reviewflow.service._plans import Plans
 from reviewflow.store.base import ChangeSet, ReviewQuery
@@ -55,7 +55,9 @@ class Scheduler:
             created = self._create(actor, plan, period)
         reviews = tuple(review for review, _ in created)
         result = ScheduleResult(period, reviews, len(plan.slots) - len(created), plan.gaps)
-        core.emit([ReviewsScheduled(period, reviews), *(StepTaken(r, e) for r, e in created)])
+        # One event for the call, never one StepTaken per new review: a host that messages a
+        # reviewer on every step would otherwise message everyone at scheduling time.
+        core.emit([ReviewsScheduled(period, reviews, actor)])
         return result
 
     def _create(self, actor: str, plan: Plan, period: Period) -> list[tuple[Review, HistoryEntry]]:

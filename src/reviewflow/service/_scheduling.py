@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -14,6 +13,7 @@ from reviewflow.domain.planning import Plan, PlannedGap, Slot
 from reviewflow.domain.review import HistoryEntry, Review, ReviewState, schedule_record
 from reviewflow.domain.scope import require_office_or_head
 from reviewflow.domain.serial import unstructure
+from reviewflow.domain.vocabulary import Method, Occasion
 from reviewflow.errors import InvalidInput, NotFound
 from reviewflow.events import ReviewsScheduled
 from reviewflow.service._core import Core, IdFactory
@@ -52,17 +52,17 @@ class Scheduler:
                 raise NotFound("organization", root_id)
             require_office_or_head(roster, actor, root_id, "schedule reviews")
             plan = self.plans.plan(roster, core.policy, period, root_id)
-            created = self._create(actor, plan, period)
-        reviews = tuple(review for review, _ in created)
-        result = ScheduleResult(period, reviews, len(plan.slots) - len(created), plan.gaps)
+            reviews = self._create(actor, plan, period)
+        result = ScheduleResult(period, reviews, len(plan.slots) - len(reviews), plan.gaps)
         # One event for the call, never one StepTaken per new review: a host that messages a
         # reviewer on every step would otherwise message everyone at scheduling time.
         core.emit([ReviewsScheduled(period, reviews, actor)])
         return result
 
-    def _create(self, actor: str, plan: Plan, period: Period) -> list[tuple[Review, HistoryEntry]]:
-        """Make and write the reviews of the plan's free slots; those inserted, with their
-        entries."""
+    def _create(self, actor: str, plan: Plan, period: Period) -> tuple[Review, ...]:
+        """Make and write the reviews of the plan's free slots; those inserted. (Their history
+        entries are let go batch by batch: a million of them kept to the end would only make
+        every garbage collection of the host's process walk them.)"""
         # Keys and states only: no record of the period is parsed.
         present = self.core.counts.refs(ReviewQuery(within=period))
         taken = {r.key for r in present}
@@ -74,7 +74,7 @@ class Scheduler:
             if r.state is not ReviewState.CANCELLED
         }
         made = _Made(actor, self.core.now(), self.core.ids)
-        created: list[tuple[Review, HistoryEntry]] = []
+        created: list[Review] = []
         batch: list[tuple[Review, HistoryEntry]] = []
         for slot in plan.slots:
             if taken and (
@@ -89,12 +89,12 @@ class Scheduler:
                 batch = []
         if batch:
             created.extend(self._write(batch))
-        return created
+        return tuple(created)
 
-    def _write(self, batch: list[tuple[Review, HistoryEntry]]) -> list[tuple[Review, HistoryEntry]]:
+    def _write(self, batch: list[tuple[Review, HistoryEntry]]) -> list[Review]:
         """Write one batch; the reviews inserted (a slot taken meanwhile is skipped: R-CAD-4)."""
         inserted = set(self.core.store.apply(ChangeSet(new_reviews=tuple(batch))).inserted)
-        return [(review, entry) for review, entry in batch if review.id in inserted]
+        return [review for review, _ in batch if review.id in inserted]
 
 
 class _Made:
@@ -106,15 +106,17 @@ class _Made:
         self.actor = actor
         self.at = at
         self.ids = ids
-        # A period as text and a method in plain form, once each (a plan holds one or two).
+        # A period as text and a planned method as a record and in plain form, once each (a
+        # plan holds one or two of each): every review of the run shares them.
         self._texts: dict[Period, str] = {}
-        self._methods: dict[MethodRecord, Mapping[str, Any]] = {}
+        self._methods: dict[tuple[Method, Occasion | None], tuple[MethodRecord, Any]] = {}
 
     def review(self, slot: Slot) -> tuple[Review, HistoryEntry]:
-        method = MethodRecord(slot.method, slot.occasion)
-        plain = self._methods.get(method)
-        if plain is None:
-            plain = self._methods[method] = unstructure(method)
+        planned = self._methods.get((slot.method, slot.occasion))
+        if planned is None:
+            record = MethodRecord(slot.method, slot.occasion)
+            planned = self._methods[slot.method, slot.occasion] = (record, unstructure(record))
+        method, plain = planned
         text = self._texts.get(slot.period)
         if text is None:
             text = self._texts[slot.period] = str(slot.period)

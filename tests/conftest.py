@@ -91,3 +91,23 @@ def _drop_leftover_databases() -> Iterator[None]:
     """Drop what the agreement tests created per example, once the session ends."""
     yield
     servers.drop_all()
+
+
+@pytest.fixture(
+    params=[
+        "memory",
+        "sqlite",
+        pytest.param("postgres", marks=pytest.mark.postgres),
+        pytest.param("mysql", marks=pytest.mark.mysql),
+    ]
+)
+def any_service(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[rf.ReviewService]:
+    """The scenario on each store: memory, SQLite, PostgreSQL, MariaDB."""
+    kind = request.param
+    if kind in ("memory", "sqlite"):
+        url = "memory://" if kind == "memory" else f"sqlite:///{tmp_path / 'reviews.db'}"
+    else:
+        url = request.getfixturevalue(f"{kind}_url")
+    service = scenario_service(url, today=date(2023, 12, 28))
+    yield service
+    service.store.close()

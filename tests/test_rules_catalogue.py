@@ -35,6 +35,7 @@ RULE_IDS = [
     "R-STEP-3",
     "R-STEP-4",
     "R-LIVE",
+    "R-INPUT",
     "R-AUDIT",
     "R-CLASS",
     "R-SUPERVISE",

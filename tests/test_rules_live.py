@@ -9,9 +9,7 @@ being checked.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 import attrs
@@ -230,26 +228,6 @@ TestLiveMachine.settings = settings(stateful_step_count=30)
 
 
 # -- the situations of issue #14, one by one ---------------------------------------------------
-
-
-@pytest.fixture(
-    params=[
-        "memory",
-        "sqlite",
-        pytest.param("postgres", marks=pytest.mark.postgres),
-        pytest.param("mysql", marks=pytest.mark.mysql),
-    ]
-)
-def any_service(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[rf.ReviewService]:
-    """The scenario on each store: memory, SQLite, PostgreSQL, MariaDB."""
-    kind = request.param
-    if kind in ("memory", "sqlite"):
-        url = "memory://" if kind == "memory" else f"sqlite:///{tmp_path / 'reviews.db'}"
-    else:
-        url = request.getfixturevalue(f"{kind}_url")
-    service = scenario_service(url, today=TODAY)
-    yield service
-    service.store.close()
 
 
 def refused(

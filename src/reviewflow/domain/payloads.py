@@ -33,6 +33,7 @@ from reviewflow.domain.content import (
     SituationReport,
     WrittenReply,
 )
+from reviewflow.domain.limits import check_text, check_texts
 from reviewflow.domain.periods import Deadline, WorkCalendar
 from reviewflow.domain.review import ItemUpdate, Review
 from reviewflow.domain.serial import unstructure
@@ -115,6 +116,8 @@ class Payload:
         missing = [name for name in self.required if name not in arguments]
         if missing:
             raise InvalidInput("arguments", missing, "missing: this step needs them")
+        for name, value in arguments.items():
+            check_texts(name, value)  # R-INPUT: lengths and characters, whatever the step
         return self.build(review, arguments, given)
 
 
@@ -154,7 +157,7 @@ def _none(_review: Review, _arguments: Mapping[str, Any], _given: StepInput) -> 
 
 
 def _end(_review: Review, _arguments: Mapping[str, Any], given: StepInput) -> Mapping[str, Any]:
-    if not isinstance(given.reason, str) or not given.reason.strip():
+    if not check_text("reason", given.reason).strip():
         raise InvalidInput("reason", given.reason, "must not be empty: say why the review ends")
     return {}
 

@@ -12,6 +12,7 @@ from datetime import date, datetime
 from types import TracebackType
 from typing import Any
 
+from reviewflow.domain.limits import ID_MAX, check_id, cut, cut_text
 from reviewflow.domain.office import CoverageFacts
 from reviewflow.domain.periods import Period, WorkCalendar
 from reviewflow.domain.policy import Policy
@@ -165,14 +166,16 @@ class Core:
         self, actor: str, action: str, review_id: str | None, error: ReviewflowError
     ) -> Attempt:
         """The attempt-log entry of a refusal."""
+        # R-INPUT: whatever the caller passed, the log takes it (an id that is no text or too
+        # long, a value of megabytes, half a surrogate pair), cut to what every store holds.
         return Attempt(
             id=self.ids("attempt"),
             at=self.now(),
-            actor_id=actor,
-            action=action,
-            review_id=review_id,
+            actor_id=_logged_id(actor),
+            action=_logged_id(action),
+            review_id=None if review_id is None else _logged_id(review_id),
             error=type(error).__name__,
-            message=str(error),
+            message=cut_text(str(error), _MESSAGE_MAX),
             details=_plain(error.details()),
         )
 
@@ -205,7 +208,15 @@ class Refusals:
         self.review_id = review_id
 
     def __enter__(self) -> None:
-        return None
+        # R-INPUT: the ids every operation names are checked first, and a refusal of them is
+        # logged like any other.
+        try:
+            check_id("actor", self.actor)
+            if self.review_id is not None:
+                check_id("review_id", self.review_id)
+        except ReviewflowError as error:
+            self.core.log_refusal(self.actor, self.action, self.review_id, error)
+            raise
 
     def __exit__(
         self,
@@ -217,11 +228,23 @@ class Refusals:
             self.core.log_refusal(self.actor, self.action, self.review_id, error)
 
 
+_MESSAGE_MAX = 2_000
+"""How much of a refusal's message the attempt log keeps, in characters."""
+
+
+def _logged_id(value: object) -> str:
+    """An id as the attempt log keeps it: a text of at most ``ID_MAX`` characters."""
+    text = value if isinstance(value, str) else repr(value)
+    return cut_text(text, ID_MAX - 20)  # room for the "…(+4,872)" that says it was cut
+
+
 def _plain(details: Mapping[str, Any]) -> Mapping[str, Any]:
     """Details reduced to JSON-friendly values, for the attempt log."""
 
     def plain(value: object) -> object:
-        if value is None or isinstance(value, bool | int | float | str):
+        if isinstance(value, str):
+            return cut(value)
+        if value is None or isinstance(value, bool | int | float):
             return value
         if isinstance(value, list | tuple | set | frozenset):
             return [plain(v) for v in value]

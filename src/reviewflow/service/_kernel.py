@@ -17,6 +17,7 @@ from typing import Any
 import attrs
 
 from reviewflow.domain.guards import GuardContext
+from reviewflow.domain.limits import ID_MAX, check_id, check_text
 from reviewflow.domain.payloads import StepInput
 from reviewflow.domain.review import Attempt, HistoryEntry, Review
 from reviewflow.domain.roster import Roster
@@ -70,6 +71,7 @@ class Steps:
         core = self.core
         workflow = core.workflow
         step = workflow.step(trigger)
+        check_text("reason", reason)
         if not may_take(roster, actor, review, step.by):
             raise OutOfScope(
                 actor,
@@ -131,15 +133,20 @@ class Steps:
         core = self.core
         with core.refusals(actor, trigger):
             core.workflow.step(trigger)  # an unknown step refuses the call as a whole
-        ids = list(review_ids)
+            if isinstance(review_ids, str):
+                raise InvalidInput("review_ids", review_ids, "must be a list of review ids")
+            ids = list(review_ids)
         roster = core.store.roster()
         # One read for all of them; the write refuses any review another writer changed since.
-        loaded = {r.id: r for r in core.store.reviews(ReviewQuery(ids=frozenset(ids)))}
+        # (An id that is not one is refused below, one result of its own.)
+        named = frozenset(i for i in ids if isinstance(i, str) and len(i) <= ID_MAX)
+        loaded = {r.id: r for r in core.store.reviews(ReviewQuery(ids=named))}
         results: dict[str, StepResult] = {}
         updates: list[tuple[Review, HistoryEntry]] = []
         attempts: list[Attempt] = []
         for review_id in ids:
             try:
+                check_id("review_ids", review_id)
                 if review_id in results and results[review_id].ok:
                     raise InvalidInput("review_ids", review_id, "a review is named twice")
                 review = loaded.get(review_id)
@@ -148,7 +155,8 @@ class Steps:
                 change = self.decide(roster, actor, trigger, review, arguments, reason, None)
             except ReviewflowError as error:
                 attempts.append(core.attempt(actor, trigger, review_id, error))
-                results.setdefault(review_id, StepResult(review_id, error=error))
+                key = review_id if isinstance(review_id, str) else repr(review_id)
+                results.setdefault(key, StepResult(key, error=error))
                 continue
             updates.append(change)
             results[review_id] = StepResult(review_id, change[0])

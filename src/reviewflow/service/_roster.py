@@ -8,6 +8,7 @@ from datetime import date
 
 import attrs
 
+from reviewflow.domain.limits import check_record
 from reviewflow.domain.review import Review, ReviewState
 from reviewflow.domain.roster import (
     LiaisonAssignment,
@@ -70,6 +71,12 @@ class RosterChanges:
                 )
             if not bootstrap:
                 require_office(self.core.store.roster(), actor, "roster", "import the roster")
+            for kind, given in (
+                ("organization", orgs), ("member", mems), ("office_staff", staff),
+                ("liaison", links),
+            ):  # fmt: skip
+                for record in given:
+                    check_record(kind, record)  # R-INPUT: the same limits as every store's
             refuse_hidden_changes(current, orgs, mems, links)
             records: tuple[RosterRecord, ...] = (*orgs, *mems, *staff, *links)
             current.with_records(records)  # validate before writing: RosterConflict

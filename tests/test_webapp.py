@@ -12,6 +12,7 @@ import sys
 import threading
 import types
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -427,3 +428,55 @@ def test_r_cover_office_sees_coverage_per_organization(app: Flask) -> None:
     for name in ("区卫生局党委", "区人民医院党总支", "外科党支部", "区疾控中心党支部"):
         assert f"<td>{name}</td>" in table
     assert "护理党小组" not in table  # a Party group is not reviewed on its own (R-SUBJ)
+
+
+def test_r_deadline_a_year_without_holiday_data_is_shown_beside_the_due_date(
+    tmp_path: Path,
+) -> None:
+    """Issue #14, seen 4: on 2026-12-05 a ledger item due in 20 working days needs 2027's
+    holidays; without them the page says so beside 完成时限 (not a 500), and with the file named
+    by REVIEWFLOW_CALENDAR's loader the item is planned."""
+    from steps import to_rectifying  # noqa: PLC0415
+
+    for calendar in (None, rf.HolidayCalendar.from_toml("[2027]\nholidays = ['2027-01-01']\n")):
+        app = create_app(
+            f"sqlite:///{tmp_path / f'{calendar is None}.db'}",
+            today=date(2026, 12, 5),
+            calendar=calendar,
+        )
+        svc = service(app)
+        review = to_rectifying(svc, find(app, "zhou", "wu", "2023-12"), problem="学习不够")
+        client = app.test_client()
+        login(client, "wu")
+        response = post_step(
+            client, review.id, "plan_item", requirement_id=review.requirements[0].id,
+            measure="每周学习", owner="吴红", due="20个工作日",
+        )  # fmt: skip
+        if calendar is None:
+            assert response.status_code == 400
+            page = response.data.decode()
+            assert "尚无2027年的节假日安排" in page
+            assert svc.review(OFFICE, review.id).ledger == ()
+        else:
+            assert response.status_code == 302
+            assert svc.review(OFFICE, review.id).ledger[0].due == date(2027, 1, 4)
+        svc.store.close()
+
+
+def test_a_ledger_item_due_in_working_days_from_the_page(app: Flask) -> None:
+    """R-DEADLINE: the due box takes a date or a deadline the library counts; a bad one is
+    shown beside the box."""
+    from steps import to_rectifying  # noqa: PLC0415
+
+    svc = service(app)
+    review = to_rectifying(svc, find(app, "zhou", "wu", "2023-12"), problem="学习不够")
+    client = app.test_client()
+    login(client, "wu")
+    item = {"requirement_id": review.requirements[0].id, "measure": "每周学习", "owner": "吴红"}
+    refused = post_step(client, review.id, "plan_item", due="下个月", **item)
+    assert refused.status_code == 400
+    assert "完成时限：期限写作日期" in refused.data.decode()
+    taken = post_step(client, review.id, "plan_item", due="10个工作日", **item)
+    assert taken.status_code == 302
+    # From Thu 2023-12-28: 12-29 is the 1st, New Year's Day is off, 01-12 the 10th.
+    assert svc.review(OFFICE, review.id).ledger[0].due == date(2024, 1, 12)

@@ -67,7 +67,7 @@ REASONS = (
     ("no such", "所选项目不存在"),
     ("only a done item", "只有已完成的事项才填完成日期"),
     ("period is written", "周期写作 2023-11、2023-Q4 或 2023"),
-    ("deadline is written", "期限写作日期，如 2024-01-15"),
+    ("deadline is written", "期限写作日期（如 2024-01-15），或如“20个工作日”“15天”"),
 )
 
 
@@ -99,6 +99,17 @@ def _required_date(form: Mapping[str, str], name: str) -> date:
     if day is None:
         raise FormError(name, "请填写日期")
     return day
+
+
+def _due(form: Mapping[str, str], name: str) -> date | str:
+    """A due date, or a deadline the library counts (``20个工作日``, ``15天``: R-DEADLINE)."""
+    raw = _text(form, name)
+    if not raw:
+        raise FormError(name, "请填写完成时限")
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        return raw  # the library parses it, or refuses it naming the forms it takes
 
 
 def _optional(form: Mapping[str, str], name: str) -> str | None:
@@ -142,7 +153,7 @@ STEP_FORMS: dict[str, dict[str, Callable[[Any, str], Any]]] = {
     "fill_form": {"filled_on": D},
     "file": {"filing_no": T, "filed_on": D},
     "publicize": {"scope": T, "medium": T, "published_on": D},
-    "plan_item": {"requirement_id": T, "measure": T, "owner": T, "due": RD},
+    "plan_item": {"requirement_id": T, "measure": T, "owner": T, "due": _due},
     "update_item": {"item_id": T, "status": T, "done_on": D, "note": T},
     "reply": {"text": T, "replied_on": D},
     "confirm_closeout": {"remark": T, "confirmed_on": D},

@@ -81,7 +81,10 @@ class StepInput:
     def due(self, value: object) -> date:
         """A due date: a date, or a :class:`Deadline` (``"10 working days"``) from today."""
         if isinstance(value, str):
-            value = Deadline.parse(value)
+            try:
+                value = Deadline.parse(value)
+            except InvalidInput as error:  # named as the argument it came in, not "deadline"
+                raise InvalidInput("due", value, error.reason) from None
         if isinstance(value, Deadline):
             return value.due(self.today, self.calendar)
         if isinstance(value, datetime) or not isinstance(value, date):

@@ -7,6 +7,7 @@ from datetime import date
 import pytest
 
 import reviewflow as rf
+from reviewflow.demo import OFFICE
 from steps import actor_for, find, to_publicizing, to_reviewing
 
 Q4 = "2023-Q4"
@@ -283,3 +284,26 @@ def test_r_scope_4_the_office_fills_the_form_when_nobody_else_can(
     scheduled.member_leaves(office, "wang", on=date(2023, 12, 1), reason="退休")
     assert actor_for(scheduled, review, rf.Party.FORM_FILLER) == office
     assert scheduled.fill_form(office, review.id).form is not None
+
+
+def test_r_cover_r_lead_a_waived_review_is_not_due_in_either_rate(
+    any_service: rf.ReviewService,
+) -> None:
+    """R-COVER, R-LEAD, R-CAD-3: of 周明's three October reviews one is waived and one reviewed:
+    both the coverage rate and his own are 1 of 2, not 1 of 3 (issue #14: counting the waived
+    review as due survived the suite), on every store."""
+    service = any_service
+    service.schedule(OFFICE, "2023-10", root_id="internal")
+    service.waive(OFFICE, find(service, "zhou", "wu", "2023-10").id, reason="病休")
+    to_publicizing(service, find(service, "zhou", "sun", "2023-10"))
+    service.forget_coverage()
+    for report in (
+        service.coverage(OFFICE, "2023-10", root_id="internal"),
+        service.coverage(OFFICE, "2023-10"),
+    ):
+        (zhou,) = [r for r in report.reviewers if r.reviewer_id == "zhou"]
+        assert (zhou.expected, zhou.waived, zhou.reviewed) == (3, 1, 1)
+        assert zhou.rate == pytest.approx(1 / 2)
+    internal = service.coverage(OFFICE, "2023-10", root_id="internal")
+    assert (internal.expected, internal.waived, internal.reviewed) == (3, 1, 1)
+    assert internal.rate == pytest.approx(1 / 2)

@@ -344,3 +344,24 @@ def test_r_scope_3_before_a_liaison_starts_the_parent_head_reviews(
     reviewers = {r.reviewer_id for r in service.reviews(office) if r.subject_id == "hospital"}
     assert reviewers == {"wang"}
     assert not service.coverage(office, "2022-Q4").gaps
+
+
+def test_r_scope_1_a_liaison_who_starts_mid_quarter_reviews_that_quarter(
+    service: rf.ReviewService, office: str
+) -> None:
+    """R-SCOPE-1, R-CAD-1: 赵立新 becomes the liaison of 外科党支部 on 2023-11-15; the fourth
+    quarter is his to review (not the parent head's, and not lost), the third is not."""
+    service.assign_liaison(office, "zhao", "surgery", since=date(2023, 11, 15))
+    service.schedule(office, "2023-Q4")
+    service.schedule(office, "2023-Q3")
+
+    def reviewers(period: str) -> set[str]:
+        return {
+            r.reviewer_id
+            for r in service.reviews(office, within=period)
+            if r.subject_id == "surgery" and str(r.period) == period
+        }
+
+    assert reviewers("2023-Q4") == {"zhao"}
+    assert reviewers("2023-Q3") == {"liu"}
+    assert not [g for g in service.coverage(office, "2023-Q4").gaps if g.subject_id == "surgery"]

@@ -307,3 +307,43 @@ def test_r_cover_r_lead_a_waived_review_is_not_due_in_either_rate(
     internal = service.coverage(OFFICE, "2023-10", root_id="internal")
     assert (internal.expected, internal.waived, internal.reviewed) == (3, 1, 1)
     assert internal.rate == pytest.approx(1 / 2)
+
+
+def test_r_scope_3_a_deputy_secretary_is_never_the_liaison_of_their_own_committee(
+    any_service: rf.ReviewService,
+) -> None:
+    """R-SCOPE-3: 高明, deputy secretary of 区中医院党委 (a 基层党委), cannot be made its liaison:
+    he would review the committee and its leadership team, himself among them. Refused naming
+    him and the committee, nothing written; the organization above reviews it (王建国)."""
+    service = any_service
+    committee = rf.Organization("tcm", "区中医院党委", rf.OrgKind.COMMITTEE, "医院", "bureau", "xu")
+    service.import_roster(
+        OFFICE,
+        organizations=[committee],
+        members=[
+            rf.Member("xu", "许华", "tcm", "管理", roles={rf.Role.SECRETARY}),
+            rf.Member("gao", "高明", "tcm", "管理", roles={rf.Role.DEPUTY_SECRETARY}),
+            rf.Member("tan", "谭静", "tcm", "医生"),
+        ],
+    )
+    before = service.roster()
+    for attempt in (
+        lambda: service.assign_liaison(OFFICE, "gao", "tcm", since=date(2023, 1, 1)),
+        lambda: service.import_roster(
+            OFFICE, liaisons=[rf.LiaisonAssignment("gao", "tcm", date(2023, 1, 1))]
+        ),
+    ):
+        with pytest.raises(rf.RosterConflict) as caught:
+            attempt()
+        assert set(caught.value.blocking) == {"gao", "tcm"}
+        assert "R-SCOPE-3" in str(caught.value)
+        assert service.roster().liaisons == before.liaisons
+    # Such an assignment written before this rule (behind the service) does not count.
+    legacy = rf.LiaisonAssignment("gao", "tcm", date(2023, 1, 1))
+    service.store.apply(rf.ChangeSet(roster=(legacy,)))
+    service.schedule(OFFICE, "2023-Q4")
+    reviews = service.reviews(OFFICE, within="2023-Q4")
+    assert not [r for r in reviews if r.reviewer_id == r.subject_id]
+    (of_committee,) = [r for r in reviews if r.subject_id == "tcm"]
+    assert (of_committee.reviewer_id, of_committee.basis) == ("wang", rf.Basis.PARENT_HEAD)
+    assert not [r for r in reviews if r.reviewer_id == "gao" and r.subject_id in ("tcm", "xu")]

@@ -122,10 +122,13 @@ def _plan_organization(
     method, occasion = policy.liaison_method_for(org.org_type)
     head = roster.head_of(org.id)
     team = roster.leadership_team(org.id)
+    # R-SCOPE-3: a liaison on the organization's own leadership team (a deputy secretary of a
+    # 基层党委 made its liaison) would review themselves with it: the assignment does not count.
     liaisons = [
         link
         for link in roster.liaisons_of(org.id)
         if _active_member(roster, link.committee_member_id)
+        and not _belongs_to(roster, link.committee_member_id, org.id)
     ]
     parent = roster.unit_of(org.parent_id) if org.parent_id else None
     parent_head = roster.head_of(parent.id) if parent else None
@@ -206,6 +209,11 @@ def _members_for_review(roster: Roster, org: Organization) -> Iterator[Member]:
         child = roster.organizations[child_id]
         if child.kind is OrgKind.GROUP and child.active:
             yield from _members_for_review(roster, child)
+
+
+def _belongs_to(roster: Roster, member_id: str, org_id: str) -> bool:
+    member = roster.member(member_id)
+    return member is not None and member.org_id == org_id
 
 
 def _active_member(roster: Roster, member_id: str) -> bool:

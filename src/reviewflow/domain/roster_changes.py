@@ -18,7 +18,13 @@ from reviewflow.domain.roster import (
 )
 from reviewflow.errors import RosterConflict
 
-__all__ = ["ended_liaisons", "refuse_hidden_changes", "released_head", "unique_reviews"]
+__all__ = [
+    "ended_liaisons",
+    "refuse_hidden_changes",
+    "refuse_self_liaison",
+    "released_head",
+    "unique_reviews",
+]
 
 
 def unique_reviews(reviews: Iterable[Review]) -> list[Review]:
@@ -26,6 +32,20 @@ def unique_reviews(reviews: Iterable[Review]) -> list[Review]:
     for review in reviews:
         seen.setdefault(review.id, review)
     return list(seen.values())
+
+
+def refuse_self_liaison(roster: Roster, links: Iterable[LiaisonAssignment]) -> None:
+    """R-SCOPE-3: a liaison point is never the liaison's own organization (its leadership team
+    is reviewed with it, the liaison among them). ``roster`` holds the new records already."""
+    for link in links:
+        member = roster.member(link.committee_member_id)
+        if link.active and member is not None and member.org_id == link.org_id:
+            raise RosterConflict(
+                f"liaison {link.key!r}: {link.org_id!r} is {member.name}'s own organization, "
+                "and nobody reviews themselves (R-SCOPE-3): name a point outside it; the "
+                "organization above reviews this one",
+                [link.committee_member_id, link.org_id],
+            )
 
 
 def released_head(roster: Roster, member: Member) -> list[RosterRecord]:

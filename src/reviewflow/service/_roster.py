@@ -21,6 +21,7 @@ from reviewflow.domain.roster import (
 from reviewflow.domain.roster_changes import (
     ended_liaisons,
     refuse_hidden_changes,
+    refuse_self_liaison,
     released_head,
     unique_reviews,
 )
@@ -79,7 +80,8 @@ class RosterChanges:
                     check_record(kind, record)  # R-INPUT: the same limits as every store's
             refuse_hidden_changes(current, orgs, mems, links)
             records: tuple[RosterRecord, ...] = (*orgs, *mems, *staff, *links)
-            current.with_records(records)  # validate before writing: RosterConflict
+            after = current.with_records(records)  # validate before writing: RosterConflict
+            refuse_self_liaison(after, links)
             self.core.store.apply(ChangeSet(roster=records))
             return self.core.store.roster()
 
@@ -94,7 +96,7 @@ class RosterChanges:
             existing = roster.liaisons.get(link.key)
             if existing is not None and existing.active:
                 raise RosterConflict("this liaison assignment exists already", [str(link.key)])
-            roster.with_records((link,))
+            refuse_self_liaison(roster.with_records((link,)), (link,))
             self.core.store.apply(ChangeSet(roster=(link,)))
             return link
 

@@ -19,7 +19,15 @@ from zoneinfo import ZoneInfo
 import reviewflow as rf
 from reviewflow.scenario import OFFICE, QUARTER, scenario_roster
 
-__all__ = ["OFFICE", "QUARTER", "main", "run_quarter", "scenario_roster", "scenario_service"]
+__all__ = [
+    "OFFICE",
+    "QUARTER",
+    "main",
+    "render_quarter",
+    "run_quarter",
+    "scenario_roster",
+    "scenario_service",
+]
 
 _ZONE = ZoneInfo("Asia/Shanghai")
 
@@ -266,6 +274,19 @@ def render_ledger(service: rf.ReviewService, reviews: Sequence[rf.Review]) -> st
     return "\n".join(lines)
 
 
+def render_quarter(service: rf.ReviewService) -> str:
+    """What the office reads of the quarter: coverage, the ledger and the exemplars."""
+    lines = [
+        render_coverage(service.coverage(OFFICE, QUARTER)),
+        "",
+        render_ledger(service, service.reviews(OFFICE, within=QUARTER)),
+        "",
+        "典型事迹：",
+        *(f"  {e.deeds}" for e in service.exemplars(OFFICE)),
+    ]
+    return "\n".join(lines)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the scenario's quarter and print what the office reads."""
     parser = argparse.ArgumentParser(
@@ -275,14 +296,5 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     service = scenario_service(args.store)
     run_quarter(service)
-    report = service.coverage(OFFICE, QUARTER)
-    out = [
-        render_coverage(report),
-        "",
-        render_ledger(service, service.reviews(OFFICE, within=QUARTER)),
-        "",
-        "典型事迹：",
-        *(f"  {e.deeds}" for e in service.exemplars(OFFICE)),
-    ]
-    sys.stdout.write("\n".join(out) + "\n")
+    sys.stdout.write(render_quarter(service) + "\n")
     return 0

@@ -106,15 +106,19 @@ class InvalidDeadline(InvalidInput):
         )
 
 
-class InvalidPolicy(InvalidInput):
-    """A policy file or mapping that cannot be used. Nothing of it is applied."""
+class _InvalidFile(InvalidInput):
+    """A file (or mapping) of settings that cannot be used: ``key`` is the dotted place in it,
+    ``source`` the file. Nothing of it is applied. Each kind says what it is and what to do."""
+
+    place = "key"
+    remedy = "fix the file and load it again"
 
     def __init__(self, key: str, reason: str, *, value: object = None, source: str = "") -> None:
         self.key = key
         self.source = source
         where = f" in {source}" if source else ""
         super().__init__(key, value, reason)
-        self.args = (f"policy key {key!r}{where}: {reason}; fix the policy file and load it again",)
+        self.args = (f"{self.place} {key!r}{where}: {reason}; {self.remedy}",)
 
     def __str__(self) -> str:
         return str(self.args[0])
@@ -123,22 +127,18 @@ class InvalidPolicy(InvalidInput):
         return {"key": self.key, "reason": self.reason, "source": self.source}
 
 
-class InvalidCalendar(InvalidInput):
+class InvalidPolicy(_InvalidFile):
+    """A policy file or mapping that cannot be used. Nothing of it is applied."""
+
+    place = "policy key"
+    remedy = "fix the policy file and load it again"
+
+
+class InvalidCalendar(_InvalidFile):
     """A holiday calendar file (later years' holidays and 调休 workdays) that cannot be used:
     ``key`` is the dotted place in it (``2027.workdays``). Nothing of it is applied."""
 
-    def __init__(self, key: str, reason: str, *, value: object = None, source: str = "") -> None:
-        self.key = key
-        self.source = source
-        where = f" in {source}" if source else ""
-        super().__init__(key, value, reason)
-        self.args = (f"holiday calendar {key!r}{where}: {reason}; fix the file and load it again",)
-
-    def __str__(self) -> str:
-        return str(self.args[0])
-
-    def details(self) -> dict[str, Any]:
-        return {"key": self.key, "reason": self.reason, "source": self.source}
+    place = "holiday calendar"
 
 
 class CalendarDataMissing(ReviewflowError, LookupError):

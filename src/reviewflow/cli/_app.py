@@ -167,24 +167,15 @@ def cli_state() -> CliState:
     return click.get_current_context().ensure_object(CliState)
 
 
-def _set_store(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
-    if value is not None:
-        ctx.ensure_object(CliState).store_url = value
+def _keeps(field: str) -> Callable[[click.Context, click.Parameter, str | None], None]:
+    """The callback of an option given before or after the command: its value, when given, is
+    kept in the shared state's ``field`` (a later one overrides an earlier one)."""
 
+    def callback(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
+        if value is not None:
+            setattr(ctx.ensure_object(CliState), field, value)
 
-def _set_actor(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
-    if value is not None:
-        ctx.ensure_object(CliState).actor = value
-
-
-def _set_lang(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
-    if value is not None:
-        ctx.ensure_object(CliState).lang = value
-
-
-def _set_calendar(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
-    if value is not None:
-        ctx.ensure_object(CliState).calendar = value
+    return callback
 
 
 _CALENDAR_HELP = (
@@ -201,7 +192,7 @@ def common_options(command: _F) -> _F:
             type=click.Choice(["zh", "en"]),
             default=None,
             expose_value=False,
-            callback=_set_lang,
+            callback=_keeps("lang"),
             help="输出语言（默认 zh） / output language",
         ),
         click.option(
@@ -210,7 +201,7 @@ def common_options(command: _F) -> _F:
             metavar="PERSON",
             default=None,
             expose_value=False,
-            callback=_set_actor,
+            callback=_keeps("actor"),
             help="操作人的编号 / the acting person's id",
         ),
         click.option(
@@ -218,7 +209,7 @@ def common_options(command: _F) -> _F:
             metavar="URL",
             default=None,
             expose_value=False,
-            callback=_set_store,
+            callback=_keeps("store_url"),
             help=f"数据库地址（默认 {DEFAULT_STORE}） / store URL",
         ),
         click.option(
@@ -226,7 +217,7 @@ def common_options(command: _F) -> _F:
             metavar="FILE",
             default=None,
             expose_value=False,
-            callback=_set_calendar,
+            callback=_keeps("calendar"),
             help=_CALENDAR_HELP,
         ),
     ):
@@ -313,7 +304,7 @@ class _Main(click.Group):
     metavar="URL",
     default=None,
     expose_value=False,
-    callback=_set_store,
+    callback=_keeps("store_url"),
     help=f"数据库地址（默认 {DEFAULT_STORE}；也可 memory://、postgresql://…、mysql://…）",
 )
 @click.option(
@@ -322,7 +313,7 @@ class _Main(click.Group):
     metavar="PERSON",
     default=None,
     expose_value=False,
-    callback=_set_actor,
+    callback=_keeps("actor"),
     help="操作人的编号（办理或查看本人范围内数据的命令必须提供）",
 )
 @click.option(
@@ -330,7 +321,7 @@ class _Main(click.Group):
     type=click.Choice(["zh", "en"]),
     default=None,
     expose_value=False,
-    callback=_set_lang,
+    callback=_keeps("lang"),
     help="输出语言：zh（默认）或 en",
 )
 @click.option(
@@ -339,7 +330,7 @@ class _Main(click.Group):
     default=None,
     envvar="REVIEWFLOW_CALENDAR",
     expose_value=False,
-    callback=_set_calendar,
+    callback=_keeps("calendar"),
     help=_CALENDAR_HELP,
 )
 @click.version_option(rf.__version__, prog_name="reviewflow")

@@ -26,8 +26,7 @@ def demo() -> None:
     from reviewflow.demo import (  # noqa: PLC0415 - only this command needs the scenario
         OFFICE,
         QUARTER,
-        render_coverage,
-        render_ledger,
+        render_quarter,
         run_quarter,
         scenario_service,
     )
@@ -46,18 +45,10 @@ def demo() -> None:
     service = scenario_service(state.store_url)
     try:
         run_quarter(service)
-        report = service.coverage(OFFICE, QUARTER)
-        lines = [
-            render_coverage(report),
-            "",
-            render_ledger(service, service.reviews(OFFICE, within=QUARTER)),
-            "",
-            "典型事迹：",
-            *(f"  {e.deeds}" for e in service.exemplars(OFFICE)),
-        ]
+        text = render_quarter(service)
     finally:
         service.store.close()
-    click.echo("\n".join(lines))
+    click.echo(text)
     click.echo(
         zh_en(
             f"\n演示数据已写入 {state.store_url}；办公室人员编号 {OFFICE}，如："

@@ -17,7 +17,7 @@ from typing import Any
 import attrs
 
 from reviewflow.domain.guards import GuardContext
-from reviewflow.domain.limits import ID_MAX, check_id, check_text
+from reviewflow.domain.limits import check_id, check_text
 from reviewflow.domain.payloads import StepInput
 from reviewflow.domain.review import Attempt, HistoryEntry, Review
 from reviewflow.domain.roster import Roster
@@ -139,7 +139,7 @@ class Steps:
         roster = core.store.roster()
         # One read for all of them; the write refuses any review another writer changed since.
         # (An id that is not one is refused below, one result of its own.)
-        named = frozenset(i for i in ids if isinstance(i, str) and len(i) <= ID_MAX)
+        named = frozenset(i for i in ids if isinstance(i, str))
         loaded = {r.id: r for r in core.store.reviews(ReviewQuery(ids=named))}
         results: dict[str, StepResult] = {}
         updates: list[tuple[Review, HistoryEntry]] = []

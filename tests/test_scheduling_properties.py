@@ -233,69 +233,86 @@ def head_of(spec: Spec, org_id: str) -> rf.Member | None:
 
 
 def oracle(spec: Spec, period: rf.Period) -> Oracle:
-    """R-SCOPE-1..3, R-CAD-1..2, R-SUBJ under the default policy, from the rules alone."""
-    active = [m for m in spec.members if m.left_on is None]
-
-    def head(org_id: str) -> rf.Member | None:
-        return head_of(spec, org_id)
+    """R-SCOPE-1..3, R-CAD-1..2, R-SUBJ, R-ROSTER-1 under the default policy, from the rules
+    alone."""
 
     def on_roll(m: rf.Member, p: rf.Period) -> bool:
-        # A member who joined after the period's end is not reviewed for it.
-        return m.joined_on is None or m.joined_on <= p.end
+        # R-ROSTER-1: a member is reviewed for the periods from the one they joined in to the
+        # last one that ended before they left.
+        return (m.joined_on is None or m.joined_on <= p.end) and (
+            m.left_on is None or m.left_on > p.end
+        )
+
+    def head(org_id: str, p: rf.Period) -> rf.Member | None:
+        # R-ROSTER-1: no review is owed by a head for a period before they took office (here:
+        # joined; heads never leave in these rosters).
+        found = head_of(spec, org_id)
+        return found if found is not None and on_roll(found, p) else None
+
+    def member(member_id: str) -> rf.Member:
+        return next(m for m in spec.members if m.id == member_id)
 
     planned: set[Planned] = set()
     gaps: Counter[Gap] = Counter()
     for org in spec.organizations:
         if org.kind is Org.GROUP:
             continue  # R-SUBJ: a Party group is no Party organization, never a subject
-        org_head = head(org.id)
         if org.parent_id is not None:  # the committee itself is reviewed from above the roster
-            # R-SCOPE-1: the organization's leadership team: its head and members with a role.
-            team = [m for m in active if m.org_id == org.id and (m.roles or m == org_head)]
-            reviewers = [
-                a.committee_member_id for a in spec.liaisons if a.org_id == org.id and not a.until
-            ]
             for q in _quarters(period):
+                org_head = head(org.id, q)
+                # R-SCOPE-1: the leadership team: its head and members with a role, on the roll.
+                team = [
+                    m
+                    for m in spec.members
+                    if m.org_id == org.id and (m.roles or m == org_head) and on_roll(m, q)
+                ]
+                # The assignments in force on the quarter's last day, by reviewers on the roll.
+                reviewers = [
+                    a.committee_member_id
+                    for a in spec.liaisons
+                    if a.org_id == org.id
+                    and (a.since is None or a.since <= q.end)
+                    and (a.until is None or a.until > q.end)
+                    and on_roll(member(a.committee_member_id), q)
+                ]
                 if reviewers:
                     for r in reviewers:
                         planned.add((r, ORG_REVIEW, org.id, q, rf.Basis.LIAISON, org.id))
                         planned.update(
-                            (r, Mem, m.id, q, rf.Basis.LIAISON, org.id)
-                            for m in team
-                            if on_roll(m, q) and m.id != r
+                            (r, Mem, m.id, q, rf.Basis.LIAISON, org.id) for m in team if m.id != r
                         )
                     continue
                 # R-SCOPE-3: no liaison point: the parent's head reviews the organization and its
                 # head (planning.py: only the head, not the rest of the team, who are the
                 # organization head's members under R-SCOPE-2).
-                parent_head = head(org.parent_id)  # parents are never groups in these trees
+                parent_head = head(org.parent_id, q)  # parents are never groups in these trees
                 if parent_head is not None:
                     planned.add(
                         (parent_head.id, ORG_REVIEW, org.id, q, rf.Basis.PARENT_HEAD, org.id)
                     )
-                    if org_head is not None and on_roll(org_head, q):
+                    if org_head is not None:
                         planned.add(
                             (parent_head.id, Mem, org_head.id, q, rf.Basis.PARENT_HEAD, org.id)
                         )
                     continue
                 gaps[(ORG_REVIEW, org.id, q, org.id, rf.GapReason.NO_REVIEWER)] += 1
-                if org_head is not None and on_roll(org_head, q):
+                if org_head is not None:
                     gaps[(Mem, org_head.id, q, org.id, rf.GapReason.NO_REVIEWER)] += 1
-        # R-SCOPE-2: the head reviews every other active member of the organization and of its
-        # Party groups, monthly (R-CAD-2); the head is covered with the organization (R-SCOPE-3).
-        # Left members are no subjects, even for the months before they left, and a head reviews
-        # for months before their own joining: both as planning.py does (the rules are silent).
+        # R-SCOPE-2: the head reviews every other member of the organization and of its Party
+        # groups, monthly (R-CAD-2), for the months they were on the roll (R-ROSTER-1); the head
+        # is covered with the organization (R-SCOPE-3).
         groups = {g.id for g in spec.organizations if g.kind is Org.GROUP and g.parent_id == org.id}
-        for m in active:
-            if m.org_id not in {org.id, *groups} or m == org_head:
+        for m in spec.members:
+            if m.org_id not in {org.id, *groups} or m == head_of(spec, org.id):
                 continue
             for month in _months(period):
                 if not on_roll(m, month):
                     continue
-                if org_head is None:
+                month_head = head(org.id, month)
+                if month_head is None:
                     gaps[(Mem, m.id, month, org.id, rf.GapReason.NO_REVIEWER)] += 1
                 else:
-                    planned.add((org_head.id, Mem, m.id, month, rf.Basis.HEAD, org.id))
+                    planned.add((month_head.id, Mem, m.id, month, rf.Basis.HEAD, org.id))
     return Oracle(frozenset(planned), gaps)
 
 

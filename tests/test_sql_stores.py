@@ -252,11 +252,25 @@ def test_an_older_database_is_refused_until_upgraded(
 
 
 def as_schema(monkeypatch: pytest.MonkeyPatch, version: int) -> None:
-    """The library as it was at schema ``version`` (1, 2 or 3): reviews written without their
-    slot hash before schema 3; history entries without their transaction before 4."""
+    """The library as it was at schema ``version`` (1 to 4): reviews written without their
+    slot hash before schema 3; history entries without their transaction before 4; the roster
+    without its dates and histories before 5."""
     from reviewflow.store.sql import codec, schema  # noqa: PLC0415
 
     monkeypatch.setattr(schema, "SCHEMA_VERSION", version)
+    if version >= 5:
+        return
+    for name, width in (("ORG", 7), ("MEMBER", 9)):
+        kind = name.lower()
+        row, read = getattr(codec, f"{kind}_row"), getattr(codec, f"{kind}_of")
+        extra = len(getattr(codec, f"{name}_COLUMNS")) - width
+        monkeypatch.setattr(codec, f"{name}_COLUMNS", getattr(codec, f"{name}_COLUMNS")[:width])
+        monkeypatch.setattr(
+            codec, f"{kind}_row", lambda *a, _r=row, _w=width, **k: _r(*a, **k)[:_w]
+        )
+        monkeypatch.setattr(
+            codec, f"{kind}_of", lambda r, _f=read, _n=extra: _f((*r, *[None] * _n))
+        )
     if version >= 3:
         return
     monkeypatch.setattr(codec, "REVIEW_COLUMNS", codec.REVIEW_COLUMNS[:-1])
@@ -264,13 +278,13 @@ def as_schema(monkeypatch: pytest.MonkeyPatch, version: int) -> None:
     monkeypatch.setattr(codec, "review_rows", lambda *args: (r[:-1] for r in real_rows(*args)))
 
 
-@pytest.mark.parametrize("start", [1, 2, 3])
+@pytest.mark.parametrize("start", [1, 2, 3, 4])
 def test_an_older_schema_upgrades_to_the_current_one_with_everything_kept(
     url: str, monkeypatch: pytest.MonkeyPatch, start: int
 ) -> None:
     """Schema 2 (cheaper steps), 3 (slot hashes, SQLite's history in order of writing, no
-    index on the reviewer alone) and 4 (PostgreSQL: each history entry's transaction) from a
-    database that an older schema set up and filled."""
+    index on the reviewer alone), 4 (PostgreSQL: each history entry's transaction) and 5 (the
+    effective-dated roster) from a database that an older schema set up and filled."""
     as_schema(monkeypatch, start)
     store = open_sql(url)
     service = scenario_on(store)
@@ -280,7 +294,7 @@ def test_an_older_schema_upgrades_to_the_current_one_with_everything_kept(
     store.close()
     monkeypatch.undo()
 
-    assert rf.upgrade_store(url) == SCHEMA_VERSION == 4
+    assert rf.upgrade_store(url) == SCHEMA_VERSION == 5
     upgraded = open_sql(url)
     assert upgraded.schema_version() == SCHEMA_VERSION
     assert upgraded.reviews(rf.ReviewQuery()) == before

@@ -99,7 +99,7 @@ def test_a_step_naming_what_the_definition_lacks_is_refused_when_built(
         ({"by": frozenset()}, "who may take it"),
         ({"sources": ()}, "states it is taken in"),
         ({"sources": (S.SCHEDULED, S.CLOSED)}, "taken in a final state"),
-        ({"trigger": "schedule"}, "the history's first entry"),
+        ({"trigger": "schedule"}, "the history's own action"),
         ({"trigger": "not a name"}, "must be a name"),
     ],
 )

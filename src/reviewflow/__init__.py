@@ -55,6 +55,8 @@ from reviewflow.domain.review import (
     ReviewState,
 )
 from reviewflow.domain.roster import (
+    FormerOrg,
+    HeadTerm,
     LiaisonAssignment,
     Member,
     OfficeStaff,
@@ -168,11 +170,13 @@ __all__ = [
     "ExemplarRecorded",
     "Filing",
     "FormRecord",
+    "FormerOrg",
     "FulfilmentStatus",
     "GapReason",
     "Guard",
     "GuardContext",
     "GuardFailed",
+    "HeadTerm",
     "HistoryEntry",
     "HolidayCalendar",
     "IntegrityError",

@@ -80,6 +80,9 @@ def periods_within(period: Period, kind: PeriodKind) -> tuple[Period, ...]:
 def plan_period(roster: Roster, policy: Policy, period: Period, root_id: str | None = None) -> Plan:
     """The reviews the rules call for whose period lies within ``period``, for a subtree.
 
+    - R-ROSTER-1: each period is planned from the roster as it stood then: organizations
+      founded by its end and not dissolved, members on the roll, the head in office on its
+      last day (:meth:`Roster.head_in`), the liaisons in force (:meth:`Roster.liaisons_in`).
     - R-SCOPE-1: each liaison reviewer reviews the organization and its leadership team, at the
       organization type's liaison cadence (R-CAD-1, R-CLASS).
     - R-SCOPE-3: without a liaison reviewer, the head of the parent organization reviews the
@@ -94,7 +97,7 @@ def plan_period(roster: Roster, policy: Policy, period: Period, root_id: str | N
     org_ids = roster.subtree(root_id) if root_id is not None else _all_top_down(roster)
     for org_id in org_ids:
         org = roster.organizations[org_id]
-        if not org.active or org.kind is OrgKind.GROUP:
+        if org.kind is OrgKind.GROUP or not org.exists_in_any(period):
             continue
         if org.parent_id is not None:
             _plan_organization(roster, policy, period, org, slots=slots, gaps=gaps)
@@ -116,35 +119,36 @@ def _plan_organization(
     slots: list[Slot],
     gaps: list[PlannedGap],
 ) -> None:
-    periods = periods_within(period, policy.liaison_cadence_for(org.org_type))
+    periods = [
+        q
+        for q in periods_within(period, policy.liaison_cadence_for(org.org_type))
+        if org.exists_in(q)
+    ]
     if not periods:
         return
     method, occasion = policy.liaison_method_for(org.org_type)
-    head = roster.head_of(org.id)
-    team = roster.leadership_team(org.id)
-    # R-SCOPE-3: a liaison on the organization's own leadership team (a deputy secretary of a
-    # 基层党委 made its liaison) would review themselves with it: the assignment does not count.
-    liaisons = [
-        link
-        for link in roster.liaisons_of(org.id)
-        if _active_member(roster, link.committee_member_id)
-        and not _belongs_to(roster, link.committee_member_id, org.id)
-    ]
     parent = roster.unit_of(org.parent_id) if org.parent_id else None
-    parent_head = roster.head_of(parent.id) if parent else None
     for q in periods:
-        # R-SCOPE-1 for the liaisons in place by the period's end; without one (none assigned
-        # yet, or the reviewer has left) the parent head covers the organization (R-SCOPE-3).
-        current = [link for link in liaisons if link.since is None or link.since <= q.end]
+        head = roster.head_in(org.id, q)
+        # R-SCOPE-1 for the liaisons in force on the period's last day; without one (none
+        # assigned yet, or the reviewer has left) the parent head covers the organization
+        # (R-SCOPE-3). A liaison on the organization's own leadership team (a deputy secretary
+        # of a 基层党委 made its liaison) would review themselves with it: it does not count.
+        current = [
+            link
+            for link in roster.liaisons_in(org.id, q)
+            if _reviews_from_outside(roster, link.committee_member_id, org.id, q)
+        ]
         if current:
+            team = roster.leadership_team_in(org.id, q)
             pairs = [(link.committee_member_id, Basis.LIAISON, team) for link in current]
-        elif parent_head is not None:
+        elif (parent_head := roster.head_in(parent.id, q) if parent else None) is not None:
             pairs = [(parent_head.id, Basis.PARENT_HEAD, (head,) if head else ())]
         else:
             gaps.append(
                 PlannedGap(ReviewKind.ORGANIZATION, org.id, q, org.id, GapReason.NO_REVIEWER)
             )
-            if head is not None and head.on_roll(q):
+            if head is not None:
                 gaps.append(
                     PlannedGap(ReviewKind.MEMBER, head.id, q, org.id, GapReason.NO_REVIEWER)
                 )
@@ -159,7 +163,6 @@ def _plan_organization(
                 Slot(reviewer_id, ReviewKind.MEMBER, m.id, q, basis, org.id, method, occasion)
                 for m in members
                 if m.id != reviewer_id  # R-SCOPE-3: nobody reviews themselves
-                and m.on_roll(q)
             )
 
 
@@ -172,50 +175,64 @@ def _plan_members(
     slots: list[Slot],
     gaps: list[PlannedGap],
 ) -> None:
-    head = roster.head_of(org.id)
+    units = _units(roster, org)
     # The rules depend on the post category and the organization's type only: asked once per
-    # category (an organization's members share a few).
-    rules: dict[str, tuple[tuple[Period, ...], tuple[Method, Occasion | None]]] = {}
-    for member in _members_for_review(roster, org):
-        if head is not None and member.id == head.id:
-            continue  # the head is covered with the organization (R-SCOPE-3)
+    # category (an organization's members share a few); the head in office once per period.
+    rules: dict[str, tuple[tuple[tuple[Period, Member | None], ...], Method, Occasion | None]] = {}
+    for member in _members_for_review(roster, units):
         found = rules.get(member.post_category)
         if found is None:
+            periods = periods_within(
+                period, policy.member_cadence_for(member.post_category, org.org_type)
+            )
             found = rules[member.post_category] = (
-                periods_within(
-                    period, policy.member_cadence_for(member.post_category, org.org_type)
-                ),
-                policy.member_method_for(member.post_category, org.org_type),
+                tuple((q, roster.head_in(org.id, q)) for q in periods if org.exists_in(q)),
+                *policy.member_method_for(member.post_category, org.org_type),
             )
-        periods, (method, occasion) = found
-        if head is None:
-            gaps.extend(
-                PlannedGap(ReviewKind.MEMBER, member.id, q, org.id, GapReason.NO_REVIEWER)
-                for q in periods
-                if member.on_roll(q)
-            )
-            continue
-        slots.extend(
-            Slot(head.id, ReviewKind.MEMBER, member.id, q, Basis.HEAD, org.id, method, occasion)
-            for q in periods
-            if member.on_roll(q)
-        )
+        heads, method, occasion = found
+        moved = bool(member.former_orgs)
+        for q, head in heads:
+            if not member.on_roll(q) or (moved and member.org_in(q) not in units):
+                continue
+            if head is None:
+                gaps.append(
+                    PlannedGap(ReviewKind.MEMBER, member.id, q, org.id, GapReason.NO_REVIEWER)
+                )
+            elif head.id != member.id:  # the head is covered with the organization (R-SCOPE-3)
+                slots.append(
+                    Slot(
+                        head.id,
+                        ReviewKind.MEMBER,
+                        member.id,
+                        q,
+                        Basis.HEAD,
+                        org.id,
+                        method,
+                        occasion,
+                    )
+                )
 
 
-def _members_for_review(roster: Roster, org: Organization) -> Iterator[Member]:
-    """The organization's members, with those of its Party groups (R-SUBJ)."""
-    yield from roster.members_of(org.id)
+def _units(roster: Roster, org: Organization) -> frozenset[str]:
+    """The organization and its Party groups, whose members it reviews (R-SUBJ)."""
+    units = {org.id}
     for child_id in roster.children(org.id):
-        child = roster.organizations[child_id]
-        if child.kind is OrgKind.GROUP and child.active:
-            yield from _members_for_review(roster, child)
+        if roster.organizations[child_id].kind is OrgKind.GROUP:
+            units |= _units(roster, roster.organizations[child_id])
+    return frozenset(units)
 
 
-def _belongs_to(roster: Roster, member_id: str, org_id: str) -> bool:
+def _members_for_review(roster: Roster, units: frozenset[str]) -> Iterator[Member]:
+    """Everyone who was ever a member of the organization or one of its Party groups."""
+    seen: set[str] = set()
+    for unit in sorted(units):
+        for member in roster.members_ever_of(unit):
+            if member.id not in seen:
+                seen.add(member.id)
+                yield member
+
+
+def _reviews_from_outside(roster: Roster, member_id: str, org_id: str, period: Period) -> bool:
+    """Whether a liaison is on the roll in ``period`` and not a member of ``org_id`` then."""
     member = roster.member(member_id)
-    return member is not None and member.org_id == org_id
-
-
-def _active_member(roster: Roster, member_id: str) -> bool:
-    member = roster.member(member_id)
-    return member is not None and member.active
+    return member is not None and member.on_roll(period) and member.org_in(period) != org_id

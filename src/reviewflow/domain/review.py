@@ -39,6 +39,8 @@ from reviewflow.domain.serial import (
 from reviewflow.domain.vocabulary import Aspect, Basis, ItemStatus, Labelled, ReviewKind
 
 __all__ = [
+    "REASSIGN_ACTION",
+    "SCHEDULE_ACTION",
     "Attempt",
     "HistoryEntry",
     "ItemUpdate",
@@ -46,6 +48,7 @@ __all__ = [
     "ReviewRef",
     "ReviewState",
     "created_by",
+    "reassigned_by",
     "schedule_data",
     "schedule_record",
 ]
@@ -290,6 +293,15 @@ def _moved(
 
 SCHEDULE_ACTION = "schedule"
 """The action of a review's first history entry, which creates the record."""
+
+REASSIGN_ACTION = "reassign"
+"""The action of an entry that hands an open review to another reviewer (R-ROSTER-2): its data
+is ``{"from": <former reviewer>, "to": <new reviewer>}``; the state stays as it was."""
+
+
+def reassigned_by(review: Review, entry: HistoryEntry) -> Review:
+    """The record after a ``reassign`` entry: the new reviewer, nothing else changed."""
+    return attrs.evolve(review, reviewer_id=str(entry.data["to"]))
 
 
 def created_by(entry: HistoryEntry) -> Review:

@@ -20,6 +20,8 @@ _T = TypeVar("_T")
 _K = TypeVar("_K")
 
 __all__ = [
+    "FormerOrg",
+    "HeadTerm",
     "LiaisonAssignment",
     "Member",
     "OfficeStaff",
@@ -40,8 +42,44 @@ def _roles(roles: Iterable[Role | str]) -> frozenset[Role]:
 
 
 @attrs.frozen
+class HeadTerm:
+    """A former head's term of office (R-ROSTER-1): from ``since`` (None: from the start of the
+    records) until the day ``until`` on which the next head took over."""
+
+    member_id: str = attrs.field(validator=_non_empty)
+    since: date | None
+    until: date
+
+    def covers(self, day: date) -> bool:
+        """Whether the term includes ``day``."""
+        return (self.since is None or self.since <= day) and day < self.until
+
+
+@attrs.frozen
+class FormerOrg:
+    """An organization a member belonged to before a transfer (R-ROSTER-2): the member was
+    there until ``until``, the day of the transfer."""
+
+    org_id: str = attrs.field(validator=_non_empty)
+    until: date
+
+
+def _terms(terms: Iterable[HeadTerm]) -> tuple[HeadTerm, ...]:
+    return tuple(sorted(terms, key=lambda t: t.until))
+
+
+def _former_orgs(stints: Iterable[FormerOrg]) -> tuple[FormerOrg, ...]:
+    return tuple(sorted(stints, key=lambda s: s.until))
+
+
+@attrs.frozen
 class Organization:
-    """A Party organization (基层党组织) in the tree. ``org_type`` is its class (R-CLASS)."""
+    """A Party organization (基层党组织) in the tree. ``org_type`` is its class (R-CLASS).
+
+    The dates make the roster effective-dated (R-ROSTER-1): ``founded_on`` and ``dissolved_on``
+    bound the periods it is reviewed for; ``head_since`` is the day its head took office, and
+    ``former_heads`` are the terms before (see :meth:`ReviewService.change_head`).
+    """
 
     id: str = attrs.field(validator=_non_empty)
     name: str = attrs.field(validator=_non_empty)
@@ -50,11 +88,27 @@ class Organization:
     parent_id: str | None = None
     head_id: str | None = None
     dissolved_on: date | None = None
+    founded_on: date | None = None
+    head_since: date | None = None
+    former_heads: tuple[HeadTerm, ...] = attrs.field(default=(), converter=_terms)
 
     @property
     def active(self) -> bool:
         """Whether the organization still exists."""
         return self.dissolved_on is None
+
+    def exists_in(self, period: Period) -> bool:
+        """Whether the organization is reviewed for ``period``: founded by its end, and not
+        dissolved by then (a dissolution ends the reviews of the period it falls in)."""
+        return (self.founded_on is None or self.founded_on <= period.end) and (
+            self.dissolved_on is None or self.dissolved_on > period.end
+        )
+
+    def exists_in_any(self, period: Period) -> bool:
+        """Whether the organization is reviewed for some part of ``period``."""
+        return (self.founded_on is None or self.founded_on <= period.end) and (
+            self.dissolved_on is None or self.dissolved_on > period.start
+        )
 
 
 @attrs.frozen
@@ -70,6 +124,7 @@ class Member:
     left_on: date | None = None
     left_reason: str = ""
     joined_on: date | None = None
+    former_orgs: tuple[FormerOrg, ...] = attrs.field(default=(), converter=_former_orgs)
 
     @property
     def active(self) -> bool:
@@ -77,8 +132,20 @@ class Member:
         return self.left_on is None
 
     def on_roll(self, period: Period) -> bool:
-        """Whether the member belonged here during ``period`` (joined by its end)."""
-        return self.joined_on is None or self.joined_on <= period.end
+        """Whether the member is reviewed for ``period``: joined by its end and not gone by
+        then (a departure ends the reviews of the period it falls in)."""
+        return (self.joined_on is None or self.joined_on <= period.end) and (
+            self.left_on is None or self.left_on > period.end
+        )
+
+    def org_in(self, period: Period) -> str:
+        """The organization the member is reviewed in for ``period``: the one they belonged to
+        when it began (a member who moves is reviewed in the new one from the next period on,
+        R-ROSTER-2)."""
+        for stint in self.former_orgs:
+            if stint.until > period.start:
+                return stint.org_id
+        return self.org_id
 
 
 @attrs.frozen
@@ -128,6 +195,9 @@ class Roster:
     _children: Mapping[str, tuple[str, ...]]
     _members_of: Mapping[str, tuple[str, ...]]
     _liaisons_of_org: Mapping[str, tuple[LiaisonAssignment, ...]]
+    _ever_members_of: Mapping[str, tuple[str, ...]]
+    _role_holders_of: Mapping[str, tuple[str, ...]]
+    _all_liaisons_of_org: Mapping[str, tuple[LiaisonAssignment, ...]]
 
     @classmethod
     def empty(cls) -> Roster:
@@ -160,7 +230,18 @@ class Roster:
         _check_acyclic(orgs)
         members_of = _members_by_org(orgs, mems)
         _check_heads(orgs, mems)
+        _check_history(orgs, mems)
         liaisons_of = _liaisons_by_org(orgs, mems, links)
+        ever: dict[str, list[str]] = {}
+        for mem in mems.values():
+            ever.setdefault(mem.org_id, []).append(mem.id)
+            for stint in mem.former_orgs:
+                if stint.org_id != mem.org_id:
+                    ever.setdefault(stint.org_id, []).append(mem.id)
+        holders = {org_id: tuple(m for m in ids if mems[m].roles) for org_id, ids in ever.items()}
+        all_links: dict[str, list[LiaisonAssignment]] = {}
+        for link in links.values():
+            all_links.setdefault(link.org_id, []).append(link)
         return cls(
             organizations=orgs,
             members=mems,
@@ -169,6 +250,9 @@ class Roster:
             children={k: tuple(v) for k, v in children.items()},
             members_of={k: tuple(v) for k, v in members_of.items()},
             liaisons_of_org={k: tuple(v) for k, v in liaisons_of.items()},
+            ever_members_of={k: tuple(dict.fromkeys(v)) for k, v in ever.items()},
+            role_holders_of={k: tuple(dict.fromkeys(v)) for k, v in holders.items() if v},
+            all_liaisons_of_org={k: tuple(v) for k, v in all_links.items()},
         )
 
     def records(self) -> Iterator[RosterRecord]:
@@ -295,6 +379,72 @@ class Roster:
         """The active liaison assignments to this organization."""
         return self._liaisons_of_org.get(org_id, ())
 
+    # -- the roster as it stood in a period (R-ROSTER-1) -----------------------------------------
+
+    def members_ever_of(self, org_id: str) -> tuple[Member, ...]:
+        """Everyone who is or was a member of ``org_id`` (left or moved since included)."""
+        return tuple(self.members[m] for m in self._ever_members_of.get(org_id, ()))
+
+    def members_in(self, org_id: str, period: Period) -> tuple[Member, ...]:
+        """The members reviewed in ``org_id`` for ``period``: on the roll then, and there when
+        it began (:meth:`Member.org_in`); those who have left or moved since included."""
+        return self._there(self._ever_members_of.get(org_id, ()), org_id, period)
+
+    def _there(self, member_ids: Iterable[str], org_id: str, period: Period) -> tuple[Member, ...]:
+        out = []
+        for member_id in member_ids:
+            member = self.members[member_id]
+            if member.on_roll(period) and (
+                not member.former_orgs or member.org_in(period) == org_id
+            ):
+                out.append(member)
+        return tuple(out)
+
+    def head_in(self, org_id: str, period: Period) -> Member | None:
+        """The organization's head for ``period``: the one in office on its last day.
+
+        The current head from the day they took office (``head_since``); a former head for the
+        days of their term (``former_heads``); without either, the secretary by role, as
+        :meth:`head_of`. None for a period before any recorded head took office: no review is
+        owed by a head for a period before they took office (R-ROSTER-1)."""
+        org = self.organizations[org_id]
+        day = period.end
+        for term in org.former_heads:
+            if term.covers(day):
+                return self.members.get(term.member_id)
+        if org.head_id is not None:
+            if org.head_since is not None and org.head_since > day:
+                return None
+            head = self.members[org.head_id]
+            return head if head.on_roll(period) else None
+        if org.former_heads:
+            return None  # the last head's term ended and nobody has taken office since
+        for mem in self._there(self._role_holders_of.get(org_id, ()), org_id, period):
+            if Role.SECRETARY in mem.roles:
+                return mem
+        return None
+
+    def leadership_team_in(self, org_id: str, period: Period) -> tuple[Member, ...]:
+        """The leadership team for ``period``: its head then, and the members with a role
+        (roles carry no dates: a member's present roles count)."""
+        head = self.head_in(org_id, period)
+        team = self._there(self._role_holders_of.get(org_id, ()), org_id, period)
+        if head is None or head in team:
+            return team
+        return tuple(sorted((head, *team), key=lambda m: m.id))
+
+    def liaisons_in(self, org_id: str, period: Period) -> tuple[LiaisonAssignment, ...]:
+        """The liaison assignments to ``org_id`` in force on the period's last day (an
+        assignment that ends in the period hands it to whoever covers the organization next,
+        as :meth:`ReviewService.end_liaison` does with its reviews)."""
+        day = period.end
+        return tuple(
+            link
+            for link in self._all_liaisons_of_org.get(org_id, ())
+            if (link.since is None or link.since <= day)
+            and (link.until is None or link.until > day)
+        )
+
     def in_subtree(self, org_id: str, root_id: str | None) -> bool:
         """Whether ``org_id`` lies in the subtree of ``root_id`` (everything when None)."""
         return root_id is None or org_id == root_id or root_id in self.ancestors(org_id)
@@ -352,6 +502,26 @@ def _check_heads(orgs: Mapping[str, Organization], mems: Mapping[str, Member]) -
                     f"the head {org.head_id!r} of organization {org.id!r} must be a member "
                     "of that organization",
                     [org.id],
+                )
+
+
+def _check_history(orgs: Mapping[str, Organization], mems: Mapping[str, Member]) -> None:
+    """Refuses a former head or a former organization that is not on the roster."""
+    for org in orgs.values():
+        for term in org.former_heads:
+            if term.member_id not in mems:
+                raise RosterConflict(
+                    f"organization {org.id!r} names former head {term.member_id!r}, "
+                    "who is not on the roster",
+                    [org.id],
+                )
+    for mem in mems.values():
+        for stint in mem.former_orgs:
+            if stint.org_id not in orgs:
+                raise RosterConflict(
+                    f"member {mem.id!r} names former organization {stint.org_id!r}, "
+                    "which is not on the roster",
+                    [mem.id],
                 )
 
 

@@ -26,12 +26,14 @@ from reviewflow.domain.effects import EFFECTS, Effect
 from reviewflow.domain.guards import GUARDS, Failure, Guard, GuardContext
 from reviewflow.domain.payloads import PAYLOADS, Payload
 from reviewflow.domain.review import (
+    REASSIGN_ACTION,
     SCHEDULE_ACTION,
     HistoryEntry,
     Review,
     ReviewState,
     _moved,
     created_by,
+    reassigned_by,
 )
 from reviewflow.domain.vocabulary import Party
 from reviewflow.errors import (
@@ -292,8 +294,9 @@ class WorkflowDefinition:
     def _validate(self) -> None:
         if self.initial not in self.states:
             raise InvalidDefinition("the initial state is not one of the states", [self.initial])
-        if SCHEDULE_ACTION in self.steps:
-            raise InvalidDefinition("the trigger is the history's first entry", [SCHEDULE_ACTION])
+        for action in (SCHEDULE_ACTION, REASSIGN_ACTION):
+            if action in self.steps:
+                raise InvalidDefinition("the trigger is the history's own action", [action])
         for step in self.steps.values():
             self._validate_step(step)
         reachable = self._closure([self.initial], forwards=True)
@@ -470,6 +473,9 @@ class WorkflowDefinition:
             return created_by(entry)
         if review is None:
             raise InvalidInput("action", entry.action, "the first entry of a history is 'schedule'")
+        if entry.action == REASSIGN_ACTION:
+            changed = reassigned_by(review, entry)
+            return _moved(changed, entry.to_state, entry.seq, changed.end_reason, entry.digest)
         step = self.steps.get(entry.action)
         if step is None:
             raise InvalidInput("action", entry.action, "not an action of the workflow")

@@ -65,6 +65,10 @@ class MemoryStore:
                 self._keys[review.key] = review.id
                 self._history[review.id] = list(entries)
             for review, entry in changes.review_updates:
+                before = self._reviews[review.id]
+                if before.key != review.key:  # handed to another reviewer (R-ROSTER-2)
+                    del self._keys[before.key]
+                    self._keys[review.key] = review.id
                 self._reviews[review.id] = review
                 self._history[review.id].append(entry)
             for order in changes.orders:
@@ -113,6 +117,8 @@ class MemoryStore:
             if current.version != review.version - 1:
                 raise ConcurrencyConflict(review.id, review.version - 1, current.version)
             check_entry(review, entry, review.version)
+            if review.key != current.key and review.key in self._keys:
+                raise IntegrityError(f"review {review.id!r}: another review holds its new slot")
             if entry.prev_digest != self._history[review.id][-1].digest:
                 raise IntegrityError(
                     f"review {review.id!r}: the entry does not follow the last history entry"

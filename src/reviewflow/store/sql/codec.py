@@ -15,7 +15,7 @@ import operator
 import typing
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import attrs
 import orjson
@@ -23,9 +23,11 @@ import orjson
 from reviewflow.domain.office import CoverageFacts, Exemplar, SupervisionOrder, slot_hash
 from reviewflow.domain.periods import Period
 from reviewflow.domain.review import Attempt, HistoryEntry, Review, ReviewState
-from reviewflow.domain.roster import LiaisonAssignment, Member, Organization
+from reviewflow.domain.roster import FormerOrg, HeadTerm, LiaisonAssignment, Member, Organization
 from reviewflow.domain.serial import canonical_json, converter, structure, unstructure
 from reviewflow.domain.vocabulary import Basis, MemberStatus, OrgKind, ReviewKind, Role
+
+_D = TypeVar("_D", HeadTerm, FormerOrg)
 
 KINDS = {k.value: k for k in ReviewKind}
 BASES = {b.value: b for b in Basis}
@@ -33,10 +35,13 @@ STATES = {s.value: s for s in ReviewState}
 
 # -- tables and statements ------------------------------------------------------------------------
 
-ORG_COLUMNS = ("id", "name", "kind", "org_type", "parent_id", "head_id", "dissolved_on")
+ORG_COLUMNS = (
+    "id", "name", "kind", "org_type", "parent_id", "head_id", "dissolved_on", "founded_on",
+    "head_since", "former_heads",
+)  # fmt: skip
 MEMBER_COLUMNS = (
     "id", "name", "org_id", "post_category", "status", "roles", "left_on", "left_reason",
-    "joined_on",
+    "joined_on", "former_orgs",
 )  # fmt: skip
 LIAISON_COLUMNS = ("committee_member_id", "org_id", "since", "until")
 HISTORY_COLUMNS = (
@@ -84,6 +89,11 @@ UPDATE_STATE = (
     "UPDATE reviews SET state = ?, version = ?, last_digest = ? "
     "WHERE id = ? AND version = ? AND last_digest = ?"
 )
+UPDATE_REASSIGN = (
+    "UPDATE reviews SET reviewer_id = ?, slot_hash = ?, state = ?, version = ?, last_digest = ?, "
+    "doc = ? WHERE id = ? AND version = ? AND last_digest = ?"
+)
+"""A review handed to another reviewer (R-ROSTER-2): its slot changes with it."""
 UPDATE_REVIEW = (
     "UPDATE reviews SET state = ?, version = ?, last_digest = ?, doc = ? "
     "WHERE id = ? AND version = ? AND last_digest = ?"
@@ -262,29 +272,44 @@ def org_row(o: Organization, *, head: bool = True) -> tuple[Any, ...]:
     """The row of an organization (:data:`ORG_COLUMNS`); ``head=False`` leaves out its head
     (set once the members exist)."""
     head_id = o.head_id if head else None
-    return (o.id, o.name, o.kind.value, o.org_type, o.parent_id, head_id, day(o.dissolved_on))
+    return (
+        o.id, o.name, o.kind.value, o.org_type, o.parent_id, head_id, day(o.dissolved_on),
+        day(o.founded_on), day(o.head_since), _dated(o.former_heads),
+    )  # fmt: skip
 
 
 def org_of(row: Sequence[Any]) -> Organization:
     """The organization of a row of :data:`ORG_COLUMNS`."""
-    i, name, kind, org_type, parent, head, dissolved = row
-    return Organization(i, name, OrgKind(kind), org_type, parent, head, date_of(dissolved))
+    i, name, kind, org_type, parent, head, dissolved, founded, head_since, heads = row
+    return Organization(
+        i, name, OrgKind(kind), org_type, parent, head, date_of(dissolved), date_of(founded),
+        date_of(head_since), _undated(heads, HeadTerm),
+    )  # fmt: skip
+
+
+def _dated(records: Sequence[HeadTerm] | Sequence[FormerOrg]) -> str | None:
+    """A roster record's dated history as stored: JSON, NULL when there is none."""
+    return json_text(unstructure(list(records))) if records else None
+
+
+def _undated(text: str | None, cls: type[_D]) -> tuple[_D, ...]:
+    return tuple(structure(item, cls) for item in json.loads(text)) if text else ()
 
 
 def member_row(m: Member) -> tuple[Any, ...]:
     """The row of a member (:data:`MEMBER_COLUMNS`)."""
     roles = ",".join(sorted(r.value for r in m.roles))
     return (m.id, m.name, m.org_id, m.post_category, m.status.value, roles, day(m.left_on),
-            m.left_reason, day(m.joined_on))  # fmt: skip
+            m.left_reason, day(m.joined_on), _dated(m.former_orgs))  # fmt: skip
 
 
 def member_of(row: Sequence[Any]) -> Member:
     """The member of a row of :data:`MEMBER_COLUMNS`."""
-    i, name, org_id, category, status, roles, left_on, left_reason, joined_on = row
+    i, name, org_id, category, status, roles, left_on, left_reason, joined_on, former = row
     return Member(
         i, name, org_id, category, MemberStatus(status),
         frozenset(Role(r) for r in roles.split(",") if r), date_of(left_on), left_reason,
-        date_of(joined_on),
+        date_of(joined_on), _undated(former, FormerOrg),
     )  # fmt: skip
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from reviewflow.domain.office import CoverageFacts
 from reviewflow.domain.periods import Period
-from reviewflow.domain.review import ReviewRef
+from reviewflow.domain.review import REASSIGN_ACTION, ReviewRef
 from reviewflow.store.base import ReviewQuery, by_period_then_id
 from reviewflow.store.sql.codec import KINDS, STATES, Group, facts, marks
 from reviewflow.store.sql.connection import Database
@@ -109,7 +109,8 @@ class Counting:
         watermark), or when more than ``limit`` history entries were written since: then
         count again.
 
-        A review's slot, organization and subject never change once written; only its state
+        A review's organization and subject never change once written, its reviewer only by a
+        ``reassign`` entry (then this counts afresh); its state
         does, and each change adds one history entry (from_state NULL: its creation). So the
         entries written since a watermark are exactly the changes."""
         newer = None if since is None else self._db.dialect.changes_since(since)
@@ -123,7 +124,7 @@ class Counting:
             return None  # reviews were created since that the entries do not show
         start_on, end_on = period.start.isoformat(), period.end.isoformat()
         tally = _Tally()
-        for review_id, before, after in entries:
+        for review_id, before, after, _ in entries:
             reviewer_id, org_id, kind, category, fingerprint, starts, ends = slots[review_id]
             if starts < start_on or ends > end_on:  # not within the period (see queries.within)
                 continue
@@ -147,12 +148,14 @@ class Counting:
             db.dialect.before_changes(cur)
             entries = db.q(
                 cur,
-                f"SELECT review_id, from_state, to_state FROM history WHERE {condition} LIMIT ?",
+                "SELECT review_id, from_state, to_state, action FROM history "
+                f"WHERE {condition} LIMIT ?",
                 [*params, limit + 1],
             ).fetchall()
-            if len(entries) > limit:
+            # A review handed to another reviewer changed its slot: count afresh.
+            if len(entries) > limit or any(e[3] == REASSIGN_ACTION for e in entries):
                 return None
-            for chunk in chunks(sorted({review_id for review_id, _, _ in entries})):
+            for chunk in chunks(sorted({entry[0] for entry in entries})):
                 rows = db.q(cur, _SLOTS.format(marks=marks(len(chunk))), chunk).fetchall()
                 for review_id, *slot in rows:
                     slots[review_id] = tuple(slot)

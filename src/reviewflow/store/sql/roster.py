@@ -13,17 +13,8 @@ from reviewflow.domain.roster import (
     Roster,
     RosterRecord,
 )
-from reviewflow.store.sql.codec import (
-    LIAISON_COLUMNS,
-    MEMBER_COLUMNS,
-    ORG_COLUMNS,
-    liaison_of,
-    liaison_row,
-    member_of,
-    member_row,
-    org_of,
-    org_row,
-)
+from reviewflow.store.sql import codec
+from reviewflow.store.sql.codec import LIAISON_COLUMNS, liaison_of, liaison_row
 from reviewflow.store.sql.connection import Database
 
 __all__ = ["RosterTables"]
@@ -55,8 +46,11 @@ class RosterTables:
         if self._roster is not None and version == self._version:
             return self._roster
         q = self._db.q
-        orgs = [org_of(r) for r in q(cur, f"SELECT {', '.join(ORG_COLUMNS)} FROM organizations")]
-        members = [member_of(r) for r in q(cur, f"SELECT {', '.join(MEMBER_COLUMNS)} FROM members")]
+        # The organizations' and members' columns and rows are looked up on the codec module:
+        # the schema tests read and write them as older versions did.
+        org_columns, member_columns = ", ".join(codec.ORG_COLUMNS), ", ".join(codec.MEMBER_COLUMNS)
+        orgs = [codec.org_of(r) for r in q(cur, f"SELECT {org_columns} FROM organizations")]
+        members = [codec.member_of(r) for r in q(cur, f"SELECT {member_columns} FROM members")]
         links = [
             liaison_of(r) for r in q(cur, f"SELECT {', '.join(LIAISON_COLUMNS)} FROM liaisons")
         ]
@@ -82,13 +76,13 @@ class RosterTables:
         # Parents first; a head may be a member added in the same change, so heads come after.
         db.many(
             cur,
-            d.upsert("organizations", ORG_COLUMNS, ("id",)),
-            [org_row(o, head=False) for o in orgs],
+            d.upsert("organizations", codec.ORG_COLUMNS, ("id",)),
+            [codec.org_row(o, head=False) for o in orgs],
         )
         db.many(
             cur,
-            d.upsert("members", MEMBER_COLUMNS, ("id",)),
-            [member_row(m) for m in records if isinstance(m, Member)],
+            d.upsert("members", codec.MEMBER_COLUMNS, ("id",)),
+            [codec.member_row(m) for m in records if isinstance(m, Member)],
         )
         db.many(
             cur,

@@ -20,7 +20,7 @@ from reviewflow.store.sql.dialect import Dialect
 
 __all__ = ["FILLS", "MIGRATIONS", "SCHEMA_VERSION", "SchemaMismatch", "history_table"]
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 """The schema this version of the library reads and writes."""
 
 
@@ -177,11 +177,26 @@ def _schema_v4(d: Dialect) -> list[str]:  # noqa: ARG001 - nothing common
     return []
 
 
+def _schema_v5(d: Dialect) -> list[str]:
+    """The effective-dated roster (R-ROSTER-1): an organization's founding day, the day its
+    head took office and its former heads' terms; a member's former organizations (each until
+    the day of the transfer). The histories are JSON, NULL when there is none: the rows already
+    there need nothing."""
+    t, day = d.text_type, "VARCHAR(10)"
+    return [
+        f"ALTER TABLE organizations ADD COLUMN founded_on {day} NULL",
+        f"ALTER TABLE organizations ADD COLUMN head_since {day} NULL",
+        f"ALTER TABLE organizations ADD COLUMN former_heads {t} NULL",
+        f"ALTER TABLE members ADD COLUMN former_orgs {t} NULL",
+    ]
+
+
 MIGRATIONS: Mapping[int, Callable[[Dialect], list[str]]] = {
     1: _schema_v1,
     2: _schema_v2,
     3: _schema_v3,
     4: _schema_v4,
+    5: _schema_v5,
 }
 """Schema version → the statements every database runs to bring the previous version to it
 (the database's own follow: :meth:`Dialect.migration`)."""

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from reviewflow.domain.office import Exemplar, SupervisionOrder
+from reviewflow.domain.office import Exemplar, SupervisionOrder, slot_hash
 from reviewflow.domain.periods import Period
-from reviewflow.domain.review import Attempt, HistoryEntry, Review
+from reviewflow.domain.review import REASSIGN_ACTION, Attempt, HistoryEntry, Review
 from reviewflow.errors import ConcurrencyConflict, IntegrityError
 from reviewflow.store.base import Applied, ChangeSet, check_entry, check_imported
 from reviewflow.store.sql import codec
@@ -18,6 +18,7 @@ from reviewflow.store.sql.codec import (
     INSERT_ITEM,
     INSERT_ORDER,
     KINDS,
+    UPDATE_REASSIGN,
     UPDATE_REVIEW,
     UPDATE_STATE,
     doc,
@@ -84,7 +85,7 @@ class Writer:
         ):
             return False
         review, entry = changes.review_updates[0]
-        if not self._same_ledger(review, entry):
+        if entry.action == REASSIGN_ACTION or not self._same_ledger(review, entry):
             return False
         check_entry(review, entry, review.version)
         update, values = self._update_of(review, entry, same=self._same_record(review, entry))
@@ -103,6 +104,10 @@ class Writer:
         """The UPDATE that moves ``review`` by ``entry`` and its values: the state alone when
         the stored record holds the review's already (``same``), else the record too."""
         key = (review.id, review.version - 1, entry.prev_digest)
+        if entry.action == REASSIGN_ACTION:
+            hashed = slot_hash(review.kind, review.reviewer_id, review.subject_id, review.period)
+            slot = (review.reviewer_id, hashed, review.state.value, review.version)
+            return UPDATE_REASSIGN, (*slot, review.last_digest, doc(review), *key)
         if same:
             return UPDATE_STATE, (review.state.value, review.version, review.last_digest, *key)
         values = (review.state.value, review.version, review.last_digest, doc(review), *key)
@@ -211,7 +216,11 @@ class Writer:
         # The record is rewritten only when the step changed it; most steps move the state
         # alone, which lives in columns of its own.
         same = {r.id for r, e in updates if self._same_record(r, e)}
-        by_statement: dict[str, list[tuple[Any, ...]]] = {UPDATE_STATE: [], UPDATE_REVIEW: []}
+        by_statement: dict[str, list[tuple[Any, ...]]] = {
+            UPDATE_STATE: [],
+            UPDATE_REVIEW: [],
+            UPDATE_REASSIGN: [],
+        }
         for review, entry in updates:
             update, values = self._update_of(review, entry, same=review.id in same)
             by_statement[update].append(values)

@@ -14,6 +14,7 @@ import sqlite3
 import subprocess
 import sys
 from collections.abc import Callable, Sequence
+from datetime import date
 from pathlib import Path
 
 import click
@@ -714,3 +715,31 @@ def test_console_script_runs_import_and_coverage(tmp_path: Path) -> None:
     )
     assert unavailable.returncode == 4
     assert "Traceback" not in unavailable.stderr
+
+
+def test_r_roster_3_the_command_line_imports_a_new_secretary_with_its_date(
+    run: Run, url: str, tmp_path: Path
+) -> None:
+    """书记调整 through a roster file: refused without a date (naming the operation and the
+    option), applied as the office's operation with ``--effective``."""
+    assert _import_scenario(run, tmp_path).exit_code == 0
+    assert run("schedule", "2023-Q4", "--as", OFFICE).exit_code == 0
+    rows = [r if r[0] != "internal" else [*r[:5], "wu"] for r in _org_rows()]
+    changed = _write_csv(tmp_path / "组织-调整.csv", ORG_HEADER_ZH, rows, bom=True)
+    refused = run("roster", "import", str(changed), "--as", OFFICE)
+    assert refused.exit_code == 3, refused.output
+    assert "change_head(internal -> wu)" in refused.stderr
+    assert "--effective" in refused.stderr
+    assert _roster_of(url).organizations["internal"].head_id == "zhou"
+    applied = run("roster", "import", str(changed), "--as", OFFICE, "--effective", "2023-11-15")
+    assert applied.exit_code == 0, applied.output
+    internal = _roster_of(url).organizations["internal"]
+    assert (internal.head_id, internal.head_since) == ("wu", date(2023, 11, 15))
+    store = rf.open_store(url)
+    try:
+        december = [
+            r for r in store.reviews(rf.ReviewQuery(subject_id="sun")) if str(r.period) == "2023-12"
+        ]
+    finally:
+        store.close()
+    assert [r.reviewer_id for r in december] == ["wu"]

@@ -225,9 +225,11 @@ def test_r_cover_coverage_is_the_same_whatever_the_read_bounds(
 
 
 def test_r_cover_a_former_heads_reviews_stand_in_read_a_few_subjects_at_a_time() -> None:
-    """R-COVER: after a branch's head changes, the former head's reviews of the month stand in
-    for the new head's slots (no gap for them). Coverage finds them by subject, a bounded list at a
-    time: with one subject a list, every list must be read."""
+    """R-COVER: after a branch's head changed behind the service's back (a roster written
+    straight to the store, as before R-ROSTER-3 made that a service operation), the former
+    head's reviews of the month stand in for the new head's slots (no gap for them). Coverage
+    finds them by subject, a bounded list at a time: with one subject a list, every list must
+    be read."""
     sec = {rf.Role.SECRETARY}
     spec = Spec(
         organizations=(
@@ -248,7 +250,7 @@ def test_r_cover_a_former_heads_reviews_stand_in_read_a_few_subjects_at_a_time()
         service.schedule(OFFICE, month)
         branch = service.roster().organization("b")
         assert branch is not None
-        service.import_roster(OFFICE, organizations=[attrs.evolve(branch, head_id="wu")])
+        service.store.apply(rf.ChangeSet(roster=(attrs.evolve(branch, head_id="wu"),)))
         with mock.patch.multiple(service_module, _SUBJECTS_BY_NAME=1):
             report = service.coverage(OFFICE, month)
             assert_same_coverage(service, month, None)

@@ -216,28 +216,28 @@ def test_r_deadline_reminders_reach_listeners(service: rf.ReviewService, office:
 def test_roster_move_cancels_open_reviews_from_the_move_on(
     service: rf.ReviewService, office: str
 ) -> None:
-    """Decision: a move cancels the member's open reviews whose period has not ended before it."""
+    """Decision (R-ROSTER-2): a move cancels the member's open reviews of the periods after
+    the one it falls in; the month of the move stays with the old branch."""
     service.schedule(office, "2023-Q4")
     done = to_publicizing(service, find(service, "qian", "feng", "2023-10"))
     cancelled = service.move_member(office, "feng", to_org_id="internal", on=date(2023, 11, 15))
-    assert sorted(str(r.period) for r in cancelled) == ["2023-11", "2023-12"]
+    assert sorted(str(r.period) for r in cancelled) == ["2023-12"]
     assert {r.end_reason for r in cancelled} == {"党员组织关系转至内科党支部"}
     assert service.review(office, done.id).state is rf.ReviewState.PUBLICIZING
+    assert not find(service, "qian", "feng", "2023-11").state.final
     member = service.roster().members["feng"]
-    assert (member.org_id, member.joined_on) == ("internal", date(2023, 11, 15))
+    assert (member.org_id, member.joined_on) == ("internal", None)
+    assert member.former_orgs == (rf.FormerOrg("surgery", date(2023, 11, 15)),)
 
 
 def test_roster_move_then_schedule_gives_the_new_head(
     service: rf.ReviewService, office: str
 ) -> None:
-    """Decision: after a move, the new head reviews the member from the move's period on."""
+    """Decision: after a move, the new head reviews the member from the next period on."""
     service.schedule(office, "2023-Q4")
     service.move_member(office, "feng", to_org_id="internal", on=date(2023, 11, 15))
     created = service.schedule(office, "2023-Q4").created
-    assert sorted((r.reviewer_id, str(r.period)) for r in created) == [
-        ("zhou", "2023-11"),
-        ("zhou", "2023-12"),
-    ]
+    assert sorted((r.reviewer_id, str(r.period)) for r in created) == [("zhou", "2023-12")]
     assert service.coverage(office, "2023-Q4").missing == 0
 
 

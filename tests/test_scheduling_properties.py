@@ -364,7 +364,9 @@ def test_r_cad_4_scheduling_twice_creates_nothing(spec: Spec, period: rf.Period)
 
 
 @given(spec=rosters(), period=PERIODS)
-def test_r_cover_r_scope_schedule_follows_the_rules(spec: Spec, period: rf.Period) -> None:
+def test_r_cover_r_scope_r_roster_1_schedule_follows_the_rules(
+    spec: Spec, period: rf.Period
+) -> None:
     """R-COVER, R-SCOPE-1, R-SCOPE-2, R-SCOPE-3, R-CAD-1, R-CAD-2, R-SUBJ, R-METH-DEFAULT: what is
     scheduled, and every gap, is what the rules call for."""
     expected = oracle(spec, period)

@@ -198,6 +198,29 @@ def test_r_supervise_office_issues_an_order_and_sees_it_listed(app: Flask) -> No
     assert "限期完善承诺台账" in client.get("/office").get_data(as_text=True)
 
 
+def test_r_roster_2_office_changes_a_secretary_on_its_page(app: Flask) -> None:
+    """书记调整 from the office page: refused with a Chinese reason and nothing changed when
+    the new head is not a member of the branch; done with its date otherwise, the open
+    reviews from that day handed over and the result shown."""
+    client = app.test_client()
+    login(client, OFFICE)
+    page = client.get("/office").get_data(as_text=True)
+    assert "办理书记调整" in page
+    assert "办理转接" in page
+    token = csrf(client.get("/office").data)
+    change = {"csrf_token": token, "org_id": "internal", "on": "2023-11-15", "reason": "书记调整"}
+    refused = client.post("/office/roster/head", data={**change, "member_id": "qian"})
+    assert refused.status_code == 400
+    assert "请先办理组织关系转接" in refused.get_data(as_text=True)
+    assert service(app).roster().organizations["internal"].head_id == "zhou"
+    done = client.post("/office/roster/head", data={**change, "member_id": "wu"})
+    assert done.status_code == 302
+    shown = client.get("/office").get_data(as_text=True)
+    assert "书记调整已办理：移交点评" in shown
+    assert service(app).roster().organizations["internal"].head_id == "wu"
+    assert find(app, "wu", "sun", "2023-12").reviewer_id == "wu"
+
+
 def fake_export(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str, tuple[object, ...]]]:
     """Stand in for reviewflow.export (written separately): record calls, write a file."""
     calls: list[tuple[str, str, tuple[object, ...]]] = []

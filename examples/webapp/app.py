@@ -21,7 +21,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, redirect, render_template, request, send_file, session, url_for
+from flask import Flask, flash, redirect, render_template, request, send_file, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError, CSRFProtect  # type: ignore[import-untyped]
 
@@ -194,6 +194,28 @@ def explain(error: Exception) -> tuple[str, str]:
             f"{error.year}-01-15），或请管理员提供节假日文件（REVIEWFLOW_CALENDAR）"
         )
     return "_step", "操作未能完成，请稍后重试"
+
+
+def _roster_refusal(error: Exception) -> str:
+    """What to tell the office when a roster change is refused."""
+    if isinstance(error, FormError):
+        return error.message
+    if isinstance(error, rf.NotFound):
+        return "请选择名单中的党组织和党员"
+    if isinstance(error, rf.InvalidInput):
+        if error.field == "on":
+            return "日期有误：调整日期须晚于现任书记任职日期（或上一任期结束日期）"
+        return explain(error)[1]
+    reason = str(error)
+    for en, zh in (
+        ("move_member", "新任书记须是本组织党员：请先办理组织关系转接"),
+        ("already", "未作调整：该党员已在此任职或已在该组织"),
+        ("dissolved", "该党组织已撤销"),
+        ("has left", "该党员已离开党组织"),
+    ):
+        if en in reason:
+            return zh
+    return "名册冲突，未作调整"
 
 
 def _next(steps: tuple[rf.NextStep, ...]) -> str:
@@ -402,6 +424,42 @@ def create_app(  # noqa: PLR0915 (an app factory: a few statements per route)
         except (FormError, rf.InvalidInput) as error:
             return office_page(dict([explain(error)]), 400)
         return redirect(url_for("office", period=form.get("period")) + "#orders")
+
+    # -- roster changes (R-ROSTER-2): the office's operations, each with its date ------------
+
+    @app.post("/office/roster/head")
+    def change_head() -> ResponseReturnValue:
+        form = request.form
+        try:
+            done = service.change_head(
+                actor() or "",
+                _text(form, "org_id"),
+                _text(form, "member_id"),
+                on=_required_date(form, "on"),
+                reason=_text(form, "reason") or "书记调整",
+            )
+        except (FormError, rf.InvalidInput, rf.RosterConflict, rf.NotFound) as error:
+            return office_page({"head": _roster_refusal(error)}, 400)
+        flash(
+            f"书记调整已办理：移交点评 {len(done.reassigned)} 项，撤销 {len(done.cancelled)} 项，"
+            f"新安排 {len(done.created)} 项"
+        )
+        return redirect(url_for("office", period=form.get("period")) + "#roster")
+
+    @app.post("/office/roster/move")
+    def move_member() -> ResponseReturnValue:
+        form = request.form
+        try:
+            cancelled = service.move_member(
+                actor() or "",
+                _text(form, "member_id"),
+                to_org_id=_text(form, "to_org_id"),
+                on=_required_date(form, "on"),
+            )
+        except (FormError, rf.InvalidInput, rf.RosterConflict, rf.NotFound) as error:
+            return office_page({"move": _roster_refusal(error)}, 400)
+        flash(f"组织关系转接已办理：撤销点评 {len(cancelled)} 项")
+        return redirect(url_for("office", period=form.get("period")) + "#roster")
 
     # -- exports (reviewflow.export, imported only when asked for) ---------------------------
 

@@ -115,6 +115,7 @@ from reviewflow.events import (
     StepTaken,
 )
 from reviewflow.service import (
+    Handover,
     ReviewService,
     ScheduleResult,
     StepResult,
@@ -176,6 +177,7 @@ __all__ = [
     "Guard",
     "GuardContext",
     "GuardFailed",
+    "Handover",
     "HeadTerm",
     "HistoryEntry",
     "HolidayCalendar",

@@ -72,10 +72,12 @@ def run_quarter(service: rf.ReviewService) -> None:
         waived = _find(reviews, "he", "shi", month)
         service.waive(OFFICE, waived.id, reason="外出学习，流动党员本季度免于点评")
 
-    # The roster changes during the quarter: 冯军 moves to internal medicine on 12-05, so his
-    # open December review by 钱伟 is cancelled with the reason, and 林涛 joins surgery after
-    # the quarter was scheduled. Coverage names both as gaps until the office schedules again.
-    service.move_member(OFFICE, "feng", to_org_id="internal", on=date(2023, 12, 5))
+    # The roster changes during the quarter: 冯军 moves to internal medicine on 11-20. November,
+    # the month of the move, stays 钱伟's to review; his open December review by 钱伟 is
+    # cancelled with the reason, as 周明 reviews him from December on (R-ROSTER-2). 林涛 joins
+    # surgery after the quarter was scheduled. Coverage names both December reviews as gaps
+    # until the office schedules again.
+    service.move_member(OFFICE, "feng", to_org_id="internal", on=date(2023, 11, 20))
     service.import_roster(
         OFFICE, members=[rf.Member("lin", "林涛", "surgery", "护理", joined_on=date(2023, 12, 1))]
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -46,10 +47,18 @@ CSV：UTF-8（可带 BOM），每个文件一类记录，类别由表头识别�
 Excel：工作表名为 组织/党员/联系点/办公室（或 organizations/members/liaisons/office_staff）。
 列（中文或英文表头均可）：
   组织   编号/id 名称/name 级别/kind 组织类型/org_type 上级编号/parent_id 书记编号/head_id
+         成立日期/founded_on 撤销日期/dissolved_on
   党员   编号/id 姓名/name 所在组织编号/org_id 岗位类别/post_category
          党员类别/status 职务/roles（书记、委员） 入党日期/joined_on
+         离开日期/left_on 离开原因/left_reason
   联系点 党委班子成员编号/committee_member_id 联系点组织编号/org_id 开始日期/since
+         结束日期/until
   办公室 编号/id 姓名/name
+
+\b
+组织关系转接、书记调整、党员离开、联系点结束、组织撤销会影响已安排的点评：
+不加 --effective 时，文件中有这类变化即拒绝导入并指出应使用的操作；
+加 --effective YYYY-MM-DD 则按该日期（或文件中的日期）逐项办理，已安排的点评随之移交或撤销。
 
 有错误行时列出每一行（文件、行号、列、原因），不导入任何记录（退出码 3）；
 加 --import-good 则导入正确的行并列出错误行。第一次导入时，--as 必须是导入的办公室人员之一。
@@ -64,8 +73,14 @@ Excel：工作表名为 组织/党员/联系点/办公室（或 organizations/me
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
 )
 @click.option("--import-good", is_flag=True, help="导入正确的行，跳过并列出错误行")
+@click.option(
+    "--effective",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="变化生效日期（YYYY-MM-DD）：转接、书记调整等按此日期办理",
+)
 @common_options
-def roster_import(files: tuple[Path, ...], import_good: bool) -> None:
+def roster_import(files: tuple[Path, ...], import_good: bool, effective: datetime | None) -> None:
     state = cli_state()
     actor = state.need_actor()
     service = state.service()
@@ -80,7 +95,10 @@ def roster_import(files: tuple[Path, ...], import_good: bool) -> None:
             ),
             EXIT_BAD_ROWS,
         )
-    imported = _import_rows(service, actor, good, bad, import_good=import_good)
+    effective_on = effective.date() if effective is not None else None
+    imported = _import_rows(
+        service, actor, good, bad, import_good=import_good, effective_on=effective_on
+    )
     if bad:
         _print_bad_rows(bad)
     _print_imported(imported, bad)
@@ -114,6 +132,7 @@ def _import_rows(
     bad: list[BadRow],
     *,
     import_good: bool,
+    effective_on: date | None = None,
 ) -> list[ParsedRow]:
     """Import the good rows; returns those imported.
 
@@ -126,7 +145,7 @@ def _import_rows(
                 _print_bad_rows(bad)
             fail(zh_en("没有可导入的行。", "no row to import."), EXIT_BAD_ROWS)
         try:
-            service.import_roster(actor, **_records(good))
+            service.import_roster(actor, effective_on=effective_on, **_records(good))
         except rf.RosterConflict as conflict:
             blamed = list(rows_naming(good, conflict))
             if not blamed:

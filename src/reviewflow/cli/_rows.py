@@ -75,6 +75,8 @@ KINDS: tuple[Kind, ...] = (
             _col("org_type", "组织类型", "类型"),
             _col("parent_id", "上级编号", "上级组织编号"),
             _col("head_id", "书记编号", "负责人编号"),
+            _col("founded_on", "成立日期"),
+            _col("dissolved_on", "撤销日期"),
         ),
     ),
     Kind(
@@ -89,6 +91,8 @@ KINDS: tuple[Kind, ...] = (
             _col("status", "党员类别"),
             _col("roles", "职务"),
             _col("joined_on", "入党日期"),
+            _col("left_on", "离开日期", "转出日期"),
+            _col("left_reason", "离开原因", "转出原因"),
         ),
     ),
     Kind(
@@ -99,6 +103,7 @@ KINDS: tuple[Kind, ...] = (
             _col("committee_member_id", "党委班子成员编号", required=True),
             _col("org_id", "联系点组织编号", required=True),
             _col("since", "开始日期"),
+            _col("until", "结束日期"),
         ),
     ),
     Kind(
@@ -332,6 +337,8 @@ def _organization(values: dict[str, object]) -> rf.Organization:
         _text(values, "org_type"),
         _optional(values, "parent_id"),
         _optional(values, "head_id"),
+        founded_on=_date(values, "founded_on"),
+        dissolved_on=_date(values, "dissolved_on"),
     )
 
 
@@ -351,6 +358,8 @@ def _member(values: dict[str, object]) -> rf.Member:
         status,
         roles=_roles(values),
         joined_on=_date(values, "joined_on"),
+        left_on=_date(values, "left_on"),
+        left_reason=_text(values, "left_reason"),
     )
 
 
@@ -359,6 +368,7 @@ def _liaison(values: dict[str, object]) -> rf.LiaisonAssignment:
         _text(values, "committee_member_id", required=True),
         _text(values, "org_id", required=True),
         _date(values, "since"),
+        _date(values, "until"),
     )
 
 

@@ -5,9 +5,11 @@ from reviewflow.service._core import sequential_ids
 from reviewflow.service._facade import ReviewService
 from reviewflow.service._kernel import StepResult
 from reviewflow.service._reads import WorkItem
+from reviewflow.service._roster import Handover
 from reviewflow.service._scheduling import ScheduleResult
 
 __all__ = [
+    "Handover",
     "ReviewService",
     "ScheduleResult",
     "StepResult",

@@ -34,7 +34,7 @@ from reviewflow.service._kernel import Steps
 from reviewflow.service._office import Office
 from reviewflow.service._plans import Plans
 from reviewflow.service._reads import Reads, WorkItem
-from reviewflow.service._roster import RosterChanges
+from reviewflow.service._roster import Handover, RosterChanges
 from reviewflow.service._scheduling import Scheduler, ScheduleResult
 from reviewflow.service._steps import StepMethods
 from reviewflow.store.base import Store
@@ -80,7 +80,7 @@ class ReviewService(StepMethods):
         self._steps = Steps(core)
         self._scheduler = Scheduler(core, plans, schedule_batch)
         self._coverage = Coverage(core, plans)
-        self._roster = RosterChanges(core, self._steps)
+        self._roster = RosterChanges(core, self._steps, plans)
         self._office = Office(core, self._coverage)
         self._reads = Reads(core)
 
@@ -149,13 +149,21 @@ class ReviewService(StepMethods):
         members: Iterable[Member] = (),
         liaisons: Iterable[LiaisonAssignment] = (),
         office_staff: Iterable[OfficeStaff] = (),
+        effective_on: date | None = None,
     ) -> Roster:
         """Add or replace roster records (office only); returns the new roster.
 
         The first import sets up an empty roster: its actor must be among the office staff it
-        imports. Moves, departures and dissolutions are refused here: they go through
-        :meth:`move_member`, :meth:`member_leaves` and :meth:`dissolve_organization`, which deal
-        with the reviews already scheduled.
+        imports. What only an office operation changes (R-ROSTER-3) is found by comparing the
+        records with the roster: a transfer, a new head, a departure, the end of a liaison
+        point, a dissolution. Without ``effective_on`` such a change is refused with a
+        ``RosterConflict`` naming each operation, and nothing is written. With it, the records
+        are validated as a whole, the additions and corrections written, and each change applied
+        as its operation (:meth:`move_member`, :meth:`change_head`, :meth:`member_leaves`,
+        :meth:`end_liaison`, :meth:`dissolve_organization`), which deal with the reviews already
+        scheduled: on the date the record gives (``left_on``, ``until``, ``dissolved_on``), else
+        on ``effective_on``. Each operation is its own transaction; an import cut short is
+        finished by importing the same file again.
         """
         return self._roster.import_roster(
             actor,
@@ -163,6 +171,7 @@ class ReviewService(StepMethods):
             members=members,
             liaisons=liaisons,
             office_staff=office_staff,
+            effective_on=effective_on,
         )
 
     def assign_liaison(
@@ -182,6 +191,22 @@ class ReviewService(StepMethods):
     ) -> tuple[Review, ...]:
         """End a liaison assignment; the open liaison reviews it covered are cancelled."""
         return self._roster.end_liaison(actor, committee_member_id, org_id, on=on, reason=reason)
+
+    def change_head(
+        self, actor: str, org_id: str, member_id: str, *, on: date, reason: str = "书记调整"
+    ) -> Handover:
+        """Make ``member_id`` the head of ``org_id`` from ``on`` (书记调整, 换届): office only.
+
+        The new head must be an active member of the organization (move them there first with
+        :meth:`move_member`). The former head's term is recorded (:class:`HeadTerm`) and they
+        stay a member. The open reviews of periods ending on or after ``on`` follow the roster
+        as it now stands (R-ROSTER-2): those the former head held pass to the new head with a
+        ``reassign`` history entry giving ``reason``; those it no longer calls for (the new
+        head's own member review by the former head) are cancelled; the reviews it adds in
+        the periods already scheduled (the former head, now a member) are scheduled. Reviews
+        of earlier periods stay with the former head.
+        """
+        return self._roster.change_head(actor, org_id, member_id, on=on, reason=reason)
 
     def move_member(
         self, actor: str, member_id: str, *, to_org_id: str, on: date, reason: str = ""

@@ -20,7 +20,7 @@ from reviewflow.service._core import Core, IdFactory
 from reviewflow.service._plans import Plans
 from reviewflow.store.base import ChangeSet, ReviewQuery
 
-__all__ = ["ScheduleResult", "Scheduler"]
+__all__ = ["ReviewMaker", "ScheduleResult", "Scheduler"]
 
 
 @attrs.frozen
@@ -73,7 +73,7 @@ class Scheduler:
             for r in present
             if r.state is not ReviewState.CANCELLED
         }
-        made = _Made(actor, self.core.now(), self.core.ids)
+        made = ReviewMaker(actor, self.core.now(), self.core.ids)
         created: list[Review] = []
         batch: list[tuple[Review, HistoryEntry]] = []
         for slot in plan.slots:
@@ -97,7 +97,7 @@ class Scheduler:
         return [review for review, _ in batch if review.id in inserted]
 
 
-class _Made:
+class ReviewMaker:
     """The reviews of one scheduling run, each with its ``schedule`` entry (one moment, one
     actor): the entry's data made from the slot, as :func:`~reviewflow.domain.review.
     schedule_data` of the review would give it, so no record is taken apart to make it."""

@@ -300,3 +300,42 @@ def test_r_roster_3_without_a_date_the_error_names_every_operation(
     assert "effective_on" in message
     assert set(caught.value.blocking) == {"feng", "internal"}
     assert service.roster() == roster
+
+
+def test_r_roster_2_a_new_liaison_reviewer_takes_the_quarter_from_the_day_of_the_change(
+    any_service: rf.ReviewService,
+) -> None:
+    """赵立新 (zhao) hands the CDC branch to 王建国's deputy 李文华 (li) on 15 November: the
+    quarter's review of the branch and of its secretary pass to 李文华, with a history entry;
+    赵立新 loses them at once; an unknown assignment or an empty reason is refused."""
+    service = any_service
+    service.schedule(OFFICE, QUARTER)
+    branch = find(service, "zhao", "cdc", "2023-Q4")
+    secretary = find(service, "zhao", "he", "2023-Q4")
+    with pytest.raises(rf.NotFound):
+        service.change_liaison(OFFICE, "cdc", from_id="li", to_id="zhao", on=ON)
+    with pytest.raises(rf.InvalidInput):
+        service.change_liaison(OFFICE, "cdc", from_id="zhao", to_id="li", on=ON, reason="")
+    with pytest.raises(rf.OutOfScope):
+        service.change_liaison("he", "cdc", from_id="zhao", to_id="li", on=ON)
+    assert service.review(OFFICE, branch.id).reviewer_id == "zhao"
+
+    done = service.change_liaison(OFFICE, "cdc", from_id="zhao", to_id="li", on=ON)
+
+    assert sorted(r.id for r in done.reassigned) == sorted([branch.id, secretary.id])
+    assert (done.cancelled, done.created) == ((), ())
+    for review in (branch, secretary):
+        now = service.review(OFFICE, review.id)
+        assert (now.reviewer_id, now.basis) == ("li", rf.Basis.LIAISON)
+        last = service.store.history(review.id)[-1]
+        assert (last.action, last.data, last.reason) == (
+            "reassign", {"from": "zhao", "to": "li"}, "联系点调整",
+        )  # fmt: skip
+    with pytest.raises(rf.OutOfScope):
+        service.start("zhao", branch.id)
+    service.start("li", branch.id)
+    links = service.roster().liaisons
+    assert (links["zhao", "cdc"].until, links["li", "cdc"].since) == (ON, ON)
+    assert service.schedule(OFFICE, QUARTER).created == ()
+    assert service.coverage(OFFICE, QUARTER, root_id="cdc").missing == 0
+    assert service.verify(OFFICE) == ()

@@ -196,6 +196,16 @@ def explain(error: Exception) -> tuple[str, str]:
     return "_step", "操作未能完成，请稍后重试"
 
 
+def _next(steps: tuple[rf.NextStep, ...]) -> str:
+    """R-LIVE: what unblocks the step, and who takes it (下一步：汇报情况（由点评对象办理）)."""
+    if not steps:
+        return ""
+    named = "；".join(
+        f"{s.label_zh}（由{'或'.join(rf.Party(p).label_zh for p in s.by)}办理）" for s in steps
+    )
+    return f"。下一步：{named}"
+
+
 def _roster_refusal(error: Exception) -> str:
     """What to tell the office when a roster change is refused."""
     if isinstance(error, FormError):
@@ -216,16 +226,6 @@ def _roster_refusal(error: Exception) -> str:
         if en in reason:
             return zh
     return "名册冲突，未作调整"
-
-
-def _next(steps: tuple[rf.NextStep, ...]) -> str:
-    """R-LIVE: what unblocks the step, and who takes it (下一步：汇报情况（由点评对象办理）)."""
-    if not steps:
-        return ""
-    named = "；".join(
-        f"{s.label_zh}（由{'或'.join(rf.Party(p).label_zh for p in s.by)}办理）" for s in steps
-    )
-    return f"。下一步：{named}"
 
 
 def _step_label(trigger: str) -> str:

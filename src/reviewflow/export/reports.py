@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from openpyxl import Workbook  # type: ignore[import-untyped]
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE  # type: ignore[import-untyped]
 from openpyxl.styles import Alignment, Font, PatternFill  # type: ignore[import-untyped]
 from openpyxl.utils import get_column_letter  # type: ignore[import-untyped]
 
@@ -527,12 +528,12 @@ def _organizations(roster: rf.Roster, root_id: str | None, with_data: set[str]) 
 
 
 def _title(sheet: Any, text: str) -> None:
-    sheet.cell(1, 1, text).font = _TITLE
+    _write_cell(sheet, 1, 1, text).font = _TITLE
 
 
 def _header(sheet: Any, row: int, labels: Sequence[str]) -> None:
     for column, label in enumerate(labels, 1):
-        cell = sheet.cell(row, column, label)
+        cell = _write_cell(sheet, row, column, label)
         cell.font = _BOLD
         cell.fill = _HEADER_FILL
 
@@ -552,13 +553,13 @@ def _table(
 
 
 def _section(sheet: Any, row: int, text: str) -> int:
-    sheet.cell(row, 1, text).font = _BOLD
+    _write_cell(sheet, row, 1, text).font = _BOLD
     return row + 1
 
 
 def _label_rows(sheet: Any, row: int, pairs: Sequence[tuple[str, Any]]) -> int:
     for label, value in pairs:
-        sheet.cell(row, 1, label).font = _BOLD
+        _write_cell(sheet, row, 1, label).font = _BOLD
         _write_cell(sheet, row, 2, value)
         row += 1
     return row
@@ -572,7 +573,16 @@ def _write_row(sheet: Any, row: int, values: Sequence[Any], *, font: Any = None)
 
 
 def _write_cell(sheet: Any, row: int, column: int, value: Any) -> Any:
+    """One cell. Text is always written as text: openpyxl would store a text that begins with
+    ``=`` as a formula, which Excel and WPS evaluate on opening (a member named
+    ``=HYPERLINK(...)`` or a ledger measure typed by a review's subject). A control character
+    a workbook cannot hold (stored before R-INPUT refused them) becomes a space, so that no
+    stored text stops an export."""
+    if isinstance(value, str):
+        value = ILLEGAL_CHARACTERS_RE.sub(" ", value)
     cell = sheet.cell(row, column, value)
+    if isinstance(value, str):
+        cell.data_type = "s"
     if isinstance(value, date):
         cell.number_format = DATE_FORMAT
     if isinstance(value, str) and len(value) > 20:

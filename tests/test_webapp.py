@@ -503,3 +503,78 @@ def test_a_ledger_item_due_in_working_days_from_the_page(app: Flask) -> None:
     assert taken.status_code == 302
     # From Thu 2023-12-28: 12-29 is the 1st, New Year's Day is off, 01-12 the 10th.
     assert svc.review(OFFICE, review.id).ledger[0].due == date(2024, 1, 12)
+
+
+def test_every_response_carries_the_security_headers(app: Flask) -> None:
+    """Issue #16: CSP without inline script or style, no framing, no sniffing, same-origin
+    referrers; the session cookie is HttpOnly and SameSite=Lax."""
+    client = app.test_client()
+    token = csrf(client.get("/identity").data)
+    chosen = client.post("/identity", data={"person": OFFICE, "csrf_token": token})
+    cookie = chosen.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie
+    assert "SameSite=Lax" in cookie
+    for path in ("/identity", "/work", "/office", "/reviews/nope", "/static/app.css"):
+        response = client.get(path)
+        response.close()  # a static file is streamed from an open file
+        headers = response.headers
+        policy = headers["Content-Security-Policy"]
+        assert "frame-ancestors 'none'" in policy, path
+        assert "unsafe-inline" not in policy, path
+        assert "script-src 'none'" in policy, path
+        assert headers["X-Frame-Options"] == "DENY", path
+        assert headers["X-Content-Type-Options"] == "nosniff", path
+        assert headers["Referrer-Policy"] == "same-origin", path
+    page = client.get("/office").get_data(as_text=True)
+    assert "<style" not in page
+    assert "style=" not in page
+    assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in page
+
+
+def test_a_post_over_the_size_limit_is_refused_and_writes_nothing(app: Flask) -> None:
+    client = app.test_client()
+    login(client, "zhou")
+    rid = find(app, "zhou", "wu", "2023-12").id
+    before = service(app).review(OFFICE, rid)
+    huge = post_step(client, rid, "start", filler="长" * 300_000)
+    assert huge.status_code == 413
+    assert "提交的内容过大" in huge.get_data(as_text=True)
+    assert service(app).review(OFFICE, rid) == before
+
+
+def test_logout_clears_the_session(app: Flask) -> None:
+    client = app.test_client()
+    login(client, OFFICE)
+    token = csrf(client.get("/office").data)
+    assert client.post("/logout", data={"csrf_token": token}).status_code == 302
+    assert client.get("/office").headers["Location"].endswith("/identity")
+
+
+def test_the_session_key_outlives_a_restart(tmp_path: Path) -> None:
+    """Two app processes over one database share the kept key: a session made by one is
+    good in the other (the key was random per process)."""
+    url = f"sqlite:///{tmp_path / 'webapp.db'}"
+    first, second = create_app(url), create_app(url)
+    try:
+        assert first.config["SECRET_KEY"] == second.config["SECRET_KEY"]
+        key_file = tmp_path / "webapp.secret_key"
+        assert oct(key_file.stat().st_mode & 0o777) == "0o600"
+        client = first.test_client()
+        login(client, OFFICE)
+        other = second.test_client()
+        cookie = client.get_cookie("session")
+        assert cookie is not None
+        other.set_cookie("session", cookie.value)
+        assert other.get("/office").status_code == 200
+    finally:
+        service(first).store.close()
+        service(second).store.close()
+
+
+def test_a_period_in_other_digits_is_no_server_error(app: Flask) -> None:
+    """``/office/export/summary?period=²²²²`` answered 500."""
+    client = app.test_client()
+    login(client, OFFICE)
+    for period in ("²²²²", "２０２３", "x"):
+        response = client.get(f"/office/export/summary?period={period}")
+        assert response.status_code < 500, period

@@ -13,6 +13,7 @@ import argparse
 import importlib
 import io
 import os
+import re
 import secrets
 import tempfile
 import uuid
@@ -21,7 +22,17 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, flash, redirect, render_template, request, send_file, session, url_for
+from flask import (
+    Flask,
+    Response,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    session,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError, CSRFProtect  # type: ignore[import-untyped]
 
@@ -31,6 +42,16 @@ from reviewflow.demo import OFFICE, scenario_roster
 HERE = Path(__file__).resolve().parent
 DEMO_DAY = date(2023, 12, 28)  # the demo's fixed clock: the last days of 2023-Q4
 DEMO_PERIOD = "2023-Q4"
+MAX_REQUEST_BYTES = 256 * 1024  # a step's form is a few kB; R-INPUT's longest text is 20,000
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; script-src 'none'; style-src 'self'; img-src 'self'; "
+        "form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
+    ),
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+}
 
 # The form fields' Chinese labels; a library error about a field is shown next to it.
 LABELS = {
@@ -236,6 +257,24 @@ def _step_label(trigger: str) -> str:
 # -- the app ----------------------------------------------------------------------------------
 
 
+def _kept_key(store_url: str) -> str:
+    """The session key, kept in a file beside a SQLite database (``.secret_key``, readable by
+    its owner only) so that sessions outlive a restart and are shared by the workers of one
+    deployment; random per process for any other database (set REVIEWFLOW_SECRET_KEY there)."""
+    prefix = "sqlite:///"
+    if not store_url.startswith(prefix) or store_url == "sqlite://":
+        return secrets.token_hex(32)
+    path = Path(store_url[len(prefix) :]).with_suffix(".secret_key")
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text(encoding="ascii").strip()
+    key = secrets.token_hex(32)
+    with os.fdopen(fd, "w", encoding="ascii") as f:
+        f.write(key)
+    return key
+
+
 def open_service(
     store_url: str, today: date, calendar: rf.WorkCalendar | None = None
 ) -> rf.ReviewService:
@@ -266,7 +305,13 @@ def create_app(  # noqa: PLR0915 (an app factory: a few statements per route)
     ``calendar`` counts working days: by default the packaged data, under the holiday file
     the environment's ``REVIEWFLOW_CALENDAR`` names (R-DEADLINE)."""
     app = Flask(__name__)
-    app.config["SECRET_KEY"] = secret_key or secrets.token_hex(32)
+    app.config.update(
+        SECRET_KEY=secret_key or os.environ.get("REVIEWFLOW_SECRET_KEY") or _kept_key(store_url),
+        MAX_CONTENT_LENGTH=int(os.environ.get("REVIEWFLOW_MAX_REQUEST_BYTES", MAX_REQUEST_BYTES)),
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=os.environ.get("REVIEWFLOW_HTTPS") == "1",
+    )
     CSRFProtect(app)
     if calendar is None and os.environ.get("REVIEWFLOW_CALENDAR"):
         calendar = rf.HolidayCalendar.load(os.environ["REVIEWFLOW_CALENDAR"])
@@ -294,6 +339,17 @@ def create_app(  # noqa: PLR0915 (an app factory: a few statements per route)
     def out_of_scope(_error: rf.OutOfScope) -> ResponseReturnValue:
         rid = request.view_args.get("rid") if request.view_args else None
         return render_template("refused.html", review_id=rid), 403
+
+    @app.after_request
+    def security_headers(response: Response) -> Response:
+        """What a host's deployment would send with every page (issue #16)."""
+        response.headers.update(SECURITY_HEADERS)
+        return response
+
+    @app.errorhandler(413)
+    def too_large(_error: Exception) -> ResponseReturnValue:
+        limit = app.config["MAX_CONTENT_LENGTH"] // 1024
+        return render_template("too_large.html", limit_kb=limit), 413
 
     @app.errorhandler(CSRFError)
     def csrf_refused(_error: CSRFError) -> ResponseReturnValue:
@@ -323,6 +379,11 @@ def create_app(  # noqa: PLR0915 (an app factory: a few statements per route)
             session["actor"] = chosen
             return redirect(url_for("work"))
         return render_template("identity.html", error=None)
+
+    @app.post("/logout")
+    def logout() -> ResponseReturnValue:
+        session.clear()
+        return redirect(url_for("identity"))
 
     @app.get("/work")
     def work() -> ResponseReturnValue:
@@ -490,7 +551,7 @@ def create_app(  # noqa: PLR0915 (an app factory: a few statements per route)
         if what == "coverage":
             return workbook(f"覆盖情况-{period}.xlsx", "coverage_workbook", period)
         if what == "summary":  # the yearly summary of the whole bureau (R-SUMMARY)
-            year = int(period[:4]) if period[:4].isdigit() else DEMO_DAY.year
+            year = int(period[:4]) if re.fullmatch("[0-9]{4}", period[:4]) else DEMO_DAY.year
             return workbook(f"点评情况总结-{year}.xlsx", "summary_workbook", "bureau", year)
         return render_template("not_found.html"), 404
 

@@ -7,8 +7,10 @@ run the installed ``reviewflow`` executable in a subprocess. Exit codes are the 
 
 from __future__ import annotations
 
+import codecs
 import csv
 import importlib
+import io
 import shutil
 import sqlite3
 import subprocess
@@ -743,3 +745,111 @@ def test_r_roster_3_the_command_line_imports_a_new_secretary_with_its_date(
     finally:
         store.close()
     assert [r.reviewer_id for r in december] == ["wu"]
+
+
+# -- what Excel and WPS write on a Chinese PC (issue #16) ---------------------------------------
+
+
+def _gbk_csv(path: Path, header: Sequence[str], rows: Sequence[Sequence[str]]) -> Path:
+    """A CSV as Excel or WPS saves it by default on a Chinese Windows: GBK, CRLF line ends."""
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    path.write_bytes(buffer.getvalue().encode("gbk"))
+    return path
+
+
+def test_a_gbk_roster_with_slash_dates_and_status_words_imports(
+    run: Run, url: str, tmp_path: Path
+) -> None:
+    """The scenario's members saved as GBK CSV with dates as 2001/7/1 and 2001年7月1日, the
+    status as 正式/预备 and roles as 支部书记: imported as the UTF-8 files are."""
+    orgs = _gbk_csv(tmp_path / "组织.csv", ORG_HEADER_ZH, _org_rows())
+    header = ["编号", "姓名", "所在组织编号", "岗位类别", "党员类别", "职务", "入党日期"]
+    rows = []
+    for number, m in enumerate(r for r in scenario_roster()["members"] if isinstance(r, rf.Member)):
+        status = "正式" if m.status is rf.MemberStatus.FULL else "预备"
+        roles = "、".join(
+            {"secretary": "支部书记", "deputy_secretary": "副书记", "committee_member": "支委"}[
+                r.value
+            ]
+            for r in sorted(m.roles)
+        )
+        joined = ""
+        if m.joined_on is not None:
+            d = m.joined_on
+            joined = (
+                f"{d.year}/{d.month}/{d.day}" if number % 2 else f"{d.year}年{d.month}月{d.day}日"
+            )
+        rows.append([m.id, m.name, m.org_id, m.post_category, status, roles, joined])
+    members = _gbk_csv(tmp_path / "党员.csv", header, rows)
+    liaisons = _gbk_csv(
+        tmp_path / "联系点.csv",
+        LIAISON_HEADER_ZH,
+        [[cm, org, "2023/1/1"] for cm, org, _ in _liaison_rows()],
+    )
+    staff = _gbk_csv(tmp_path / "办公室.csv", STAFF_HEADER_ZH, [[OFFICE, "陈敏"]])
+    result = run("roster", "import", *map(str, (orgs, members, liaisons, staff)), "--as", OFFICE)
+    assert result.exit_code == 0, result.output
+    _assert_scenario_roster(url)
+
+
+def test_a_line_separator_inside_a_cell_is_text_not_a_new_row(
+    run: Run, url: str, tmp_path: Path
+) -> None:
+    """U+2028 inside a cell (pasted from Word) stays in the cell; U+0085 is refused for its
+    row and column; the rows below keep the spreadsheet's numbers (both used to end a row)."""
+    assert _import_scenario(run, tmp_path).exit_code == 0
+    changes = _write_csv(
+        tmp_path / "changes.csv",
+        ["id", "name", "org_id", "post_category"],
+        [
+            ["lin", "林涛", "surgery", "护理\u2028（外科）"],
+            ["tang", "唐宁", "surgery", "护理\u0085（外科）"],
+            ["gao", "高原", "nowhere", "医生"],  # row 4: an unknown organization
+        ],
+        bom=False,
+    )
+    refused = run("roster", "import", str(changes), "--as", OFFICE)
+    assert refused.exit_code == 3, refused.output
+    lines = refused.stderr.splitlines()
+    # U+0085 is a control character (R-INPUT): its row is named, with the column; the
+    # unknown organization is row 4, as the spreadsheet numbers it.
+    assert any(
+        "changes.csv" in line and " 3 " in line and "post_category" in line for line in lines
+    )
+    assert any("changes.csv" in line and " 4 " in line and "org_id" in line for line in lines)
+    assert "错误行（2）" in refused.stderr
+    done = run("roster", "import", str(changes), "--as", OFFICE, "--import-good")
+    assert done.exit_code == 0, done.output
+    assert _roster_of(url).members["lin"].post_category == "护理\u2028（外科）"
+
+
+def test_every_bad_cell_of_a_row_is_reported_at_once(run: Run, tmp_path: Path) -> None:
+    members = _write_csv(
+        tmp_path / "members.csv",
+        ["编号", "姓名", "所在组织编号", "党员类别", "职务", "入党日期"],
+        [["wu", "", "internal", "积极分子", "组长", "2001-02-30"]],
+        bom=True,
+    )
+    staff = _write_csv(tmp_path / "staff.csv", ["id", "name"], [[OFFICE, "陈敏"]], bom=False)
+    result = run("roster", "import", str(members), str(staff), "--as", OFFICE)
+    assert result.exit_code == 3, result.output
+    lines = [line for line in result.stderr.splitlines() if "members.csv" in line]
+    for column in ("姓名", "党员类别", "职务", "入党日期"):
+        assert any(f" {column} " in line for line in lines), (column, result.stderr)
+
+
+def test_excel_serial_dates_and_unicode_text_files_are_read(
+    run: Run, url: str, tmp_path: Path
+) -> None:
+    """A joining date saved as a number (45292 is 2024-01-01) and a tab-separated UTF-16 file
+    (Excel's "Unicode text")."""
+    assert _import_scenario(run, tmp_path).exit_code == 0
+    text = "编号\t姓名\t所在组织编号\t入党日期\r\nlin\t林涛\tsurgery\t45292\r\n"
+    path = tmp_path / "新党员.txt"
+    path.write_bytes(codecs.BOM_UTF16_LE + text.encode("utf-16-le"))
+    result = run("roster", "import", str(path), "--as", OFFICE)
+    assert result.exit_code == 0, result.output
+    assert _roster_of(url).members["lin"].joined_on == date(2024, 1, 1)

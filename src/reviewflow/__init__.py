@@ -24,6 +24,7 @@ from reviewflow.domain.content import (
 from reviewflow.domain.effects import Effect, append_extra, put_extra
 from reviewflow.domain.guards import Guard, GuardContext
 from reviewflow.domain.holidays import HolidayCalendar, YearSchedule
+from reviewflow.domain.limits import ID_MAX, NAME_MAX, TEXT_MAX, check_roster_record
 from reviewflow.domain.office import (
     ClassCoverage,
     CoverageGap,
@@ -142,6 +143,9 @@ from reviewflow.store import (
 __version__ = "0.1.0.dev0"
 
 __all__ = [
+    "ID_MAX",
+    "NAME_MAX",
+    "TEXT_MAX",
     "WORKFLOW",
     "Applied",
     "Aspect",
@@ -262,6 +266,7 @@ __all__ = [
     "add_workdays",
     "append_extra",
     "apply_entry",
+    "check_roster_record",
     "copy_store",
     "open_store",
     "plan_period",

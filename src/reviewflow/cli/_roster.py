@@ -43,7 +43,10 @@ def roster() -> None:
 _IMPORT_HELP = """导入名册文件（CSV 或 Excel .xlsx；仅办公室）。
 
 \b
-CSV：UTF-8（可带 BOM），每个文件一类记录，类别由表头识别。
+CSV：UTF-8（可带 BOM）、GBK/GB18030（Excel、WPS 在中文 Windows 上的默认）或 UTF-16
+（Unicode 文本，制表符分隔），每个文件一类记录，类别由表头识别。
+日期可写作 2023-01-31、2023/1/31、2023.1.31、2023年1月31日 或 Excel 日期；
+党员类别可写 正式/预备，职务可写 书记、副书记、委员（或 支部书记、支委 等）。
 Excel：工作表名为 组织/党员/联系点/办公室（或 organizations/members/liaisons/office_staff）。
 列（中文或英文表头均可）：
   组织   编号/id 名称/name 级别/kind 组织类型/org_type 上级编号/parent_id 书记编号/head_id
@@ -60,7 +63,7 @@ Excel：工作表名为 组织/党员/联系点/办公室（或 organizations/me
 不加 --effective 时，文件中有这类变化即拒绝导入并指出应使用的操作；
 加 --effective YYYY-MM-DD 则按该日期（或文件中的日期）逐项办理，已安排的点评随之移交或撤销。
 
-有错误行时列出每一行（文件、行号、列、原因），不导入任何记录（退出码 3）；
+有错误行时列出每一行的每个错误（文件、行号、列、原因），不导入任何记录（退出码 3）；
 加 --import-good 则导入正确的行并列出错误行。第一次导入时，--as 必须是导入的办公室人员之一。
 """
 

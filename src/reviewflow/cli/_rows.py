@@ -9,11 +9,14 @@ its row number as the user sees it (the header is row 1), its column and the rea
 
 from __future__ import annotations
 
+import codecs
 import csv
+import io
+import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import attrs
 
@@ -239,13 +242,35 @@ def read_roster_file(path: Path) -> tuple[list[RosterFile], list[BadRow]]:
     return _read_csv(path)
 
 
+def _decoded(data: bytes) -> str | None:
+    """The text of a CSV file as Excel or WPS saves it: UTF-8 with or without a BOM (CSV UTF-8),
+    UTF-16 with a BOM (Unicode text), else GB18030, the superset of GBK that a Chinese
+    Windows uses for plain CSV. None when it is none of them."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        encodings: tuple[str, ...] = ("utf-16",)
+    else:
+        encodings = ("utf-8-sig", "gb18030")
+    for encoding in encodings:
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return None
+
+
 def _read_csv(path: Path) -> tuple[list[RosterFile], list[BadRow]]:
     source = path.name
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError:
-        return [], [BadRow(source, 1, "", "文件不是 UTF-8 编码；请另存为 UTF-8 的 CSV")]
-    reader = csv.reader(text.splitlines())
+    text = _decoded(path.read_bytes())
+    if text is None:
+        return [], [
+            BadRow(source, 1, "", "无法识别文件编码；请在 Excel 或 WPS 中另存为“CSV UTF-8”")
+        ]
+    first = text.split("\n", 1)[0]
+    delimiter = "\t" if "\t" in first and "," not in first else ","
+    # Rows are what the CSV parser says they are: a quoted cell may hold a line break, and
+    # U+2028 or U+0085 inside a cell is text, not the end of a row (str.splitlines would cut
+    # there). A record's number is its row as the spreadsheet shows it.
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     table, bad = _table(source, None, ((n, row) for n, row in enumerate(reader, start=1)))
     return ([table] if table is not None else []), bad
 
@@ -286,33 +311,73 @@ class _Bad(Exception):
         self.reason = reason
 
 
-def _text(values: dict[str, object], field: str, *, required: bool = False) -> str:
-    text = _cell(values.get(field))
-    if required and not text:
-        raise _Bad(field, "必填，不能为空")
-    return text
+class _Row:
+    """One row's values, read field by field: each problem is noted (the field's value then
+    stands in as empty) so that a row reports every bad cell at once, not the first."""
+
+    def __init__(self, values: dict[str, object]) -> None:
+        self.values = values
+        self.problems: list[_Bad] = []
+
+    def text(self, field: str, *, required: bool = False) -> str:
+        text = _cell(self.values.get(field))
+        if required and not text:
+            self.problems.append(_Bad(field, "必填，不能为空"))
+        return text
+
+    def optional(self, field: str) -> str | None:
+        return self.text(field) or None
+
+    def date(self, field: str) -> date | None:
+        try:
+            return _date(self.values.get(field), field)
+        except _Bad as problem:
+            self.problems.append(problem)
+            return None
+
+    def labelled(self, enum: type[_L], field: str, *, default: _L | None = None) -> _L | None:
+        text = self.text(field, required=default is None)
+        if not text:
+            return default
+        try:
+            return _labelled(enum, field, text)
+        except _Bad as problem:
+            self.problems.append(problem)
+            return default
+
+    def roles(self) -> frozenset[rf.Role]:
+        text = self.text("roles")
+        found: set[rf.Role] = set()
+        for part in re.split(r"[、,，;；/\s]+", text):
+            if part:
+                role = None
+                try:
+                    role = _labelled(rf.Role, "roles", part)
+                except _Bad as problem:
+                    self.problems.append(problem)
+                if role is not None:
+                    found.add(role)
+        return frozenset(found)
 
 
-def _optional(values: dict[str, object], field: str) -> str | None:
-    return _text(values, field) or None
+_L = TypeVar("_L", bound=rf.Labelled)
+
+# What Excel and WPS users write for the coded columns, besides the library's own labels.
+_SYNONYMS: dict[str, dict[str, str]] = {
+    "status": {"正式": "full", "预备": "probationary"},
+    "kind": {"总支": "general_branch", "支部": "branch", "小组": "group", "基层党委": "committee"},
+    "roles": {
+        "支部书记": "secretary", "党委书记": "secretary", "总支书记": "secretary",
+        "支部副书记": "deputy_secretary", "党委副书记": "deputy_secretary",
+        "总支副书记": "deputy_secretary", "支委": "committee_member",
+        "党委委员": "committee_member", "支部委员": "committee_member",
+        "总支委员": "committee_member",
+    },
+}  # fmt: skip
 
 
-def _date(values: dict[str, object], field: str) -> date | None:
-    raw = values.get(field)
-    if isinstance(raw, datetime):
-        return raw.date()
-    if isinstance(raw, date):
-        return raw
-    text = _cell(raw)
-    if not text:
-        return None
-    try:
-        return date.fromisoformat(text.replace("/", "-"))
-    except ValueError:
-        raise _Bad(field, f"日期无效：{text!r}，应写作 2023-01-31") from None
-
-
-def _labelled(enum: type[rf.Labelled], field: str, text: str) -> Any:
+def _labelled(enum: type[_L], field: str, text: str) -> _L:
+    text = _SYNONYMS.get(field, {}).get(text, text)
     try:
         return enum(text)
     except rf.InvalidInput:
@@ -320,63 +385,79 @@ def _labelled(enum: type[rf.Labelled], field: str, text: str) -> Any:
         raise _Bad(field, f"{text!r} 不是有效的值；可选：{choices}") from None
 
 
-def _roles(values: dict[str, object]) -> frozenset[rf.Role]:
-    text = _text(values, "roles")
-    parts = [p.strip() for p in text.replace("、", ",").replace("，", ",").split(",")]
-    return frozenset(_labelled(rf.Role, "roles", p) for p in parts if p)
+_EXCEL_EPOCH = date(1899, 12, 30)  # day 0 of Excel's (and WPS's) serial dates
+_DATE_FORMS = (
+    re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})"),  # 2026-01-01, 2026/1/1, 2026.1.1
+    re.compile(r"(\d{4})年(\d{1,2})月(\d{1,2})日?"),  # 2026年1月1日
+    re.compile(r"(\d{4})(\d{2})(\d{2})"),  # 20260101
+)
 
 
-def _organization(values: dict[str, object]) -> rf.Organization:
-    org_id = _text(values, "id", required=True)
-    name = _text(values, "name", required=True)
-    kind = _labelled(rf.OrgKind, "kind", _text(values, "kind", required=True))
+def _date(raw: object, field: str) -> date | None:
+    """A date as Excel and WPS write it: a date cell, an ISO date, 2026/1/1, 2026.1.1,
+    2026年1月1日, 20260101, or a serial number (a date cell saved as a number)."""
+    if isinstance(raw, datetime):
+        return raw.date()
+    if isinstance(raw, date):
+        return raw
+    text = _cell(raw)
+    if not text:
+        return None
+    for form in _DATE_FORMS:
+        found = form.fullmatch(text)
+        if found:
+            try:
+                return date(*(int(g) for g in found.groups()))
+            except ValueError:
+                break
+    else:
+        if re.fullmatch(r"\d{4,5}", text) and 366 < int(text) < 2958466:
+            return _EXCEL_EPOCH + timedelta(days=int(text))
+    raise _Bad(field, f"日期无效：{text!r}，应写作 2023-01-31（或 2023/1/31、2023年1月31日）")
+
+
+def _organization(row: _Row) -> rf.Organization:
     return rf.Organization(
-        org_id,
-        name,
-        kind,
-        _text(values, "org_type"),
-        _optional(values, "parent_id"),
-        _optional(values, "head_id"),
-        founded_on=_date(values, "founded_on"),
-        dissolved_on=_date(values, "dissolved_on"),
+        row.text("id", required=True),
+        row.text("name", required=True),
+        row.labelled(rf.OrgKind, "kind") or rf.OrgKind.BRANCH,
+        row.text("org_type"),
+        row.optional("parent_id"),
+        row.optional("head_id"),
+        founded_on=row.date("founded_on"),
+        dissolved_on=row.date("dissolved_on"),
     )
 
 
-def _member(values: dict[str, object]) -> rf.Member:
-    member_id = _text(values, "id", required=True)
-    name = _text(values, "name", required=True)
-    org_id = _text(values, "org_id", required=True)
-    status_text = _text(values, "status")
-    status = (
-        _labelled(rf.MemberStatus, "status", status_text) if status_text else rf.MemberStatus.FULL
-    )
+def _member(row: _Row) -> rf.Member:
     return rf.Member(
-        member_id,
-        name,
-        org_id,
-        _text(values, "post_category"),
-        status,
-        roles=_roles(values),
-        joined_on=_date(values, "joined_on"),
-        left_on=_date(values, "left_on"),
-        left_reason=_text(values, "left_reason"),
+        row.text("id", required=True),
+        row.text("name", required=True),
+        row.text("org_id", required=True),
+        row.text("post_category"),
+        row.labelled(rf.MemberStatus, "status", default=rf.MemberStatus.FULL)
+        or rf.MemberStatus.FULL,
+        roles=row.roles(),
+        joined_on=row.date("joined_on"),
+        left_on=row.date("left_on"),
+        left_reason=row.text("left_reason"),
     )
 
 
-def _liaison(values: dict[str, object]) -> rf.LiaisonAssignment:
+def _liaison(row: _Row) -> rf.LiaisonAssignment:
     return rf.LiaisonAssignment(
-        _text(values, "committee_member_id", required=True),
-        _text(values, "org_id", required=True),
-        _date(values, "since"),
-        _date(values, "until"),
+        row.text("committee_member_id", required=True),
+        row.text("org_id", required=True),
+        row.date("since"),
+        row.date("until"),
     )
 
 
-def _office_staff(values: dict[str, object]) -> rf.OfficeStaff:
-    return rf.OfficeStaff(_text(values, "id", required=True), _text(values, "name", required=True))
+def _office_staff(row: _Row) -> rf.OfficeStaff:
+    return rf.OfficeStaff(row.text("id", required=True), row.text("name", required=True))
 
 
-_BUILDERS: dict[str, Callable[[dict[str, object]], Any]] = {
+_BUILDERS: dict[str, Callable[[_Row], Any]] = {
     "organizations": _organization,
     "members": _member,
     "liaisons": _liaison,
@@ -387,33 +468,30 @@ _BUILDERS: dict[str, Callable[[dict[str, object]], Any]] = {
 def parse_rows(
     tables: Sequence[RosterFile], tick: Callable[[], None] | None = None
 ) -> tuple[list[ParsedRow], list[BadRow]]:
-    """Turn every row into a record, or name what is wrong with it (one problem per row)."""
+    """Turn every row into a record, or name every problem of it (each bad cell of a row, so
+    that one round of corrections fixes the file)."""
     good: list[ParsedRow] = []
     bad: list[BadRow] = []
     for table in tables:
         build = _BUILDERS[table.kind.name]
         for number, values in table.rows:
+            row = _Row(values)
+            problems: list[tuple[str, str]] = []
+            record = None
             try:
-                record = build(values)
-            except _Bad as problem:
-                bad.append(
-                    BadRow(
-                        table.source,
-                        number,
-                        table.headers.get(problem.field, problem.field),
-                        problem.reason,
-                    )
-                )
+                record = build(row)
+                rf.check_roster_record(record)  # R-INPUT: what the import would refuse
             except rf.InvalidInput as error:
-                bad.append(
-                    BadRow(
-                        table.source,
-                        number,
-                        table.headers.get(error.field, error.field),
-                        error.reason,
-                    )
+                field = error.field.rpartition(".")[2]  # member.name -> name
+                if all(p.field != field for p in row.problems):  # not said already
+                    problems.append((field, error.reason))
+            problems[:0] = [(p.field, p.reason) for p in row.problems]
+            if problems:
+                bad.extend(
+                    BadRow(table.source, number, table.headers.get(field, field), reason)
+                    for field, reason in dict.fromkeys(problems)
                 )
-            else:
+            elif record is not None:
                 good.append(ParsedRow(table.source, number, table.kind.name, record, table.headers))
             if tick is not None:
                 tick()

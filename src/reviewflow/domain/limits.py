@@ -31,6 +31,7 @@ __all__ = [
     "TEXT_MAX",
     "check_id",
     "check_record",
+    "check_roster_record",
     "check_text",
     "check_texts",
     "cut",
@@ -124,6 +125,20 @@ def check_record(kind: str, record: object) -> None:
                 check_id(field, value)
         elif isinstance(value, str):
             check_text(field, value, NAME_MAX if attribute.name in _NAMES else TEXT_MAX)
+
+
+_KINDS = {
+    "Organization": "organization", "Member": "member", "OfficeStaff": "office_staff",
+    "LiaisonAssignment": "liaison",
+}  # fmt: skip
+
+
+def check_roster_record(record: object) -> None:
+    """R-INPUT for one roster record before it is imported: every id, name and text within
+    its limit (:data:`ID_MAX`, :data:`NAME_MAX`, :data:`TEXT_MAX`) and free of control
+    characters but line feed and tab, as ``import_roster`` checks it. Raises
+    :class:`~reviewflow.errors.InvalidInput` naming ``kind.field`` (``member.name``)."""
+    check_record(_KINDS.get(type(record).__name__, "record"), record)
 
 
 def cut(value: Any, limit: int = LOGGED_MAX) -> Any:

@@ -952,3 +952,28 @@ def test_r_input_a_control_character_stored_before_the_limits_does_not_stop_an_e
     book = openpyxl.load_workbook(coverage_workbook(service, OFFICE, QUARTER, tmp_path / "c.xlsx"))
     texts = {c.value for s in book.worksheets for r in s.iter_rows() for c in r}
     assert "吴 红" in texts
+
+
+def test_a_file_named_without_its_extension_gets_it(
+    quarter: rf.ReviewService, tmp_path: Path
+) -> None:
+    """Issue #16: a name without .xlsx/.docx (or with another) was written as given, and the
+    office's Excel or Word would not open it by its name. Each writer returns the path it
+    wrote."""
+    rid = _find(quarter, "zhou", "wu", "2023-12").id
+    written = [
+        coverage_workbook(quarter, OFFICE, QUARTER, tmp_path / "覆盖情况"),
+        ledger_workbook(quarter, OFFICE, QUARTER, tmp_path / "台账.xls"),
+        summary_workbook(quarter, OFFICE, "bureau", 2023, tmp_path / "总结.XLSX"),
+        review_form(quarter, OFFICE, rid, tmp_path / "点评表"),
+    ]
+    assert [p.name for p in written] == [
+        "覆盖情况.xlsx",
+        "台账.xls.xlsx",
+        "总结.XLSX",
+        "点评表.docx",
+    ]
+    assert all(p.exists() for p in written)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(p.name for p in written)
+    openpyxl.load_workbook(written[0])
+    docx.Document(str(written[3]))

@@ -80,6 +80,13 @@ def test_period_kind_labels() -> None:
         ("2023", Period(2023, Y, 1)),
         ("1900-01", Period(1900, M, 1)),
         ("9999-Q4", Period(9999, Q, 4)),
+        ("2023年11月", Period(2023, M, 11)),
+        ("2023年1月份", Period(2023, M, 1)),
+        ("2023年第四季度", Period(2023, Q, 4)),
+        ("2023年第4季度", Period(2023, Q, 4)),
+        ("2023年一季度", Period(2023, Q, 1)),
+        ("2023年", Period(2023, Y, 1)),
+        ("2023年度", Period(2023, Y, 1)),
     ],
 )
 def test_period_parse_accepted_forms(text: str, expected: Period) -> None:
@@ -105,6 +112,13 @@ def test_period_str_and_chinese_label(period: Period, text: str, label: str) -> 
 @given(periods)
 def test_period_parse_print_round_trip(period: Period) -> None:
     assert Period.parse(str(period)) == period
+
+
+@untimed
+@given(periods)
+def test_period_parses_its_chinese_label(period: Period) -> None:
+    """Issue #16: the app's period box refused 2023年第四季度, its own title's form."""
+    assert Period.parse(period.label_zh) == period
 
 
 @untimed

@@ -16,6 +16,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import docx
+import openpyxl
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
@@ -255,6 +257,38 @@ def test_exports_call_reviewflow_export_and_send_the_file(
         ("summary_workbook", OFFICE, ("bureau", 2023)),
         ("review_form", OFFICE, (rid,)),
     ]
+
+
+def test_the_form_download_is_a_word_document_named_and_typed_as_one(
+    app: Flask, tmp_path: Path
+) -> None:
+    """Issue #16: 导出点评表 sent a Word document named .xlsx with a spreadsheet type, which
+    Excel refused. With the real exporter: a .docx by name and type, that python-docx opens,
+    named after the review (not its id); the workbooks are .xlsx that openpyxl opens."""
+    pytest.importorskip("docx")
+    client = app.test_client()
+    login(client, OFFICE)
+    rid = find(app, "zhou", "wu", "2023-12").id
+    response = client.get(f"/reviews/{rid}/export")
+    assert response.status_code == 200
+    assert response.mimetype == (
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    )
+    disposition = response.headers["Content-Disposition"]
+    assert ".docx" in disposition
+    assert rid not in disposition
+    assert "%E5%91%A8%E6%98%8E" in disposition  # 周明, as RFC 5987 spells it
+    path = tmp_path / "form.docx"
+    path.write_bytes(response.data)
+    assert docx.Document(str(path)).tables  # a Word document, with the form's table
+    for what in ("coverage", "ledger", "summary"):
+        book = client.get(f"/office/export/{what}?period=2023年第四季度")
+        assert book.status_code == 200, what
+        assert book.mimetype.endswith("spreadsheetml.sheet"), what
+        assert ".xlsx" in book.headers["Content-Disposition"], what
+        saved = tmp_path / f"{what}.xlsx"
+        saved.write_bytes(book.data)
+        assert openpyxl.load_workbook(saved).worksheets, what
 
 
 def test_r_scope_4_export_of_another_review_is_refused(

@@ -43,6 +43,10 @@ HERE = Path(__file__).resolve().parent
 DEMO_DAY = date(2023, 12, 28)  # the demo's fixed clock: the last days of 2023-Q4
 DEMO_PERIOD = "2023-Q4"
 MAX_REQUEST_BYTES = 256 * 1024  # a step's form is a few kB; R-INPUT's longest text is 20,000
+CONTENT_TYPES = {
+    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
         "default-src 'self'; script-src 'none'; style-src 'self'; img-src 'self'; "
@@ -87,7 +91,10 @@ REASONS = (
     ("must be unique", "编号重复，请重新提交"),
     ("no such", "所选项目不存在"),
     ("only a done item", "只有已完成的事项才填完成日期"),
-    ("period is written", "周期写作 2023-11、2023-Q4 或 2023"),
+    (
+        "period is written",
+        "周期写作 2023年11月、2023年第四季度、2023年（或 2023-11、2023-Q4、2023）",
+    ),
     ("deadline is written", "期限写作日期（如 2024-01-15），或如“20个工作日”“15天”"),
 )
 
@@ -524,35 +531,44 @@ def create_app(  # noqa: PLR0915 (an app factory: a few statements per route)
 
     # -- exports (reviewflow.export, imported only when asked for) ---------------------------
 
-    def workbook(name: str, writer: str, *args: Any) -> ResponseReturnValue:
+    def download(name: str, writer: str, *args: Any) -> ResponseReturnValue:
+        """The file ``reviewflow.export``'s ``writer`` writes, sent with its own type (a Word
+        form as .docx, a workbook as .xlsx)."""
         try:
             write = getattr(importlib.import_module("reviewflow.export"), writer)
         except (ImportError, AttributeError):
             return office_page({"export": "导出功能不可用：请安装 reviewflow[export]"}, 503)
+        suffix = Path(name).suffix
         with tempfile.TemporaryDirectory() as folder:
-            path = Path(folder) / name
+            path = Path(folder) / f"export{suffix}"  # the name holds what the user typed
             try:
                 write(service, actor(), *args, path)
             except rf.InvalidInput as error:  # a period that does not parse, say
                 return office_page({"export": explain(error)[1]}, 400)
             data = io.BytesIO(path.read_bytes())
-        return send_file(data, as_attachment=True, download_name=name)
+        kind = CONTENT_TYPES[suffix]
+        return send_file(data, mimetype=kind, as_attachment=True, download_name=name)
 
     @app.get("/reviews/<rid>/export")
     def export_review(rid: str) -> ResponseReturnValue:
-        service.review(actor() or "", rid)  # the scope check, before anything is written
-        return workbook(f"点评表-{rid}.xlsx", "review_form", rid)
+        review = service.review(actor() or "", rid)  # the scope check, before anything is written
+        roster = service.roster()
+        title = (
+            f"{roster.person_name(review.reviewer_id)}点评"
+            f"{roster.subject_name(review.kind, review.subject_id)}-{review.period.label_zh}"
+        )
+        return download(f"点评表-{title}.docx", "review_form", rid)
 
     @app.get("/office/export/<what>")
     def export_office(what: str) -> ResponseReturnValue:
         period = request.args.get("period", DEMO_PERIOD)
         if what == "ledger":
-            return workbook(f"整改台账-{period}.xlsx", "ledger_workbook", period)
+            return download(f"整改台账-{period}.xlsx", "ledger_workbook", period)
         if what == "coverage":
-            return workbook(f"覆盖情况-{period}.xlsx", "coverage_workbook", period)
+            return download(f"覆盖情况-{period}.xlsx", "coverage_workbook", period)
         if what == "summary":  # the yearly summary of the whole bureau (R-SUMMARY)
             year = int(period[:4]) if re.fullmatch("[0-9]{4}", period[:4]) else DEMO_DAY.year
-            return workbook(f"点评情况总结-{year}.xlsx", "summary_workbook", "bureau", year)
+            return download(f"点评情况总结-{year}.xlsx", "summary_workbook", "bureau", year)
         return render_template("not_found.html"), 404
 
     return app

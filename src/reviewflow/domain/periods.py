@@ -78,10 +78,17 @@ _QUARTER_ZH = ("一", "二", "三", "四")
 _MIN_YEAR = 1900
 _MAX_YEAR = 9999
 
-_PERIOD_FORMS = "a period is written as a month '2023-11', a quarter '2023-Q4' or a year '2023'"
+_PERIOD_FORMS = (
+    "a period is written as a month '2023-11', a quarter '2023-Q4' or a year '2023' "
+    "(or as 2023年11月, 2023年第四季度, 2023年)"
+)
 _MONTH_RE = re.compile(r"([0-9]{4})-([0-9]{2})")
 _QUARTER_RE = re.compile(r"([0-9]{4})-[Qq]([0-9])")
 _YEAR_RE = re.compile(r"[0-9]{4}")
+# As people write them, and as Period.label_zh prints them: 2023年11月, 2023年第四季度, 2023年.
+_MONTH_ZH_RE = re.compile(r"([0-9]{4})年([0-9]{1,2})月(?:份)?")
+_QUARTER_ZH_RE = re.compile(r"([0-9]{4})年第?([1-4一二三四])季度")
+_YEAR_ZH_RE = re.compile(r"([0-9]{4})年(?:度)?")
 
 
 def _kind_rank(kind: PeriodKind) -> int:
@@ -150,7 +157,9 @@ class Period:
 
     @classmethod
     def parse(cls, text: str) -> Period:
-        """The period written as ``2023-11``, ``2023-Q4`` (or ``2023-q4``) or ``2023``.
+        """The period written as ``2023-11``, ``2023-Q4`` (or ``2023-q4``) or ``2023``, or as
+        people write it and :attr:`label_zh` prints it: ``2023年11月``, ``2023年第四季度`` (or
+        ``2023年第4季度``, ``2023年四季度``), ``2023年`` (or ``2023年度``).
 
         Anything else, a non-string included, raises :class:`InvalidPeriod` naming these forms.
         """
@@ -558,6 +567,14 @@ def _parse(text: str) -> Period:
             return Period.quarter(int(m[1]), int(m[2]))
         if _YEAR_RE.fullmatch(text):
             return Period.of_year(int(text))
+        if m := _MONTH_ZH_RE.fullmatch(text):
+            return Period.month(int(m[1]), int(m[2]))
+        if m := _QUARTER_ZH_RE.fullmatch(text):
+            quarter = m[2]
+            index = int(quarter) if quarter.isascii() else _QUARTER_ZH.index(quarter) + 1
+            return Period.quarter(int(m[1]), index)
+        if m := _YEAR_ZH_RE.fullmatch(text):
+            return Period.of_year(int(m[1]))
     except InvalidPeriod as exc:
         raise InvalidPeriod(text, f"{exc.reason} (got {exc.value!r}); {_PERIOD_FORMS}") from exc
     raise InvalidPeriod(text, _PERIOD_FORMS)

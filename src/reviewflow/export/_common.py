@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from datetime import date
+from pathlib import Path
 
 import reviewflow as rf
 
@@ -189,6 +190,12 @@ def reviewer_title(roster: rf.Roster, person_id: str, lang: str) -> str:
 
 
 _UNSAFE_FILE = re.compile(r'[\\/:*?"<>|\x00-\x1f\s]+')
+
+
+def with_suffix(path: Path, suffix: str) -> Path:
+    """``path``, ending in ``suffix`` (``.xlsx``, ``.docx``): a name without it (``report``,
+    ``report.xls``) gets it appended, so that Excel, WPS and Word open the file by its name."""
+    return path if path.suffix.lower() == suffix else path.with_name(path.name + suffix)
 
 
 def safe_filename(*parts: str) -> str:

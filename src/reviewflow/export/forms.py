@@ -29,6 +29,7 @@ from reviewflow.export._common import (
     period_label,
     reviewer_title,
     safe_filename,
+    with_suffix,
 )
 
 __all__ = ["period_forms", "review_form"]
@@ -420,6 +421,7 @@ def _wide(table: Table, pair: _Pair) -> None:
 
 
 def _save(document: DocumentObject, path: Path) -> Path:
+    path = with_suffix(path, ".docx")
     path.parent.mkdir(parents=True, exist_ok=True)
     document.save(str(path))
     return path

@@ -18,7 +18,7 @@ from openpyxl.styles import Alignment, Font, PatternFill  # type: ignore[import-
 from openpyxl.utils import get_column_letter  # type: ignore[import-untyped]
 
 import reviewflow as rf
-from reviewflow.export._common import heading, paren, period_label, sheet_names
+from reviewflow.export._common import heading, paren, period_label, sheet_names, with_suffix
 
 __all__ = ["coverage_workbook", "ledger_workbook", "summary_workbook"]
 
@@ -596,6 +596,7 @@ def _widths(sheet: Any, widths: Sequence[float]) -> None:
 
 
 def _save(book: Any, path: Path) -> Path:
+    path = with_suffix(path, ".xlsx")
     path.parent.mkdir(parents=True, exist_ok=True)
     book.save(str(path))
     return path

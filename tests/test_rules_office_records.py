@@ -349,3 +349,29 @@ def test_r_exemplar_publicity_is_the_offices_and_checked(any_service: rf.ReviewS
     assert logged(any_service, "record_publicity") == [
         "OutOfScope", "NotFound", "InvalidInput", "InvalidInput", "InvalidInput"
     ]  # fmt: skip
+
+
+class _UntilThisYear(rf.WeekendCalendar):
+    """Monday to Friday, with no data after 2023 (as the packaged data ends with a year)."""
+
+    def is_workday(self, day: date) -> bool:
+        if day.year > 2023:
+            raise rf.CalendarDataMissing(day.year, 2000, 2023)
+        return super().is_workday(day)
+
+
+def test_r_summary_submit_reminders_need_no_calendar_data_of_next_year(
+    any_service: rf.ReviewService,
+) -> None:
+    """R-SUMMARY-SUBMIT, R-DEADLINE: a summary deadline in working days of a year the calendar
+    lacks does not break the reminders of this year's."""
+    policy = attrs.evolve(
+        rf.Policy.default(), summary_deadline=rf.Deadline.parse("250 working days")
+    )
+    service = rf.ReviewService(
+        any_service.store, policy=policy, clock=any_service.now, calendar=_UntilThisYear()
+    )
+    due = rf.add_workdays(rf.WeekendCalendar(), date(2023, 1, 1), 250)
+    assert due == date(2023, 12, 15)
+    reminders = _summary_reminders(service, OFFICE, date(2023, 12, 28))
+    assert reminders == {org_id: (due, True, head) for org_id, head in HEADS.items()}

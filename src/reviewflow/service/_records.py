@@ -20,7 +20,7 @@ from reviewflow.domain.payloads import StepInput
 from reviewflow.domain.roster import Roster
 from reviewflow.domain.scope import heads, require_known, require_office
 from reviewflow.domain.vocabulary import OrgKind
-from reviewflow.errors import InvalidInput, NotFound, OutOfScope
+from reviewflow.errors import CalendarDataMissing, InvalidInput, NotFound, OutOfScope
 from reviewflow.service._core import Core
 from reviewflow.store.base import ChangeSet
 
@@ -257,10 +257,15 @@ class Records:
     def summaries_due(self, today: date) -> tuple[SubmissionStatus, ...]:
         """The organizations that have not submitted the summary whose deadline lies nearest
         to ``today`` (R-SUMMARY-SUBMIT): this year's from mid-year on, last year's before."""
-        year = min(
-            (today.year - 1, today.year, today.year + 1),
-            key=lambda y: abs((self.summary_due(y) - today).days),
-        )
+        dues: dict[int, date] = {}
+        for year in (today.year - 1, today.year, today.year + 1):
+            try:
+                dues[year] = self.summary_due(year)
+            except CalendarDataMissing:
+                continue  # R-DEADLINE: a year the calendar lacks is not the one asked about
+        if not dues:
+            return ()
+        year = min(dues, key=lambda y: abs((dues[y] - today).days))
         roster = self.core.store.roster()
         return tuple(s for s in self.submission_roll(roster, year) if not s.submitted)
 

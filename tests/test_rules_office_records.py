@@ -4,11 +4,13 @@ inspections behind supervision orders (R-SUPERVISE) and exemplars' publicity (R-
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import attrs
 import pytest
 
 import reviewflow as rf
+from reviewflow.demo import scenario_service
 from reviewflow.scenario import OFFICE
 
 # The scenario's Party organizations (the nursing group is a 党小组, R-SUBJ) and their heads.
@@ -375,3 +377,73 @@ def test_r_summary_submit_reminders_need_no_calendar_data_of_next_year(
     assert due == date(2023, 12, 15)
     reminders = _summary_reminders(service, OFFICE, date(2023, 12, 28))
     assert reminders == {org_id: (due, True, head) for org_id, head in HEADS.items()}
+
+
+# -- who may do what: a matrix written from RULES.md (R-SCOPE-4) --------------------------------
+
+# 周明 heads 内科党支部; 刘志强 the general branch above it; 钱伟 another branch; 吴红 is a
+# member of 内科党支部; "nobody" is not on the roster. The office records inspections and
+# publicity and may submit on an organization's behalf; the organization's own head submits
+# (not the head above); heads list the summaries and read the inspections of their subtrees;
+# anyone on the roster reads inspections (those in their reach: none for a plain member).
+PEOPLE = (OFFICE, "zhou", "liu", "qian", "wu", "nobody")
+MAY: dict[str, set[str]] = {
+    "submit_summary": {OFFICE, "zhou"},
+    "summary_submissions": {OFFICE, "zhou", "liu", "qian"},
+    "record_inspection": {OFFICE},
+    "inspections": {OFFICE, "zhou", "liu", "qian", "wu"},
+    "record_publicity": {OFFICE},
+}
+SEES_SUBMISSIONS = {
+    OFFICE: set(HEADS),
+    "zhou": {"internal"},
+    "liu": {"hospital", "internal", "surgery"},
+    "qian": {"surgery"},
+}
+SEES_INSPECTION_OF_INTERNAL = {OFFICE, "zhou", "liu"}
+
+
+def _setting() -> tuple[rf.ReviewService, rf.Exemplar]:
+    """The scenario with an exemplar and an inspection of 内科党支部."""
+    service = scenario_service(today=date(2023, 12, 28))
+    exemplar = service.record_exemplar(OFFICE, kind="member", subject_id="wu", deeds="事迹")
+    service.record_inspection(OFFICE, org_id="internal", on=date(2023, 12, 5), inspectors=["陈敏"],
+                              place="内科", findings="台账不全")  # fmt: skip
+    return service, exemplar
+
+
+def _act(service: rf.ReviewService, exemplar: rf.Exemplar, action: str, person: str) -> object:
+    calls: dict[str, Any] = {
+        "submit_summary": lambda: service.submit_summary(person, "internal", 2023, reference="R"),
+        "summary_submissions": lambda: service.summary_submissions(person, 2023),
+        "record_inspection": lambda: service.record_inspection(
+            person, org_id="internal", on=date(2023, 12, 6), inspectors=["x"], place="p",
+            findings="f",
+        ),
+        "inspections": lambda: service.inspections(person),
+        "record_publicity": lambda: service.record_publicity(
+            person, exemplar.id, on=date(2023, 12, 20), medium="简报", where="第3期"
+        ),
+    }  # fmt: skip
+    return calls[action]()
+
+
+@pytest.mark.parametrize("person", PEOPLE)
+@pytest.mark.parametrize("action", sorted(MAY))
+def test_r_summary_submit_supervise_exemplar_scope_matrix(action: str, person: str) -> None:
+    """R-SCOPE-4 for the office's records: who may, who is refused (and nothing is written)."""
+    service, exemplar = _setting()
+    if person not in MAY[action]:
+        before = service.store.office_records()
+        with pytest.raises(rf.OutOfScope):
+            _act(service, exemplar, action, person)
+        assert service.store.office_records() == before
+        assert logged(service, action if action != "inspections" else "read_inspections") == [
+            "OutOfScope"
+        ]
+        return
+    found = _act(service, exemplar, action, person)
+    if action == "summary_submissions":
+        assert {s.org_id for s in found} == SEES_SUBMISSIONS[person]  # type: ignore[attr-defined]
+    if action == "inspections":
+        assert bool(found) == (person in SEES_INSPECTION_OF_INTERNAL)

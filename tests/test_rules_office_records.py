@@ -300,6 +300,11 @@ def test_r_supervise_inspections_are_read_in_scope(any_service: rf.ReviewService
     assert any_service.inspections("wu") == ()
     with pytest.raises(rf.OutOfScope):
         any_service.inspections("nobody")
+    with pytest.raises(rf.InvalidInput):
+        any_service.inspections(OFFICE, year="2023")  # type: ignore[arg-type]
+    with pytest.raises(rf.NotFound):
+        any_service.inspections(OFFICE, root_id="nowhere")
+    assert logged(any_service, "read_inspections") == ["OutOfScope", "InvalidInput", "NotFound"]
     assert any_service.summary(OFFICE, "bureau", 2023).inspections == (hospital, cdc)
     assert any_service.summary(OFFICE, "cdc", 2023).inspections == (cdc,)
 

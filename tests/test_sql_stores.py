@@ -221,6 +221,30 @@ def test_copy_resumes_where_it_stopped(tmp_path: Path) -> None:
     target.close()
 
 
+def test_copy_takes_the_offices_records_and_resumes(url: str) -> None:
+    """Inspections, exemplars' publicity and summaries submitted are copied once: a copy run
+    again skips what the target holds (one summary per organization and year) and verifies."""
+    source = rf.MemoryStore()
+    service = scenario_on(source)
+    visit = service.record_inspection(
+        OFFICE, org_id="cdc", on=date(2023, 12, 1), inspectors=["陈敏"], place="疾控中心",
+        findings="台账不全",
+    )  # fmt: skip
+    exemplar = service.record_exemplar(OFFICE, kind="member", subject_id="wu", deeds="事迹")
+    service.record_publicity(OFFICE, exemplar.id, on=date(2023, 12, 20), medium="简报",
+                             where="第3期")  # fmt: skip
+    service.submit_summary("he", "cdc", 2023, reference="疾控党支〔2023〕5号")
+    target = open_sql(url)
+    first = rf.copy_store(source, target)
+    assert (first.verified, first.office_records_copied) == (True, 3)
+    service.submit_summary(OFFICE, "organ", 2023, reference="机关党支〔2023〕1号")
+    again = rf.copy_store(source, target)
+    assert (again.verified, again.office_records_copied) == (True, 1)
+    assert target.office_records() == source.office_records()
+    assert target.office_records().inspections == (visit,)
+    target.close()
+
+
 # -- migrations ----------------------------------------------------------------------------------
 
 

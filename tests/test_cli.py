@@ -853,3 +853,60 @@ def test_excel_serial_dates_and_unicode_text_files_are_read(
     result = run("roster", "import", str(path), "--as", OFFICE)
     assert result.exit_code == 0, result.output
     assert _roster_of(url).members["lin"].joined_on == date(2024, 1, 1)
+
+
+# -- the office's records (R-SUMMARY-SUBMIT, R-SUPERVISE, R-EXEMPLAR) -----------------------------
+
+
+def test_office_submit_and_list_the_summaries(run: Run) -> None:
+    assert run("demo").exit_code == 0
+    sent = run("office", "submit", "cdc", "2023", "--reference", "疾控党支〔2023〕5号",
+               "--on", "2023-12-28", "--as", "he")  # fmt: skip
+    assert sent.exit_code == 0, sent.output
+    assert "疾控党支〔2023〕5号" in sent.stdout
+    listed = run("office", "submissions", "2023", "--as", OFFICE)
+    assert listed.exit_code == 0, listed.output
+    assert "未报送 5 个" in listed.stdout
+    assert "区疾控中心党支部" in listed.stdout
+    missing = run("office", "submissions", "2023", "--missing", "--as", OFFICE)
+    assert "区疾控中心党支部" not in missing.stdout
+    assert "局机关党支部" in missing.stdout
+    summary = run("summary", "cdc", "2023", "--as", OFFICE)
+    assert "2023-12-28 疾控党支〔2023〕5号" in summary.stdout
+    again = run("office", "submit", "cdc", "2023", "--reference", "B", "--as", OFFICE)
+    assert again.exit_code == 1
+    assert "Traceback" not in again.output
+    refused = run("office", "submissions", "2023", "--as", "wu")
+    assert refused.exit_code == 1
+
+
+def test_office_inspect_and_publicity(run: Run, url: str) -> None:
+    assert run("demo").exit_code == 0
+    visit = run("office", "inspect", "hospital", "--on", "2023-12-05", "--inspector", "陈敏",
+                "--inspector", "王建国", "--place", "医院会议室", "--findings", "台账不全",
+                "--as", OFFICE)  # fmt: skip
+    assert visit.exit_code == 0, visit.output
+    listed = run("office", "inspections", "--year", "2023", "--as", OFFICE)
+    assert listed.exit_code == 0, listed.output
+    assert "医院会议室" in listed.stdout
+    assert "陈敏、王建国" in listed.stdout
+    refused = run("office", "inspect", "hospital", "--on", "2023-12-05", "--inspector", "x",
+                  "--place", "p", "--findings", "f", "--as", "liu")  # fmt: skip
+    assert refused.exit_code == 1
+    store = rf.open_store(url)
+    try:
+        (exemplar, *_) = rf.ReviewService(store).exemplars(OFFICE)
+    finally:
+        store.close()
+    shown = run("office", "publicity", exemplar.id, "--on", "2023-12-20", "--medium", "简报",
+                "--where", "第3期", "--as", OFFICE)  # fmt: skip
+    assert shown.exit_code == 0, shown.output
+    assert "宣传 1 次" in shown.stdout
+    store = rf.open_store(url)
+    try:
+        (found,) = (e for e in rf.ReviewService(store).exemplars(OFFICE) if e.id == exemplar.id)
+    finally:
+        store.close()
+    assert [(p.on, p.medium, p.where) for p in found.publicity] == [
+        (date(2023, 12, 20), "简报", "第3期")
+    ]

@@ -677,12 +677,16 @@ def test_r_cover_an_out_of_scope_actor_gets_no_coverage(
 # -- the yearly summary (R-SUMMARY) ------------------------------------------------------------
 
 
-def _summary_values(summary: rf.Summary) -> dict[str, Any]:
+def _summary_values(summary: rf.Summary, roster: rf.Roster) -> dict[str, Any]:
     coverage = summary.coverage
-    return {
+    sent = summary.submission
+    values = {
         "党组织名称": summary.org_name,
         "年度": summary.year,
         "报送期限": summary.due,
+        "报送日期": summary.submission.submitted_on if summary.submission else "未报送",
+        "报送人": roster.person_name(sent.submitted_by) if sent else None,
+        "文号": sent.reference if sent else None,
         **{k.label_zh: n for k, n in summary.reviews_by_kind.items()},
         **{m.label_zh: n for m, n in summary.reviews_by_method.items()},
         **_coverage_numbers(coverage),
@@ -690,10 +694,12 @@ def _summary_values(summary: rf.Summary) -> dict[str, Any]:
         "已完成": summary.items_done,
         "逾期": summary.items_overdue,
         "责令限期整改": summary.orders_issued,
+        "督导检查次数": len(summary.inspections),
         "已验收": summary.orders_verified,
         "逾期未整改": summary.orders_overdue,
         "典型数量": len(summary.exemplars),
     }
+    return {label: value for label, value in values.items() if value is not None}
 
 
 @pytest.fixture
@@ -718,6 +724,11 @@ def with_orders() -> rf.ReviewService:
     )
     service.report_order("wu", done.id, report="已补齐")
     service.verify_order(OFFICE, done.id, accepted=True)
+    service.record_inspection(
+        OFFICE, org_id="cdc", on=date(2023, 12, 1), inspectors=["陈敏"], place="疾控中心",
+        findings="承诺事项不实",
+    )  # fmt: skip
+    service.submit_summary("he", "cdc", 2023, reference="疾控党支〔2023〕5号")
     return service
 
 
@@ -734,17 +745,23 @@ def test_r_summary_workbook_equals_the_librarys_summary(
 
     total = service.summary(OFFICE, "bureau", 2023)
     totals = book["汇总"]
-    assert label_values(totals, stop="点评对象") == _summary_values(total)
+    assert label_values(totals, stop="点评对象") == _summary_values(total, roster)
     assert total.orders_issued == 2
     assert total.orders_verified == 1
     assert total.orders_overdue == 1
+    assert len(total.inspections) == 1
+    cdc = label_values(book["区疾控中心党支部"], stop="点评对象")
+    assert (cdc["报送日期"], cdc["报送人"], cdc["文号"]) == (
+        date(2023, 12, 28), "何静", "疾控党支〔2023〕5号"
+    )  # fmt: skip
+    assert (cdc["督导检查次数"], label_values(totals, stop="点评对象")["报送日期"]) == (1, "未报送")
     assert total.reviews_by_kind == {rf.ReviewKind.ORGANIZATION: 1, rf.ReviewKind.MEMBER: 9}
 
     for org_id, name in zip(org_ids, names, strict=True):
         summary = service.summary(OFFICE, org_id, 2023)
         sheet = book[name]
         assert rows(sheet)[0][0] == f"{name} 2023年 点评情况总结（含下级党组织）"
-        assert label_values(sheet, stop="点评对象") == _summary_values(summary)
+        assert label_values(sheet, stop="点评对象") == _summary_values(summary, roster)
         exemplars = table_after(sheet, "点评对象")
         assert [(r[0], r[1], _day(r[2])) for r in exemplars] == [
             (roster.subject_name(e.kind, e.subject_id), e.deeds, e.recorded_on)
@@ -756,7 +773,9 @@ def test_r_summary_workbook_equals_the_librarys_summary(
     assert [r[0] for r in table] == names
     for line, org_id in zip(table, org_ids, strict=True):
         summary = service.summary(OFFICE, org_id, 2023)
-        assert line == (
+        sent = summary.submission
+        assert _day(line[-1]) == (sent.submitted_on if sent else "未报送")
+        assert line[:-1] == (
             summary.org_name,
             sum(summary.reviews_by_kind.values()),
             summary.coverage.expected,
@@ -767,6 +786,7 @@ def test_r_summary_workbook_equals_the_librarys_summary(
             summary.orders_issued,
             len(summary.exemplars),
         )
+        assert (summary.submission is not None) == (org_id == "cdc")
     hospital = book["区人民医院党总支"]
     assert _dated(table_after(hospital, "点评对象")) == [
         ("区人民医院党总支", "门诊流程再造，群众平均候诊时间缩短40%。", date(2023, 12, 28))
@@ -781,7 +801,7 @@ def test_r_summary_for_a_branch_head_and_refused_to_a_member(
     )
     assert book.sheetnames == ["汇总", "内科党支部"]
     summary = quarter.summary("zhou", "internal", 2023)
-    assert label_values(book["汇总"], stop="点评对象") == _summary_values(summary)
+    assert label_values(book["汇总"], stop="点评对象") == _summary_values(summary, quarter.roster())
     target = tmp_path / "refused" / "s.xlsx"
     with pytest.raises(rf.OutOfScope):
         summary_workbook(quarter, "wu", "internal", 2023, target)

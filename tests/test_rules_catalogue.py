@@ -44,6 +44,7 @@ RULE_IDS = [
     "R-SUPERVISE",
     "R-EXEMPLAR",
     "R-SUMMARY",
+    "R-SUMMARY-SUBMIT",
 ]
 
 

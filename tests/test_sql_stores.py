@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
+import attrs
 import pytest
 
 import reviewflow as rf
@@ -15,7 +17,7 @@ from reviewflow.domain.planning import plan_period
 from reviewflow.domain.serial import unstructure
 from reviewflow.store.base import facts_of
 from reviewflow.store.sql import SCHEMA_VERSION
-from reviewflow.testing import scenario_on
+from reviewflow.testing import CLOCK, scenario_on
 
 
 @pytest.fixture
@@ -219,6 +221,30 @@ def test_copy_resumes_where_it_stopped(tmp_path: Path) -> None:
     target.close()
 
 
+def test_copy_takes_the_offices_records_and_resumes(url: str) -> None:
+    """Inspections, exemplars' publicity and summaries submitted are copied once: a copy run
+    again skips what the target holds (one summary per organization and year) and verifies."""
+    source = rf.MemoryStore()
+    service = scenario_on(source)
+    visit = service.record_inspection(
+        OFFICE, org_id="cdc", on=date(2023, 12, 1), inspectors=["陈敏"], place="疾控中心",
+        findings="台账不全",
+    )  # fmt: skip
+    exemplar = service.record_exemplar(OFFICE, kind="member", subject_id="wu", deeds="事迹")
+    service.record_publicity(OFFICE, exemplar.id, on=date(2023, 12, 20), medium="简报",
+                             where="第3期")  # fmt: skip
+    service.submit_summary("he", "cdc", 2023, reference="疾控党支〔2023〕5号")
+    target = open_sql(url)
+    first = rf.copy_store(source, target)
+    assert (first.verified, first.office_records_copied) == (True, 3)
+    service.submit_summary(OFFICE, "organ", 2023, reference="机关党支〔2023〕1号")
+    again = rf.copy_store(source, target)
+    assert (again.verified, again.office_records_copied) == (True, 1)
+    assert target.office_records() == source.office_records()
+    assert target.office_records().inspections == (visit,)
+    target.close()
+
+
 # -- migrations ----------------------------------------------------------------------------------
 
 
@@ -278,13 +304,14 @@ def as_schema(monkeypatch: pytest.MonkeyPatch, version: int) -> None:
     monkeypatch.setattr(codec, "review_rows", lambda *args: (r[:-1] for r in real_rows(*args)))
 
 
-@pytest.mark.parametrize("start", [1, 2, 3, 4])
+@pytest.mark.parametrize("start", [1, 2, 3, 4, 5])
 def test_an_older_schema_upgrades_to_the_current_one_with_everything_kept(
     url: str, monkeypatch: pytest.MonkeyPatch, start: int
 ) -> None:
     """Schema 2 (cheaper steps), 3 (slot hashes, SQLite's history in order of writing, no
-    index on the reviewer alone), 4 (PostgreSQL: each history entry's transaction) and 5 (the
-    effective-dated roster) from a database that an older schema set up and filled."""
+    index on the reviewer alone), 4 (PostgreSQL: each history entry's transaction), 5 (the
+    effective-dated roster) and 6 (the office's records) from a database that an older schema
+    set up and filled."""
     as_schema(monkeypatch, start)
     store = open_sql(url)
     service = scenario_on(store)
@@ -294,7 +321,7 @@ def test_an_older_schema_upgrades_to_the_current_one_with_everything_kept(
     store.close()
     monkeypatch.undo()
 
-    assert rf.upgrade_store(url) == SCHEMA_VERSION == 5
+    assert rf.upgrade_store(url) == SCHEMA_VERSION == 6
     upgraded = open_sql(url)
     assert upgraded.schema_version() == SCHEMA_VERSION
     assert upgraded.reviews(rf.ReviewQuery()) == before
@@ -307,6 +334,38 @@ def test_an_older_schema_upgrades_to_the_current_one_with_everything_kept(
         assert "WITHOUT ROWID" not in table
         gone = "SELECT name FROM sqlite_master WHERE name = 'reviews_of_reviewer'"
         assert upgraded._conn.execute(gone).fetchall() == []
+    upgraded.close()
+
+
+def test_a_schema_5_database_upgrades_to_6_and_keeps_the_office_records(
+    url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Schema 6 (R-SUPERVISE, R-EXEMPLAR, R-SUMMARY-SUBMIT): the upgraded database keeps
+    inspections, exemplars' publicity and summaries submitted, one summary per organization and
+    year (the database refuses a second)."""
+    as_schema(monkeypatch, 5)
+    store = open_sql(url)
+    scenario_on(store)
+    store.close()
+    monkeypatch.undo()
+
+    assert rf.upgrade_store(url) == SCHEMA_VERSION
+    upgraded = open_sql(url)
+    service = rf.ReviewService(upgraded, clock=lambda: CLOCK, ids=rf.sequential_ids())
+    visit = service.record_inspection(
+        OFFICE, org_id="cdc", on=date(2023, 12, 1), inspectors=["周", "钱"], place="疾控中心",
+        findings="整改台账不全",
+    )  # fmt: skip
+    exemplar = service.record_exemplar(OFFICE, kind="member", subject_id="wu", deeds="事迹")
+    service.record_publicity(OFFICE, exemplar.id, on=date(2023, 12, 27), medium="简报",
+                             where="第3期")  # fmt: skip
+    sent = service.submit_summary(OFFICE, "cdc", 2023, reference="卫党〔2023〕9号")
+    assert upgraded.office_records().inspections == (visit,)
+    assert [p.where for p in upgraded.office_records().exemplar_publicity] == ["第3期"]
+    assert upgraded.office_records().submissions == (sent,)
+    with pytest.raises(rf.IntegrityError):
+        upgraded.apply(rf.ChangeSet(submissions=(attrs.evolve(sent, id="again"),)))
+    assert upgraded.office_records().submissions == (sent,)
     upgraded.close()
 
 

@@ -77,6 +77,9 @@ class JsonFileStore:
     def exemplars(self) -> Sequence[rf.Exemplar]:
         return self._memory.exemplars()
 
+    def office_records(self) -> rf.OfficeRecords:
+        return self._memory.office_records()
+
     def close(self) -> None:
         """Nothing stays open between changes."""
 
@@ -93,6 +96,7 @@ class JsonFileStore:
             ],
             "orders": [unstructure(o) for o in memory.orders()],
             "exemplars": [unstructure(e) for e in memory.exemplars()],
+            "office_records": unstructure(memory.office_records()),
             "attempts": [unstructure(a) for a in memory.attempts()],
         }
         fresh = self._path.with_suffix(self._path.suffix + ".new")
@@ -118,10 +122,21 @@ class JsonFileStore:
                     structure(o, rf.SupervisionOrder) for o in document["orders"]
                 ),
                 exemplars=tuple(structure(e, rf.Exemplar) for e in document["exemplars"]),
+                **_office_records(document),
                 attempts=tuple(structure(a, rf.Attempt) for a in document["attempts"]),
             )
         )
         return memory
+
+
+def _office_records(document: dict[str, Any]) -> dict[str, Any]:
+    """The change set's fields of the office's records a file holds (none before they were)."""
+    records = structure(document.get("office_records", {}), rf.OfficeRecords)
+    return {
+        "inspections": records.inspections,
+        "exemplar_publicity": records.exemplar_publicity,
+        "submissions": records.submissions,
+    }
 
 
 def _sets(value: object) -> list[Any]:

@@ -151,6 +151,7 @@ class StoreContract:
         assert tuple(store.attempts()) == ()
         assert tuple(store.orders()) == ()
         assert tuple(store.exemplars()) == ()
+        assert store.office_records() == rf.OfficeRecords()
         assert store.review("review-1") is None
         assert store.order("order-1") is None
 
@@ -383,6 +384,42 @@ class StoreContract:
             for m in ("wu", "sun", "lv")
         ]
         assert tuple(store.exemplars()) == tuple(recorded)
+
+    def test_office_records_are_kept_in_order(
+        self, service: rf.ReviewService, store: rf.Store
+    ) -> None:
+        """Inspections, exemplars' publicity and summaries submitted, each oldest first, as
+        written (R-SUPERVISE, R-EXEMPLAR, R-SUMMARY-SUBMIT)."""
+        visits = [
+            service.record_inspection(OFFICE, org_id=o, on=date(2023, 12, 1), inspectors=["陈敏"],
+                                      place=f"{o}会议室", findings="台账不全")
+            for o in ("cdc", "hospital")
+        ]  # fmt: skip
+        exemplar = service.record_exemplar(OFFICE, kind="member", subject_id="wu", deeds="事迹")
+        for where in ("第3期", "第4期"):
+            service.record_publicity(OFFICE, exemplar.id, on=date(2023, 12, 20), medium="简报",
+                                     where=where)  # fmt: skip
+        sent = [service.submit_summary(OFFICE, o, 2023, reference=o) for o in ("organ", "cdc")]
+        records = store.office_records()
+        assert records.inspections == tuple(visits)
+        assert [p.where for p in records.exemplar_publicity] == ["第3期", "第4期"]
+        assert records.submissions == tuple(sent)
+        assert tuple(store.exemplars()) == (exemplar,)  # kept apart: the service lists them
+
+    def test_one_summary_per_organization_and_year(
+        self, service: rf.ReviewService, store: rf.Store
+    ) -> None:
+        """A second submission of an organization's year is refused, and nothing of its change
+        set is written (R-SUMMARY-SUBMIT)."""
+        sent = service.submit_summary(OFFICE, "cdc", 2023, reference="A")
+        other = attrs.evolve(sent, id="submission-x", org_id="organ")
+        for changes in (
+            rf.ChangeSet(submissions=(attrs.evolve(sent, id="submission-y"),)),
+            rf.ChangeSet(submissions=(other, attrs.evolve(other, id="submission-z"))),
+        ):
+            with pytest.raises(rf.IntegrityError):
+                store.apply(changes)
+        assert store.office_records().submissions == (sent,)
 
 
 # -- agreement with the reference store ----------------------------------------------------------

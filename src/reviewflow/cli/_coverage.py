@@ -162,6 +162,12 @@ def summary(org: str, year: str) -> None:
     )
     rows: list[tuple[str, str]] = [
         (zh_en("报送期限", "Due"), result.due.isoformat()),
+        (
+            zh_en("报送情况", "Submitted"),
+            f"{result.submission.submitted_on.isoformat()} {result.submission.reference}"
+            if result.submission
+            else zh_en("未报送", "not submitted"),
+        ),
         *(
             (zh_en(f"点评{k.label_zh}", f"reviews of {k.label_en}"), str(n))
             for k, n in result.reviews_by_kind.items()
@@ -171,6 +177,7 @@ def summary(org: str, year: str) -> None:
         (zh_en("整改要求", "Requirements raised"), str(result.requirements_raised)),
         (zh_en("整改完成", "Items done"), str(result.items_done)),
         (zh_en("整改逾期", "Items overdue"), str(result.items_overdue)),
+        (zh_en("督导检查", "Inspections"), str(len(result.inspections))),
         (zh_en("督导整改令", "Orders issued"), str(result.orders_issued)),
         (zh_en("已验收", "Orders verified"), str(result.orders_verified)),
         (zh_en("整改令逾期", "Orders overdue"), str(result.orders_overdue)),

@@ -1,6 +1,6 @@
-"""The office's work: coverage (R-COVER, R-LEAD), supervision (R-SUPERVISE), exemplars
-(R-EXEMPLAR) and the yearly summary (R-SUMMARY), computed from the roster, the plan and the
-reviews."""
+"""The office's work: coverage (R-COVER, R-LEAD), supervision and inspections (R-SUPERVISE),
+exemplars and their publicity (R-EXEMPLAR), the yearly summary (R-SUMMARY) and its submission
+(R-SUMMARY-SUBMIT), computed from the roster, the plan and the reviews."""
 
 from __future__ import annotations
 
@@ -24,12 +24,83 @@ __all__ = [
     "CoverageGap",
     "CoverageReport",
     "Exemplar",
+    "ExemplarPublicity",
+    "Inspection",
     "ReviewerRate",
+    "SubmissionStatus",
     "Summary",
+    "SummarySubmission",
     "SupervisionOrder",
     "build_coverage",
     "build_summary",
 ]
+
+
+@attrs.frozen
+class Inspection:
+    """A supervision visit (督导检查, R-SUPERVISE): when, by whom, where and what was found.
+    The supervision orders it gives rise to name it (``SupervisionOrder.inspection_id``)."""
+
+    id: str
+    org_id: str
+    on: date
+    inspectors: tuple[str, ...]
+    place: str
+    findings: str
+    recorded_by: str
+    recorded_on: date
+
+
+@attrs.frozen
+class ExemplarPublicity:
+    """One publicity of an exemplar (典型宣传, R-EXEMPLAR): when, in which medium, where."""
+
+    id: str
+    exemplar_id: str
+    org_id: str
+    on: date
+    medium: str
+    where: str
+    recorded_by: str
+    recorded_on: date
+
+
+@attrs.frozen
+class SummarySubmission:
+    """An organization's yearly summary (点评情况总结) handed to the office (R-SUMMARY-SUBMIT):
+    who submitted it, when, and the document's reference; ``recorded_by`` is who entered it
+    (the head, or the office on the organization's behalf)."""
+
+    id: str
+    org_id: str
+    year: int
+    reference: str
+    submitted_by: str
+    submitted_on: date
+    recorded_by: str
+    recorded_on: date
+
+
+@attrs.frozen
+class SubmissionStatus:
+    """Whether one organization has submitted its yearly summary (R-SUMMARY-SUBMIT)."""
+
+    org_id: str
+    org_name: str
+    head_id: str | None
+    year: int
+    due: date
+    submission: SummarySubmission | None
+
+    @property
+    def submitted(self) -> bool:
+        """Whether the summary was submitted (at all)."""
+        return self.submission is not None
+
+    @property
+    def on_time(self) -> bool:
+        """Whether it was submitted by the deadline."""
+        return self.submission is not None and self.submission.submitted_on <= self.due
 
 
 @attrs.frozen
@@ -52,6 +123,8 @@ class SupervisionOrder:
     verified_by: str = ""
     verified_on: date | None = None
     version: int = 1
+    inspection_id: str | None = None
+    """The inspection that gave rise to the order (R-SUPERVISE), if any."""
 
     def overdue(self, as_of: date) -> bool:
         """Whether the deadline has passed without verified completion."""
@@ -70,6 +143,8 @@ class Exemplar:
     recorded_by: str
     recorded_on: date
     source_review_id: str | None = None
+    publicity: tuple[ExemplarPublicity, ...] = ()
+    """Its publicity so far, oldest first (the service lists it; stores keep it apart)."""
 
 
 @attrs.frozen
@@ -760,6 +835,10 @@ class Summary:
     orders_verified: int
     orders_overdue: int
     exemplars: tuple[Exemplar, ...]
+    submission: SummarySubmission | None = None
+    """The organization's submission of this summary to the office (R-SUMMARY-SUBMIT)."""
+    inspections: tuple[Inspection, ...] = ()
+    """The inspections of the subtree in the year (R-SUPERVISE)."""
 
 
 def build_summary(
@@ -773,6 +852,8 @@ def build_summary(
     reviews: Iterable[Review],
     orders: Iterable[SupervisionOrder],
     exemplars: Iterable[Exemplar],
+    submission: SummarySubmission | None = None,
+    inspections: Iterable[Inspection] = (),
 ) -> Summary:
     """Gather one organization subtree's year (R-SUMMARY)."""
     held = [r for r in reviews if r.state.reviewed]
@@ -796,4 +877,6 @@ def build_summary(
         orders_verified=sum(1 for o in order_list if o.status is OrderStatus.VERIFIED),
         orders_overdue=sum(1 for o in order_list if o.overdue(as_of)),
         exemplars=tuple(exemplars),
+        submission=submission,
+        inspections=tuple(inspections),
     )

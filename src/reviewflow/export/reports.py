@@ -377,12 +377,13 @@ def summary_workbook(
                 "items_overdue",
                 "orders_issued",
                 "exemplar_count",
+                "submitted_on",
             )
         ],
     )
     row += 1
     for summary in summaries:
-        _write_row(totals, row, _summary_line(summary))
+        _write_row(totals, row, _summary_line(summary, lang))
         totals.cell(row, 4).number_format = RATE_FORMAT
         row += 1
     names = sheet_names((s.org_name for s in summaries), taken=[totals.title])
@@ -408,11 +409,18 @@ def summary_values(summary: rf.Summary) -> dict[str, Any]:
         "orders_issued": summary.orders_issued,
         "orders_verified": summary.orders_verified,
         "orders_overdue": summary.orders_overdue,
+        "inspection_count": len(summary.inspections),
         "exemplar_count": len(summary.exemplars),
     }
 
 
-def _summary_line(summary: rf.Summary) -> list[Any]:
+def _submitted_on(summary: rf.Summary, lang: str) -> date | str:
+    """When the summary was submitted (R-SUMMARY-SUBMIT), or 未报送."""
+    submission = summary.submission
+    return submission.submitted_on if submission else heading("not_submitted", lang)
+
+
+def _summary_line(summary: rf.Summary, lang: str) -> list[Any]:
     values = summary_values(summary)
     return [
         summary.org_name,
@@ -424,11 +432,14 @@ def _summary_line(summary: rf.Summary) -> list[Any]:
         values["items_overdue"],
         values["orders_issued"],
         values["exemplar_count"],
+        _submitted_on(summary, lang),
     ]
 
 
 def _summary_block(sheet: Any, roster: rf.Roster, summary: rf.Summary, lang: str) -> int:
     values = summary_values(summary)
+    submission = summary.submission  # R-SUMMARY-SUBMIT: who submitted it, when, its reference
+    submitted_by = roster.person_name(submission.submitted_by) if submission else ""
     year = f"{summary.year}" if lang == "en" else f"{summary.year}年"
     _title(
         sheet,
@@ -442,6 +453,9 @@ def _summary_block(sheet: Any, roster: rf.Roster, summary: rf.Summary, lang: str
             (heading("org_name", lang), summary.org_name),
             (heading("year", lang), summary.year),
             (heading("summary_due", lang), summary.due),
+            (heading("submitted_on", lang), _submitted_on(summary, lang)),
+            (heading("submitted_by", lang), submitted_by),
+            (heading("submission_reference", lang), submission.reference if submission else ""),
         ],
     )
     row = _section(sheet, row + 1, heading("by_kind", lang))
@@ -464,8 +478,8 @@ def _summary_block(sheet: Any, roster: rf.Roster, summary: rf.Summary, lang: str
     row = _label_rows(
         sheet,
         row,
-        [(heading(k, lang), values[k]) for k in ("orders_issued", "orders_verified",
-                                                  "orders_overdue")],
+        [(heading(k, lang), values[k]) for k in ("inspection_count", "orders_issued",
+                                                  "orders_verified", "orders_overdue")],
     )  # fmt: skip
     row = _section(sheet, row + 1, heading("exemplars", lang))
     row = _label_rows(sheet, row, [(heading("exemplar_count", lang), len(summary.exemplars))])

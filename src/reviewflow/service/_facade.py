@@ -12,7 +12,15 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from datetime import date, datetime
 
-from reviewflow.domain.office import CoverageReport, Exemplar, Summary, SupervisionOrder
+from reviewflow.domain.office import (
+    CoverageReport,
+    Exemplar,
+    Inspection,
+    SubmissionStatus,
+    Summary,
+    SummarySubmission,
+    SupervisionOrder,
+)
 from reviewflow.domain.periods import (
     Deadline,
     Period,
@@ -34,6 +42,7 @@ from reviewflow.service._kernel import Steps
 from reviewflow.service._office import Office
 from reviewflow.service._plans import Plans
 from reviewflow.service._reads import Reads, WorkItem
+from reviewflow.service._records import Records
 from reviewflow.service._roster import Handover, RosterChanges
 from reviewflow.service._scheduling import Scheduler, ScheduleResult
 from reviewflow.service._steps import StepMethods
@@ -81,7 +90,8 @@ class ReviewService(StepMethods):
         self._scheduler = Scheduler(core, plans, schedule_batch)
         self._coverage = Coverage(core, plans)
         self._roster = RosterChanges(core, self._steps, plans)
-        self._office = Office(core, self._coverage)
+        self._records = Records(core)
+        self._office = Office(core, self._coverage, self._records)
         self._reads = Reads(core)
 
     def __repr__(self) -> str:
@@ -358,8 +368,11 @@ class ReviewService(StepMethods):
         criticism: str,
         requirement: str,
         deadline: date | Deadline | str,
+        inspection_id: str | None = None,
     ) -> SupervisionOrder:
-        """Criticize a weak unit or member and order rectification by a deadline (office only)."""
+        """Criticize a weak unit or member and order rectification by a deadline (office only);
+        ``inspection_id`` names the inspection that found it (the subject lies within the
+        organization inspected)."""
         return self._office.issue_order(
             actor,
             kind=kind,
@@ -367,6 +380,7 @@ class ReviewService(StepMethods):
             criticism=criticism,
             requirement=requirement,
             deadline=deadline,
+            inspection_id=inspection_id,
         )
 
     def report_order(self, actor: str, order_id: str, *, report: str) -> SupervisionOrder:
@@ -379,12 +393,38 @@ class ReviewService(StepMethods):
         """The office verifies the reported rectification, or sends it back (status ``issued``)."""
         return self._office.verify_order(actor, order_id, accepted=accepted, remark=remark)
 
-    def orders(self, actor: str, *, overdue_on: date | None = None) -> tuple[SupervisionOrder, ...]:
-        """The supervision orders the actor may see; only those overdue on ``overdue_on`` if given.
+    def orders(
+        self, actor: str, *, overdue_on: date | None = None, inspection_id: str | None = None
+    ) -> tuple[SupervisionOrder, ...]:
+        """The supervision orders the actor may see; only those overdue on ``overdue_on``, or
+        given rise to by the inspection ``inspection_id``, if given.
 
         The office sees every order; a subject its own; a head those of its subtree.
         """
-        return self._office.orders(actor, overdue_on=overdue_on)
+        return self._office.orders(actor, overdue_on=overdue_on, inspection_id=inspection_id)
+
+    def record_inspection(
+        self,
+        actor: str,
+        *,
+        org_id: str,
+        on: date,
+        inspectors: Iterable[str],
+        place: str,
+        findings: str,
+    ) -> Inspection:
+        """Record an inspection (督导检查, R-SUPERVISE): when, by whom, where, what was found
+        (office only). Orders it gives rise to name it (``issue_order(inspection_id=...)``)."""
+        return self._records.record_inspection(
+            actor, org_id=org_id, on=on, inspectors=inspectors, place=place, findings=findings
+        )
+
+    def inspections(
+        self, actor: str, *, root_id: str | None = None, year: int | None = None
+    ) -> tuple[Inspection, ...]:
+        """The inspections the actor may see (the office all, a head those of its subtree),
+        of ``root_id``'s subtree and in ``year`` if given, oldest first."""
+        return self._records.inspections(actor, root_id=root_id, year=year)
 
     def record_exemplar(
         self,
@@ -401,17 +441,50 @@ class ReviewService(StepMethods):
         )
 
     def exemplars(self, actor: str, *, root_id: str | None = None) -> tuple[Exemplar, ...]:
-        """The exemplars, for publicity (R-EXEMPLAR); those of a subtree when ``root_id`` is
-        given. They are made public, so anyone on the roster reads them; an id that is not
-        on it is refused (:class:`~reviewflow.errors.OutOfScope`)."""
+        """The exemplars, for publicity (R-EXEMPLAR), each with its publicity so far; those of
+        a subtree when ``root_id`` is given. They are made public, so anyone on the roster
+        reads them; an id that is not on it is refused (:class:`~reviewflow.errors.OutOfScope`)."""
         return self._office.exemplars(actor, root_id=root_id)
+
+    def record_publicity(
+        self, actor: str, exemplar_id: str, *, on: date, medium: str, where: str
+    ) -> Exemplar:
+        """Record an exemplar's publicity (典型宣传, R-EXEMPLAR): when, in which medium, where
+        (office only); returns the exemplar with its publicity."""
+        return self._records.record_publicity(actor, exemplar_id, on=on, medium=medium, where=where)
+
+    # -- the yearly summary's submission (R-SUMMARY-SUBMIT) ---------------------------------------
+
+    def submit_summary(
+        self,
+        actor: str,
+        org_id: str,
+        year: int,
+        *,
+        reference: str,
+        submitted_on: date | None = None,
+    ) -> SummarySubmission:
+        """Record that an organization submitted its yearly summary (点评情况总结) to the office
+        (R-SUMMARY-SUBMIT): by its head, or by the office on its behalf; ``submitted_on``
+        (today when None) and the document's ``reference``. Once per organization and year."""
+        return self._records.submit_summary(
+            actor, org_id, year, reference=reference, submitted_on=submitted_on
+        )
+
+    def summary_submissions(self, actor: str, year: int) -> tuple[SubmissionStatus, ...]:
+        """Every organization that exists on ``year``'s summary deadline, with its submission
+        or none (R-SUMMARY-SUBMIT): the office sees all, a head the organizations it heads
+        and those below them."""
+        return self._records.summary_submissions(actor, year)
 
     def check_deadlines(self, actor: str, as_of: date | None = None) -> tuple[DeadlineNear, ...]:
         """Everything due within the policy's ``reminder_days`` or overdue, and not done, that
         ``actor`` may see: the office everything; anyone else what they own and what lies in
         the organizations they head.
 
-        Ledger items, supervision orders and open reviews whose period ends. Each is also sent
+        Ledger items, supervision orders, open reviews whose period ends, and the yearly
+        summaries not submitted (R-SUMMARY-SUBMIT: those of the year whose deadline lies
+        nearest, owned by each organization's head). Each is also sent
         to the listeners as a :class:`~reviewflow.events.DeadlineNear`, for the host system's
         reminders (a reminder job calls this as the office).
         """

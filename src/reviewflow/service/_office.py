@@ -1,5 +1,6 @@
-"""The office's work (R-SUPERVISE, R-EXEMPLAR, R-SUMMARY): supervision orders, exemplars,
-the yearly summary, and the reminders of what falls due."""
+"""The office's work (R-SUPERVISE, R-EXEMPLAR, R-SUMMARY, R-SUMMARY-SUBMIT): inspections and
+supervision orders, exemplars and their publicity, the yearly summary and its submission, and
+the reminders of what falls due."""
 
 from __future__ import annotations
 
@@ -7,7 +8,12 @@ from datetime import date
 
 import attrs
 
-from reviewflow.domain.office import Exemplar, Summary, SupervisionOrder, build_summary
+from reviewflow.domain.office import (
+    Exemplar,
+    Summary,
+    SupervisionOrder,
+    build_summary,
+)
 from reviewflow.domain.payloads import StepInput, choice
 from reviewflow.domain.periods import Deadline, Period
 from reviewflow.domain.review import ReviewState
@@ -25,6 +31,7 @@ from reviewflow.errors import InvalidInput, NotFound, OutOfScope
 from reviewflow.events import DeadlineNear, DueKind, ExemplarRecorded, OrderChanged, OrderIssued
 from reviewflow.service._core import Core
 from reviewflow.service._coverage import Coverage
+from reviewflow.service._records import Records
 from reviewflow.store.base import ChangeSet, ReviewQuery
 
 __all__ = ["Office"]
@@ -35,9 +42,10 @@ _LIVE = frozenset(s for s in ReviewState if not s.final)
 class Office:
     """The office's operations of one service."""
 
-    def __init__(self, core: Core, coverage: Coverage) -> None:
+    def __init__(self, core: Core, coverage: Coverage, records: Records) -> None:
         self.core = core
         self.coverage = coverage
+        self.records = records
 
     def issue_order(
         self,
@@ -48,6 +56,7 @@ class Office:
         criticism: str,
         requirement: str,
         deadline: date | Deadline | str,
+        inspection_id: str | None = None,
     ) -> SupervisionOrder:
         """See :meth:`ReviewService.issue_order`."""
         with self.core.refusals(actor, "issue_order"):
@@ -58,6 +67,8 @@ class Office:
             for field, text in (("criticism", criticism), ("requirement", requirement)):
                 if not isinstance(text, str) or not text.strip():
                     raise InvalidInput(field, text, "must be a non-empty text")
+            if inspection_id is not None:
+                self.records.check_inspection(roster, inspection_id, org_id)
             order = SupervisionOrder(
                 id=self.core.ids("order"),
                 kind=chosen,
@@ -68,6 +79,7 @@ class Office:
                 deadline=self._due(actor, deadline),
                 issued_by=actor,
                 issued_on=self.core.today(),
+                inspection_id=inspection_id,
             )
             self.core.store.apply(ChangeSet(orders=(order,)))
         self.core.emit([OrderIssued(order)])
@@ -128,7 +140,9 @@ class Office:
         self.core.emit([OrderChanged(changed)])
         return changed
 
-    def orders(self, actor: str, *, overdue_on: date | None = None) -> tuple[SupervisionOrder, ...]:
+    def orders(
+        self, actor: str, *, overdue_on: date | None = None, inspection_id: str | None = None
+    ) -> tuple[SupervisionOrder, ...]:
         """See :meth:`ReviewService.orders`."""
         with self.core.refusals(actor, "list_orders"):
             roster = self.core.store.roster()
@@ -136,6 +150,8 @@ class Office:
         found = [o for o in self.core.store.orders() if self._may_see_order(roster, actor, o)]
         if overdue_on is not None:
             found = [o for o in found if o.overdue(overdue_on)]
+        if inspection_id is not None:
+            found = [o for o in found if o.inspection_id == inspection_id]
         return tuple(found)
 
     @staticmethod
@@ -197,7 +213,9 @@ class Office:
             require_known(roster, actor, "read the exemplars")
             if root_id is not None and roster.organization(root_id) is None:
                 raise NotFound("organization", root_id)
-        return tuple(e for e in self.core.store.exemplars() if roster.in_subtree(e.org_id, root_id))
+        return self.records.with_publicity(
+            e for e in self.core.store.exemplars() if roster.in_subtree(e.org_id, root_id)
+        )
 
     def summary(self, actor: str, org_id: str, period: Period) -> Summary:
         """See :meth:`ReviewService.summary`."""
@@ -209,8 +227,11 @@ class Office:
             coverage = self.coverage.report(roster, period, org_id)
             org_ids = frozenset(roster.subtree(org_id))
             reviews = self.core.store.reviews(ReviewQuery(within=period, org_ids=org_ids))
-            due = self.core.policy.summary_deadline.due(
-                period.start, self.core.calendar, year=period.year
+            due = self.records.summary_due(period.year)
+            records = self.core.store.office_records()
+            submission = next(
+                (s for s in records.submissions if (s.org_id, s.year) == (org_id, period.year)),
+                None,
             )
             return build_summary(
                 roster,
@@ -229,6 +250,12 @@ class Office:
                     e
                     for e in self.core.store.exemplars()
                     if e.org_id in org_ids and e.recorded_on.year == period.year
+                ],
+                submission=submission,
+                inspections=[
+                    i
+                    for i in records.inspections
+                    if i.org_id in org_ids and i.on.year == period.year
                 ],
             )
 
@@ -296,9 +323,24 @@ class Office:
             for order in self.core.store.orders()
             if order.status is not OrderStatus.VERIFIED and near(order.deadline)
         )
-        found.sort(key=lambda d: (d.due, d.kind.value, d.review_id or d.order_id or ""))
+        found.extend(
+            DeadlineNear(
+                kind=DueKind.SUMMARY,
+                due=status.due,
+                overdue=status.due < today,
+                owner_id=status.head_id,
+                org_id=status.org_id,
+                description=f"{status.year}年点评情况总结",
+            )
+            for status in self.records.summaries_due(today)
+            if near(status.due)
+        )
+        found.sort(key=lambda d: (d.due, d.kind.value, d.review_id or d.order_id or d.org_id or ""))
         return found
 
     def _due(self, actor: str, deadline: date | Deadline | str) -> date:
         """A deadline as a date: a date, or a :class:`Deadline` counted from today."""
-        return StepInput(actor, self.core.today(), self.core.ids, self.core.calendar).due(deadline)
+        return self._input(actor).due(deadline)
+
+    def _input(self, actor: str) -> StepInput:
+        return StepInput(actor, self.core.today(), self.core.ids, self.core.calendar)

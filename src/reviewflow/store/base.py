@@ -7,6 +7,7 @@ applies it atomically (all of it or nothing) and enforces:
   else :class:`~reviewflow.errors.ConcurrencyConflict` and nothing is written;
 - a review and its history entry go together; history is append-only, one entry per
   (review, seq), with ``seq`` equal to the review's new version;
+- at most one yearly summary submitted per (organization, year) (R-SUMMARY-SUBMIT);
 - at most one review per (reviewer, kind, subject, period) (R-CAD-4): a new review whose key
   exists is skipped, not an error, so scheduling is idempotent;
 - an imported review (a copy from another store) comes with its whole history, written as it
@@ -25,7 +26,16 @@ from typing import Protocol, TypeVar, runtime_checkable
 
 import attrs
 
-from reviewflow.domain.office import CoverageFacts, Exemplar, SupervisionOrder, slot_hash, slot_key
+from reviewflow.domain.office import (
+    CoverageFacts,
+    Exemplar,
+    ExemplarPublicity,
+    Inspection,
+    SummarySubmission,
+    SupervisionOrder,
+    slot_hash,
+    slot_key,
+)
 from reviewflow.domain.periods import Period
 from reviewflow.domain.review import Attempt, HistoryEntry, Review, ReviewRef, ReviewState
 from reviewflow.domain.roster import Roster, RosterRecord
@@ -36,6 +46,7 @@ __all__ = [
     "Applied",
     "ChangeSet",
     "CountingStore",
+    "OfficeRecords",
     "ReviewQuery",
     "Store",
     "by_period_then_id",
@@ -58,11 +69,27 @@ class ChangeSet:
     review_updates: tuple[tuple[Review, HistoryEntry], ...] = ()
     orders: tuple[SupervisionOrder, ...] = ()
     exemplars: tuple[Exemplar, ...] = ()
+    inspections: tuple[Inspection, ...] = ()
+    exemplar_publicity: tuple[ExemplarPublicity, ...] = ()
+    submissions: tuple[SummarySubmission, ...] = ()
+    """Yearly summaries submitted: at most one per (organization, year), else
+    :class:`~reviewflow.errors.IntegrityError` and nothing is written."""
     attempts: tuple[Attempt, ...] = ()
     imported: tuple[tuple[Review, tuple[HistoryEntry, ...]], ...] = ()
     """Reviews copied with their whole history (``copy_store``); an existing id is skipped."""
     imported_orders: tuple[SupervisionOrder, ...] = ()
     """Orders copied as they are, at their version (``copy_store``); an existing id is skipped."""
+
+
+@attrs.frozen
+class OfficeRecords:
+    """The office's records besides orders and exemplars (:meth:`Store.office_records`), each
+    oldest first: inspections (R-SUPERVISE), exemplars' publicity (R-EXEMPLAR) and the yearly
+    summaries submitted (R-SUMMARY-SUBMIT). Few, and read together."""
+
+    inspections: tuple[Inspection, ...] = ()
+    exemplar_publicity: tuple[ExemplarPublicity, ...] = ()
+    submissions: tuple[SummarySubmission, ...] = ()
 
 
 @attrs.frozen
@@ -101,7 +128,7 @@ class ReviewQuery:
 
 @runtime_checkable
 class Store(Protocol):
-    """What the service needs from storage: the required tier, eleven members.
+    """What the service needs from storage: the required tier, twelve members.
 
     Every write is one :meth:`apply` of a :class:`ChangeSet`; every read returns immutable
     domain values. The store stores: it runs no workflow or scope rule and never calls back
@@ -147,7 +174,12 @@ class Store(Protocol):
         ...
 
     def exemplars(self) -> Sequence[Exemplar]:
-        """Every exemplar, oldest first."""
+        """Every exemplar, oldest first (as recorded: without its publicity)."""
+        ...
+
+    def office_records(self) -> OfficeRecords:
+        """The office's other records: every inspection, exemplar's publicity and yearly
+        summary submitted, each oldest first."""
         ...
 
     def close(self) -> None:

@@ -24,6 +24,8 @@ class CopyReport:
     exemplars_copied: int
     verified: bool
     differences: tuple[str, ...] = ()
+    office_records_copied: int = 0
+    """Inspections, exemplars' publicity and yearly summaries submitted."""
 
 
 def copy_store(
@@ -37,7 +39,8 @@ def copy_store(
 
     Stores or URLs (``open_store`` opens a URL, and the copy closes what it opened). The roster
     goes first, then the reviews with their whole history in batches of ``batch_size``, each
-    batch in one transaction, then the attempt log, the orders and the exemplars. What the
+    batch in one transaction, then the attempt log, the orders, the exemplars and the office's
+    other records (inspections, publicity, summaries submitted). What the
     target has already (an interrupted copy) is skipped, so running it again resumes.
     Afterwards every count and every history digest is compared; ``verified`` says they matched
     and ``differences`` names what did not. ``progress(done, total)`` hears of each batch.
@@ -80,7 +83,23 @@ def _copy(
     orders = tuple(o for o in src.orders() if o.id not in known_orders)
     known_exemplars = {e.id for e in dst.exemplars()}
     exemplars = tuple(e for e in src.exemplars() if e.id not in known_exemplars)
-    dst.apply(ChangeSet(attempts=attempts, imported_orders=orders, exemplars=exemplars))
+    held, have = src.office_records(), dst.office_records()
+    known_inspections = {i.id for i in have.inspections}
+    inspections = tuple(i for i in held.inspections if i.id not in known_inspections)
+    known_publicity = {p.id for p in have.exemplar_publicity}
+    publicity = tuple(p for p in held.exemplar_publicity if p.id not in known_publicity)
+    known_submissions = {(s.org_id, s.year) for s in have.submissions}
+    submissions = tuple(s for s in held.submissions if (s.org_id, s.year) not in known_submissions)
+    dst.apply(
+        ChangeSet(
+            attempts=attempts,
+            imported_orders=orders,
+            exemplars=exemplars,
+            inspections=inspections,
+            exemplar_publicity=publicity,
+            submissions=submissions,
+        )
+    )
     differences = _compare(src, dst)
     return CopyReport(
         reviews_copied=copied,
@@ -91,6 +110,7 @@ def _copy(
         exemplars_copied=len(exemplars),
         verified=not differences,
         differences=tuple(differences),
+        office_records_copied=len(inspections) + len(publicity) + len(submissions),
     )
 
 
@@ -113,10 +133,15 @@ def _compare(src: Store, dst: Store) -> list[str]:
         theirs = [e.digest for e in dst.history(review_id)]
         if mine != theirs:
             out.append(f"review {review_id}: the history digests differ")
+    held, have = src.office_records(), dst.office_records()
     for name, a, b in (
         ("attempts", len(src.attempts()), len(dst.attempts())),
         ("orders", len(src.orders()), len(dst.orders())),
         ("exemplars", len(src.exemplars()), len(dst.exemplars())),
+        *(
+            (name, len(getattr(held, name)), len(getattr(have, name)))
+            for name in ("inspections", "exemplar_publicity", "submissions")
+        ),
     ):
         if a != b:
             out.append(f"{name}: {a} in the source, {b} in the copy")

@@ -6,13 +6,20 @@ from __future__ import annotations
 import threading
 from collections.abc import Sequence
 
-from reviewflow.domain.office import Exemplar, SupervisionOrder
+from reviewflow.domain.office import (
+    Exemplar,
+    ExemplarPublicity,
+    Inspection,
+    SummarySubmission,
+    SupervisionOrder,
+)
 from reviewflow.domain.review import Attempt, HistoryEntry, Review
 from reviewflow.domain.roster import Roster
 from reviewflow.errors import ConcurrencyConflict, IntegrityError
 from reviewflow.store.base import (
     Applied,
     ChangeSet,
+    OfficeRecords,
     ReviewQuery,
     by_period_then_id,
     check_entry,
@@ -34,6 +41,9 @@ class MemoryStore:
         self._attempts: list[Attempt] = []
         self._orders: dict[str, SupervisionOrder] = {}
         self._exemplars: dict[str, Exemplar] = {}
+        self._inspections: list[Inspection] = []
+        self._publicity: list[ExemplarPublicity] = []
+        self._submissions: dict[tuple[str, int], SummarySubmission] = {}
 
     @property
     def url(self) -> str:
@@ -53,6 +63,7 @@ class MemoryStore:
             imports = self._check_imports(changes)
             self._check_updates(changes)
             self._check_orders(changes)
+            self._check_submissions(changes)
             # All checks passed: from here on nothing raises.
             if roster is not None:
                 self._roster = roster
@@ -77,6 +88,10 @@ class MemoryStore:
                 self._orders.setdefault(order.id, order)
             for exemplar in changes.exemplars:
                 self._exemplars[exemplar.id] = exemplar
+            self._inspections.extend(changes.inspections)
+            self._publicity.extend(changes.exemplar_publicity)
+            for submission in changes.submissions:
+                self._submissions[submission.org_id, submission.year] = submission
             self._attempts.extend(changes.attempts)
             inserted = [review.id for review, _ in inserts] + [review.id for review, _ in imports]
             return Applied(inserted=tuple(inserted))
@@ -131,6 +146,16 @@ class MemoryStore:
             if actual != order.version - 1:
                 raise ConcurrencyConflict(order.id, order.version - 1, actual or None)
 
+    def _check_submissions(self, changes: ChangeSet) -> None:
+        seen: set[tuple[str, int]] = set()
+        for submission in changes.submissions:
+            key = (submission.org_id, submission.year)
+            if key in self._submissions or key in seen:
+                raise IntegrityError(
+                    f"the {submission.year} summary of {submission.org_id!r} is submitted already"
+                )
+            seen.add(key)
+
     # -- reads -----------------------------------------------------------------------------------
 
     def roster(self) -> Roster:
@@ -174,6 +199,13 @@ class MemoryStore:
         """Every exemplar."""
         with self._lock:
             return tuple(self._exemplars.values())
+
+    def office_records(self) -> OfficeRecords:
+        """Every inspection, exemplar's publicity and yearly summary submitted."""
+        with self._lock:
+            return OfficeRecords(
+                tuple(self._inspections), tuple(self._publicity), tuple(self._submissions.values())
+            )
 
     def close(self) -> None:
         """Nothing to release."""

@@ -20,7 +20,15 @@ from typing import Any, TypeVar
 import attrs
 import orjson
 
-from reviewflow.domain.office import CoverageFacts, Exemplar, SupervisionOrder, slot_hash
+from reviewflow.domain.office import (
+    CoverageFacts,
+    Exemplar,
+    ExemplarPublicity,
+    Inspection,
+    SummarySubmission,
+    SupervisionOrder,
+    slot_hash,
+)
 from reviewflow.domain.periods import Period
 from reviewflow.domain.review import Attempt, HistoryEntry, Review, ReviewState
 from reviewflow.domain.roster import FormerOrg, HeadTerm, LiaisonAssignment, Member, Organization
@@ -255,14 +263,23 @@ def order_of(text: str) -> SupervisionOrder:
     return structure(json.loads(text), SupervisionOrder)
 
 
-def exemplar_row(seq: int, e: Exemplar) -> tuple[Any, ...]:
-    """The row of an exemplar: id, ``seq``, organization, record."""
-    return (e.id, seq, e.org_id, json_text(unstructure(e)))
+OfficeRecord = Exemplar | Inspection | ExemplarPublicity | SummarySubmission
+"""The office's records kept as a row of id, place, organization and record (and, for a
+submission, its year: one per organization and year)."""
+
+_Record = TypeVar("_Record", Exemplar, Inspection, ExemplarPublicity, SummarySubmission)
 
 
-def exemplar_of(text: str) -> Exemplar:
-    """The exemplar of its stored record."""
-    return structure(json.loads(text), Exemplar)
+def record_row(seq: int, r: OfficeRecord) -> tuple[Any, ...]:
+    """The row of an office record: id, ``seq`` (its place), organization, record, and a
+    submission's year."""
+    row = (r.id, seq, r.org_id, json_text(unstructure(r)))
+    return (*row, r.year) if isinstance(r, SummarySubmission) else row
+
+
+def record_of(text: str, cls: type[_Record]) -> _Record:
+    """The office record of its stored record."""
+    return structure(json.loads(text), cls)
 
 
 # -- the roster -----------------------------------------------------------------------------------

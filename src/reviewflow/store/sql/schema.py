@@ -20,7 +20,7 @@ from reviewflow.store.sql.dialect import Dialect
 
 __all__ = ["FILLS", "MIGRATIONS", "SCHEMA_VERSION", "SchemaMismatch", "history_table"]
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 """The schema this version of the library reads and writes."""
 
 
@@ -191,12 +191,31 @@ def _schema_v5(d: Dialect) -> list[str]:
     ]
 
 
+def _schema_v6(d: Dialect) -> list[str]:
+    """The office's records (R-SUPERVISE, R-EXEMPLAR, R-SUMMARY-SUBMIT): inspections, the
+    publicity of exemplars and the yearly summaries submitted, each a record in order of
+    writing like the exemplars; a submission keeps its year beside it, one per organization
+    and year. New tables only: the rows already there need nothing."""
+    i, b, s = d.id_type, d.big_text_type, d.table_suffix
+    return [
+        f"""CREATE TABLE inspections (
+            id {i} PRIMARY KEY, seq INTEGER NOT NULL, org_id {i} NOT NULL, doc {b} NOT NULL){s}""",
+        f"""CREATE TABLE exemplar_publicity (
+            id {i} PRIMARY KEY, seq INTEGER NOT NULL, org_id {i} NOT NULL, doc {b} NOT NULL){s}""",
+        f"""CREATE TABLE summary_submissions (
+            id {i} PRIMARY KEY, seq INTEGER NOT NULL, org_id {i} NOT NULL, doc {b} NOT NULL,
+            year INTEGER NOT NULL,
+            CONSTRAINT submissions_one_per_year UNIQUE (org_id, year)){s}""",
+    ]
+
+
 MIGRATIONS: Mapping[int, Callable[[Dialect], list[str]]] = {
     1: _schema_v1,
     2: _schema_v2,
     3: _schema_v3,
     4: _schema_v4,
     5: _schema_v5,
+    6: _schema_v6,
 }
 """Schema version → the statements every database runs to bring the previous version to it
 (the database's own follow: :meth:`Dialect.migration`)."""

@@ -3,15 +3,28 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-from reviewflow.domain.office import CoverageFacts, Exemplar, SupervisionOrder
+from reviewflow.domain.office import (
+    CoverageFacts,
+    Exemplar,
+    ExemplarPublicity,
+    Inspection,
+    SummarySubmission,
+    SupervisionOrder,
+)
 from reviewflow.domain.periods import Period
 from reviewflow.domain.review import Attempt, HistoryEntry, Review, ReviewRef
 from reviewflow.domain.roster import Roster
 from reviewflow.errors import StoreUnavailable
-from reviewflow.store.base import Applied, ChangeSet, ReviewQuery, by_period_then_id
+from reviewflow.store.base import (
+    Applied,
+    ChangeSet,
+    OfficeRecords,
+    ReviewQuery,
+    by_period_then_id,
+)
 from reviewflow.store.sql import schema
 from reviewflow.store.sql.cache import ReviewCache
 from reviewflow.store.sql.codec import (
@@ -20,9 +33,9 @@ from reviewflow.store.sql.codec import (
     REVIEW_HEAD,
     REVIEW_READ,
     attempt_of,
-    exemplar_of,
     history_of,
     order_of,
+    record_of,
 )
 from reviewflow.store.sql.connection import (
     ConnectionSource,
@@ -37,6 +50,8 @@ from reviewflow.store.sql.roster import RosterTables
 from reviewflow.store.sql.writes import Writer
 
 __all__ = ["SqlStore", "redact_url"]
+
+_Record = TypeVar("_Record", Exemplar, Inspection, ExemplarPublicity, SummarySubmission)
 
 
 def redact_url(url: str) -> str:
@@ -199,8 +214,19 @@ class SqlStore:
 
     def exemplars(self) -> Sequence[Exemplar]:
         """Every exemplar, oldest first."""
-        rows = self._all("SELECT doc FROM exemplars ORDER BY seq, id")
-        return tuple(exemplar_of(doc) for (doc,) in rows)
+        return self._records("exemplars", Exemplar)
+
+    def office_records(self) -> OfficeRecords:
+        """Every inspection, exemplar's publicity and yearly summary submitted, oldest first."""
+        return OfficeRecords(
+            self._records("inspections", Inspection),
+            self._records("exemplar_publicity", ExemplarPublicity),
+            self._records("summary_submissions", SummarySubmission),
+        )
+
+    def _records(self, table: str, cls: type[_Record]) -> tuple[_Record, ...]:
+        rows = self._all(f"SELECT doc FROM {table} ORDER BY seq, id")
+        return tuple(record_of(doc, cls) for (doc,) in rows)
 
     def _all(self, statement: str, params: Sequence[Any] = ()) -> list[Any]:
         with self._db.read() as cur:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from reviewflow.domain.office import Exemplar, SupervisionOrder, slot_hash
+from reviewflow.domain.office import SummarySubmission, SupervisionOrder, slot_hash
 from reviewflow.domain.periods import Period
 from reviewflow.domain.review import REASSIGN_ACTION, Attempt, HistoryEntry, Review
 from reviewflow.errors import ConcurrencyConflict, IntegrityError
@@ -60,7 +60,10 @@ class Writer:
             self._update_reviews(cur, changes.review_updates)
             self._write_orders(cur, changes.orders)
             self._import_orders(cur, changes.imported_orders)
-            self._write_exemplars(cur, changes.exemplars)
+            self._write_records(cur, "exemplars", changes.exemplars)
+            self._write_records(cur, "inspections", changes.inspections)
+            self._write_records(cur, "exemplar_publicity", changes.exemplar_publicity)
+            self._write_submissions(cur, changes.submissions)
             self._write_attempts(cur, changes.attempts)
         # Committed: what the store now holds.
         self._cache.remember_all(review for review, _ in changes.review_updates)
@@ -79,6 +82,9 @@ class Writer:
             or changes.new_reviews
             or changes.orders
             or changes.exemplars
+            or changes.inspections
+            or changes.exemplar_publicity
+            or changes.submissions
             or changes.attempts
             or changes.imported
             or changes.imported_orders
@@ -317,14 +323,33 @@ class Writer:
             cur, INSERT_ORDER, [codec.order_row(first + n, o) for n, o in enumerate(fresh)]
         )
 
-    def _write_exemplars(self, cur: Any, exemplars: Sequence[Exemplar]) -> None:
-        if exemplars:
-            first = self._next_seq(cur, "exemplars")
+    def _write_records(
+        self, cur: Any, table: str, records: Sequence[codec.OfficeRecord], *extra: str
+    ) -> None:
+        """Append office records (exemplars, inspections, publicity, submissions) to ``table``,
+        in order."""
+        if records:
+            first = self._next_seq(cur, table)
             self._db.many(
                 cur,
-                "INSERT INTO exemplars (id, seq, org_id, doc) VALUES (?, ?, ?, ?)",
-                [codec.exemplar_row(first + n, e) for n, e in enumerate(exemplars)],
+                codec.insert(table, ("id", "seq", "org_id", "doc", *extra)),
+                [codec.record_row(first + n, r) for n, r in enumerate(records)],
             )
+
+    def _write_submissions(self, cur: Any, submissions: Sequence[SummarySubmission]) -> None:
+        """Append yearly summaries submitted; the database refuses a second one of an
+        organization and year (R-SUMMARY-SUBMIT)."""
+        keys = [(s.org_id, s.year) for s in submissions]
+        if len(set(keys)) != len(keys):
+            raise IntegrityError("a summary is submitted twice in one change set")
+        try:
+            self._write_records(cur, "summary_submissions", submissions, "year")
+        except Exception as error:
+            if self._db.dialect.is_unique_violation(error):
+                raise IntegrityError(
+                    "the summary of an organization and year is submitted already"
+                ) from error
+            raise
 
     def _write_attempts(self, cur: Any, attempts: Sequence[Attempt]) -> None:
         if attempts:

@@ -37,6 +37,8 @@ RULE_IDS = [
     "R-LIVE",
     "R-INPUT",
     "R-AUDIT",
+    "R-REOPEN",
+    "R-NA",
     "R-CLASS",
     "R-SUPERVISE",
     "R-EXEMPLAR",

@@ -198,6 +198,43 @@ def test_r_supervise_office_issues_an_order_and_sees_it_listed(app: Flask) -> No
     assert "限期完善承诺台账" in client.get("/office").get_data(as_text=True)
 
 
+def test_r_reopen_r_na_the_office_ends_a_review_as_not_applicable_and_reopens_another(
+    app: Flask,
+) -> None:
+    """R-NA: the office's 不适用 step on the review page, counted on the office page; R-REOPEN:
+    a cancelled review's page offers 重新点评 to the office, which leads to the new review."""
+    client = app.test_client()
+    login(client, OFFICE)
+    ended = find(app, "zhou", "wu", "2023-12").id
+    assert "不适用" in client.get(f"/reviews/{ended}").get_data(as_text=True)
+    assert post_step(client, ended, "mark_not_applicable", reason="").status_code == 400
+    assert post_step(client, ended, "mark_not_applicable", reason="误排").status_code == 302
+    assert service(app).review(OFFICE, ended).state is rf.ReviewState.NOT_APPLICABLE
+    office = client.get("/office?period=2023-12").get_data(as_text=True)
+    assert "不适用 1" in office
+
+    cancelled = find(app, "zhou", "sun", "2023-12").id
+    post_step(client, cancelled, "cancel", reason="误撤销")
+    page = client.get(f"/reviews/{cancelled}").get_data(as_text=True)
+    assert 'id="reopen"' in page
+    token = csrf(page.encode())
+    empty = client.post(f"/reviews/{cancelled}/reopen", data={"csrf_token": token, "reason": ""})
+    assert empty.status_code == 400
+    opened = client.post(
+        f"/reviews/{cancelled}/reopen", data={"csrf_token": token, "reason": "重新点评"}
+    )
+    assert opened.status_code == 302
+    new = next(r for r in service(app).reviews(OFFICE, within="2023-12") if r.reopens == cancelled)
+    assert opened.headers["Location"].endswith(f"/reviews/{new.id}")
+    again = client.post(
+        f"/reviews/{cancelled}/reopen", data={"csrf_token": token, "reason": "再开"}
+    )
+    assert again.status_code == 400
+    assert "该点评位置已有其他点评" in again.get_data(as_text=True)
+    login(client, "zhou")
+    assert 'id="reopen"' not in client.get(f"/reviews/{cancelled}").get_data(as_text=True)
+
+
 def fake_export(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str, tuple[object, ...]]]:
     """Stand in for reviewflow.export (written separately): record calls, write a file."""
     calls: list[tuple[str, str, tuple[object, ...]]] = []

@@ -157,7 +157,7 @@ STEP_FORMS: dict[str, dict[str, Callable[[Any, str], Any]]] = {
     "update_item": {"item_id": T, "status": T, "done_on": D, "note": T},
     "reply": {"text": T, "replied_on": D},
     "confirm_closeout": {"remark": T, "confirmed_on": D},
-    "waive": {"reason": T}, "cancel": {"reason": T},
+    "waive": {"reason": T}, "cancel": {"reason": T}, "mark_not_applicable": {"reason": T},
 }  # fmt: skip
 
 
@@ -173,6 +173,9 @@ def explain(error: Exception) -> tuple[str, str]:
         label = LABELS.get(field, "填写内容")
         plain = next((zh for en, zh in REASONS if en in error.reason), "填写有误")
         return field, f"{label}：{plain}"
+    if isinstance(error, rf.GuardFailed) and error.guard == "slot_free":
+        taken = f"该点评位置已有其他点评（{error.reason}）"
+        return "_step", f"不能{_step_label(error.trigger)}：{taken}"
     if isinstance(error, rf.GuardFailed):
         guard = rf.WORKFLOW.guards[error.guard].label_zh
         todo = "、".join(error.missing_zh)
@@ -206,9 +209,13 @@ def _next(steps: tuple[rf.NextStep, ...]) -> str:
     return f"。下一步：{named}"
 
 
+_OFFICE_ACTIONS = {"reopen": "重新点评", "mark_slot_not_applicable": "标记不适用"}
+"""The office's operations on slots, which are no step of the workflow, by label."""
+
+
 def _step_label(trigger: str) -> str:
     step = rf.WORKFLOW.steps.get(trigger)
-    return step.label_zh if step is not None else trigger
+    return step.label_zh if step is not None else _OFFICE_ACTIONS.get(trigger, trigger)
 
 
 # -- the app ----------------------------------------------------------------------------------
@@ -375,6 +382,16 @@ def create_app(  # noqa: PLR0915 (an app factory: a few statements per route)
     @app.get("/office")
     def office() -> ResponseReturnValue:
         return office_page()
+
+    @app.post("/reviews/<rid>/reopen")
+    def reopen(rid: str) -> ResponseReturnValue:
+        """The office opens a cancelled review's slot again (R-REOPEN): the new review."""
+        try:
+            new = service.reopen(actor(), rid, reason=request.form.get("reason", ""))
+        except (rf.InvalidInput, rf.WorkflowError) as error:
+            field, message = explain(error)
+            return review_page(rid, {field: message}, "reopen"), 400
+        return redirect(url_for("review", rid=new.id))
 
     @app.post("/office/schedule")
     def schedule() -> ResponseReturnValue:

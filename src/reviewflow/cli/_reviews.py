@@ -181,9 +181,18 @@ def _later_rows(review: rf.Review, names: rf.Roster, lang: str) -> list[tuple[st
     return rows
 
 
+_CREATING_LABELS = {
+    "schedule": ("排期", "schedule"),
+    "reopen": ("重新点评", "reopen"),
+    "mark_slot_not_applicable": ("不适用（未排期）", "not applicable (never scheduled)"),
+}
+"""The actions that create a review (no step of the workflow), by label."""
+
+
 def _action_label(action: str, lang: str) -> str:
-    if action == "schedule":
-        return zh_en("排期", "schedule")
+    creating = _CREATING_LABELS.get(action)
+    if creating is not None:
+        return zh_en(*creating)
     step = rf.WORKFLOW.steps.get(action)
     if step is None:
         return action

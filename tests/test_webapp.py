@@ -33,6 +33,34 @@ CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOTS = ROOT / "tests" / "artifacts" / "screenshots"
 
 
+def test_r_na_the_office_marks_a_gaps_slot_not_applicable(app: Flask) -> None:
+    """R-NA: on the office page a gap not scheduled is ended as not applicable, with a reason;
+    it leaves the gaps and counts as 不适用."""
+    client = app.test_client()
+    login(client, OFFICE)
+    page = client.get("/office?period=2023-Q4").get_data(as_text=True)
+    unscheduled = [
+        g for g in service(app).coverage(OFFICE, "2023-Q4").gaps
+        if g.reason is rf.GapReason.NOT_SCHEDULED and g.reviewer_id
+    ]  # fmt: skip
+    assert page.count("标记不适用") == len(unscheduled) >= 1  # a form for each
+    gap = unscheduled[0]
+    form = {
+        "csrf_token": csrf(page.encode()), "period": "2023-Q4", "slot_period": str(gap.period),
+        "kind": gap.kind.value, "subject_id": gap.subject_id, "reviewer_id": gap.reviewer_id,
+    }  # fmt: skip
+    refused = client.post("/office/not-applicable", data={**form, "reason": ""})
+    assert refused.status_code == 400
+    assert service(app).coverage(OFFICE, "2023-Q4").not_applicable == 0
+    done = client.post("/office/not-applicable", data={**form, "reason": "该党员12月才转入"})
+    assert done.status_code == 302
+    report = service(app).coverage(OFFICE, "2023-Q4")
+    assert report.not_applicable == 1
+    assert gap.subject_id not in {g.subject_id for g in report.gaps if g.period == gap.period}
+    after = client.get("/office?period=2023-Q4").get_data(as_text=True)
+    assert after.count("标记不适用") == len(unscheduled) - 1
+
+
 @pytest.fixture
 def app(tmp_path: Path) -> Iterator[Flask]:
     """The app on a fresh SQLite database with the demo roster and 2023-Q4 scheduled."""

@@ -393,6 +393,23 @@ def create_app(  # noqa: PLR0915 (an app factory: a few statements per route)
             return review_page(rid, {field: message}, "reopen"), 400
         return redirect(url_for("review", rid=new.id))
 
+    @app.post("/office/not-applicable")
+    def mark_slot_not_applicable() -> ResponseReturnValue:
+        """The office ends a gap's slot as not applicable (R-NA): it leaves the gaps."""
+        form = request.form
+        try:
+            service.mark_slot_not_applicable(
+                actor() or "",
+                _text(form, "slot_period"),
+                kind=_text(form, "kind"),
+                subject_id=_text(form, "subject_id"),
+                reviewer_id=_text(form, "reviewer_id"),
+                reason=_text(form, "reason"),
+            )
+        except (rf.InvalidInput, rf.NotFound, rf.WorkflowError) as error:
+            return office_page({"not_applicable": explain(error)[1]}, 400)
+        return redirect(url_for("office", period=form.get("period")) + "#gaps")
+
     @app.post("/office/schedule")
     def schedule() -> ResponseReturnValue:
         try:

@@ -472,6 +472,25 @@ def test_show_prints_the_review_and_its_history(run: Run, url: str) -> None:
     assert "开始了解情况" in result.stdout
 
 
+def test_r_reopen_show_names_the_round_and_the_reopen_entry(run: Run, url: str) -> None:
+    """R-REOPEN: ``show`` of a slot opened again says its round, the review it follows, and
+    the history's first entry as 重新点评 with the reason."""
+    assert run("demo").exit_code == 0
+    store = rf.open_store(url)
+    try:
+        gone = frozenset({rf.ReviewState.CANCELLED})
+        (cancelled,) = store.reviews(rf.ReviewQuery(states=gone))
+        new = rf.ReviewService(store).reopen(OFFICE, cancelled.id, reason="撤销有误")
+    finally:
+        store.close()
+    result = run("show", new.id, "--as", OFFICE)
+    assert result.exit_code == 0, result.output
+    assert f"第2轮，接续 {cancelled.id}" in result.stdout
+    history = result.stdout.split("历史记录")[1]
+    assert "重新点评" in history
+    assert "撤销有误" in history
+
+
 def _review_of(url: str, reviewer: str, subject: str) -> str:
     store = rf.open_store(url)
     try:

@@ -4,6 +4,7 @@ ended as not applicable (R-NA), on every store (issue #14, seen 1 and 6)."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -346,3 +347,25 @@ def test_r_na_refusals_write_nothing(any_service: rf.ReviewService) -> None:
     )
     error = unchanged(service, mark(), rf.GuardFailed)
     assert error.next_steps == ()
+
+
+def test_r_reopen_r_na_a_copy_keeps_each_slots_rounds(
+    any_service: rf.ReviewService, tmp_path: Path
+) -> None:
+    """R-REOPEN, R-NA: copying a store takes the cancelled review, its later round and a slot
+    ended as not applicable as they are; the copy verifies and counts coverage alike."""
+    service = any_service
+    old = cancelled_lv(service)
+    new = service.reopen(OFFICE, old.id, reason="撤销有误")
+    ended = service.mark_not_applicable(
+        OFFICE, find(service, "zhang", "yang", NOVEMBER).id, reason="误排"
+    )
+    copy = rf.open_store(f"sqlite:///{tmp_path / 'copy.db'}")
+    report = rf.copy_store(service.store, copy)
+    assert report.verified, report.differences
+    copied = rf.ReviewService(copy, policy=service.policy, clock=service.now)
+    assert copied.review(OFFICE, new.id) == new
+    assert copied.review(OFFICE, ended.id) == ended
+    assert copied.coverage(OFFICE, NOVEMBER) == service.coverage(OFFICE, NOVEMBER)
+    assert copied.verify(OFFICE) == ()
+    copy.close()

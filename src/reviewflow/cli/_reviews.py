@@ -108,6 +108,16 @@ def _step1_rows(review: rf.Review, names: rf.Roster, lang: str) -> list[tuple[st
         ),
         (caption("state"), review.state.label(lang)),
     ]
+    if review.reopens is not None:  # a slot opened again (R-REOPEN)
+        rows.append(
+            (
+                zh_en("重新点评", "Reopens"),
+                zh_en(
+                    f"第{review.round}轮，接续 {review.reopens}",
+                    f"round {review.round}, after {review.reopens}",
+                ),
+            )
+        )
     method = review.method or review.planned_method
     if method is not None:
         when = f" {method.held_on.isoformat()}" if method.held_on else ""

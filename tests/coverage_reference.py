@@ -63,6 +63,8 @@ def reference_coverage(
         count(*args, "expected")
         if review.state is ReviewState.WAIVED:
             count(*args, "waived")
+        elif review.state is ReviewState.NOT_APPLICABLE:  # R-NA: neither covered nor a gap
+            count(*args, "not_applicable")
         elif review.state.reviewed:
             count(*args, "reviewed")
             if review.state is ReviewState.CLOSED:
@@ -120,6 +122,7 @@ def reference_coverage(
             reviewed=c["reviewed"],
             closed=c["closed"],
             waived=c["waived"],
+            not_applicable=c["not_applicable"],
         )
         for rid, c in sorted(per_reviewer.items())
     )
@@ -136,6 +139,7 @@ def reference_coverage(
         reviewers=reviewers,
         by_org_type=_classes(org_type_counts),
         by_post_category=_classes(category_counts),
+        not_applicable=totals["not_applicable"],
     )
 
 

@@ -475,6 +475,25 @@ def test_show_prints_the_review_and_its_history(run: Run, url: str) -> None:
     assert "开始了解情况" in result.stdout
 
 
+def test_r_reopen_show_names_the_round_and_the_reopen_entry(run: Run, url: str) -> None:
+    """R-REOPEN: ``show`` of a slot opened again says its round, the review it follows, and
+    the history's first entry as 重新点评 with the reason."""
+    assert run("demo").exit_code == 0
+    store = rf.open_store(url)
+    try:
+        gone = frozenset({rf.ReviewState.CANCELLED})
+        (cancelled,) = store.reviews(rf.ReviewQuery(states=gone))
+        new = rf.ReviewService(store).reopen(OFFICE, cancelled.id, reason="撤销有误")
+    finally:
+        store.close()
+    result = run("show", new.id, "--as", OFFICE)
+    assert result.exit_code == 0, result.output
+    assert f"第2轮，接续 {cancelled.id}" in result.stdout
+    history = result.stdout.split("历史记录")[1]
+    assert "重新点评" in history
+    assert "撤销有误" in history
+
+
 def _review_of(url: str, reviewer: str, subject: str) -> str:
     store = rf.open_store(url)
     try:
@@ -510,6 +529,30 @@ def test_coverage_names_every_gap_and_each_reviewers_rate(run: Run) -> None:
     assert "林涛" in result.stdout
     assert "周明" in result.stdout
     assert "90%" in result.stdout
+
+
+def test_r_na_coverage_and_summary_show_not_applicable(run: Run, url: str) -> None:
+    """R-NA: the CLI's coverage (totals and the reviewer's row) and summary show 不适用."""
+    assert run("demo").exit_code == 0
+    store = rf.open_store(url)
+    try:
+        service = rf.ReviewService(store)
+        live = frozenset(s for s in rf.ReviewState if not s.final)
+        review = next(
+            r
+            for r in service.reviews(OFFICE, within="2023-11", states=live)
+            if r.reviewer_id == "he"
+        )
+        service.mark_not_applicable(OFFICE, review.id, reason="该党员当月已调出")
+    finally:
+        store.close()
+    result = run("coverage", "2023-11", "--as", OFFICE)
+    assert result.exit_code == 0, result.output
+    assert "不适用 1" in result.stdout
+    assert "不适用" in result.stdout.split("点评领导完成情况")[1]
+    summary = run("summary", "bureau", "2023", "--as", OFFICE)
+    assert summary.exit_code == 0, summary.output
+    assert "不适用 1" in summary.stdout
 
 
 def test_coverage_out_of_scope_exits_1(run: Run) -> None:

@@ -105,6 +105,21 @@ def change_roster(service: rf.ReviewService, data: st.DataObject) -> None:
         pass
 
 
+def reopen_some(service: rf.ReviewService, data: st.DataObject) -> None:
+    """R-REOPEN: some cancelled reviews' slots opened again, each new round moved to a random
+    state (cancelled again, say)."""
+    gone = frozenset({S.CANCELLED})
+    cancelled = list(service.store.reviews(rf.ReviewQuery(states=gone)))
+    if not cancelled:
+        return
+    chosen = data.draw(
+        st.lists(st.sampled_from(cancelled), unique_by=lambda r: r.id), label="reopened"
+    )
+    for review in chosen:
+        again = service.reopen(OFFICE, review.id, reason="重新点评")
+        set_state(service, again, data.draw(TARGETS, label="reopened state"))
+
+
 def around(period: rf.Period) -> list[rf.Period]:
     """The period, the year holding it, and its first month."""
     months = (
@@ -132,6 +147,7 @@ def assert_same_coverage(
     event(f"a slot twice: {len(keys) > len(set(keys))}")
     event(f"gap reasons: {sorted({g.reason.value for g in got.gaps})}")
     event(f"unplanned reviews: {any(r.key not in set(keys) for r in reviews)}")
+    event(f"slots opened again: {any(r.reopens is not None for r in reviews)}")
 
 
 @given(spec=rosters(), period=PERIODS, url=STORES, data=st.data())
@@ -147,6 +163,7 @@ def test_r_cover_r_lead_r_class_coverage_is_the_first_implementations(
     for review in data.draw(st.lists(st.sampled_from(reviews), unique_by=lambda r: r.id)
                             if reviews else st.just([]), label="moved"):  # fmt: skip
         set_state(service, review, data.draw(TARGETS, label="state"))
+    reopen_some(service, data)
     for _ in range(data.draw(st.integers(0, 3), label="changes")):
         change_roster(service, data)
         if data.draw(st.booleans(), label="schedule again"):

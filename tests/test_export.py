@@ -570,6 +570,7 @@ def _coverage_numbers(report: rf.CoverageReport) -> dict[str, Any]:
         "已销号": report.closed,
         "进行中": report.in_progress,
         "免于点评": report.waived,
+        "不适用": report.not_applicable,
         "未覆盖": report.missing,
         "覆盖率": pytest.approx(report.rate),
     }
@@ -586,7 +587,7 @@ def test_r_cover_coverage_workbook_equals_the_report(
     values = label_values(totals, stop="点评领导完成情况")
     assert values == {"范围": "全部", **_coverage_numbers(report)}
     assert values["应点评"] == 42
-    assert totals.cell(9, 2).number_format == "0.0%"
+    assert totals.cell(10, 2).number_format == "0.0%"
 
     roster = quarter.roster()
     orgs = [o for r in roster.roots() for o in roster.subtree(r.id)]
@@ -636,18 +637,19 @@ def test_r_lead_coverage_workbook_shows_each_reviewers_rate(
     book = openpyxl.load_workbook(coverage_workbook(quarter, OFFICE, QUARTER, tmp_path / "c.xlsx"))
     totals = book["汇总"]
     table = table_after(totals, "点评领导")
-    assert [r[:5] for r in table] == [
-        (r.reviewer_name, r.expected, r.reviewed, r.closed, r.waived) for r in report.reviewers
+    assert [r[:6] for r in table] == [
+        (r.reviewer_name, r.expected, r.reviewed, r.closed, r.waived, r.not_applicable)
+        for r in report.reviewers
     ]
-    assert [r[5] for r in table] == [pytest.approx(r.rate) for r in report.reviewers]
-    assert ("周明", 10, 9, 8, 0, pytest.approx(0.9)) in table
+    assert [r[6] for r in table] == [pytest.approx(r.rate) for r in report.reviewers]
+    assert ("周明", 10, 9, 8, 0, 0, pytest.approx(0.9)) in table
     by_type = table_after(totals, "类别", start_after="分类情况（组织类型）")
     assert by_type == [
-        (c.name, c.expected, c.reviewed, None, None, None) for c in report.by_org_type
+        (c.name, c.expected, c.reviewed, None, None, None, None) for c in report.by_org_type
     ]
     by_category = table_after(totals, "类别", start_after="分类情况（岗位类别）")
     assert by_category == [
-        (c.name, c.expected, c.reviewed, None, None, None) for c in report.by_post_category
+        (c.name, c.expected, c.reviewed, None, None, None, None) for c in report.by_post_category
     ]
 
 
@@ -865,6 +867,7 @@ def test_lang_en_gives_english_headings(quarter: rf.ReviewService, tmp_path: Pat
         "Closed",
         "In progress",
         "Waived",
+        "Not applicable",
         "Not covered",
         "Coverage rate",
     }
@@ -997,3 +1000,28 @@ def test_a_file_named_without_its_extension_gets_it(
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(p.name for p in written)
     openpyxl.load_workbook(written[0])
     docx.Document(str(written[3]))
+
+
+def test_r_na_coverage_and_summary_workbooks_show_not_applicable(tmp_path: Path) -> None:
+    """R-NA: a review ended as not applicable shows as 不适用 in the coverage workbook (totals,
+    the reviewer's row, the organization's reviews) and in the yearly summary, never as a gap."""
+    service = _fresh()
+    review = _find(service, "he", "lv", "2023-11")
+    service.mark_not_applicable(OFFICE, review.id, reason="该党员当月已调出")
+    book = openpyxl.load_workbook(
+        coverage_workbook(service, OFFICE, "2023-11", tmp_path / "c.xlsx")
+    )
+    totals = label_values(book["汇总"], stop="点评领导完成情况")
+    assert (totals["应点评"], totals["不适用"], totals["未覆盖"]) == (10, 1, 0)
+    (header,) = [r for r in rows(book["汇总"]) if r and r[0] == "点评领导"]
+    assert header[:7] == ("点评领导", "应点评", "已点评", "已销号", "免于点评", "不适用", "完成率")
+    names = service.roster().person_name
+    he = next(r for r in table_after(book["汇总"], "点评领导") if r[0] == names("he"))
+    assert he[1:6] == (2, 0, 0, 1, 1)
+    assert he[6] == 1.0  # nothing left due: one waived, one not applicable
+    listed = table_after(book["区疾控中心党支部"], "点评周期")
+    assert ("2023-11", "党员", names("lv"), names("he"), "不适用") in listed
+    summary = openpyxl.load_workbook(
+        summary_workbook(service, OFFICE, "bureau", 2023, tmp_path / "s.xlsx")
+    )
+    assert label_values(summary["汇总"], stop="点评对象")["不适用"] == 1

@@ -40,6 +40,8 @@ RULE_IDS = [
     "R-ROSTER-3",
     "R-INPUT",
     "R-AUDIT",
+    "R-REOPEN",
+    "R-NA",
     "R-CLASS",
     "R-SUPERVISE",
     "R-EXEMPLAR",

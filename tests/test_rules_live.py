@@ -28,7 +28,7 @@ R, SUBJ, FILLER, OFF = "reviewer", "subject", "form_filler", "office"
 
 # -- the oracle: RULES.md §5 as a reader writes it down ------------------------------------------
 
-ENDS = {"waive", "cancel"}
+ENDS = {"waive", "cancel", "mark_not_applicable"}
 OPEN: dict[rf.ReviewState, set[str]] = {
     S.SCHEDULED: {"start"} | ENDS,
     S.FACT_FINDING: {"report", "conclude_fact_finding"} | ENDS,
@@ -39,7 +39,7 @@ OPEN: dict[rf.ReviewState, set[str]] = {
     S.PUBLICIZING: {"fill_form", "file", "publicize", "begin_rectification"} | ENDS,
     S.RECTIFYING: {"plan_item", "update_item", "reply", "confirm_closeout", "close"} | ENDS,
 }  # fmt: skip
-"""R-STEP-1..4: the steps open in each live state (none in closed, waived, cancelled)."""
+"""R-STEP-1..4, R-NA: the steps open in each live state (none in the final ones)."""
 
 BY: dict[str, set[str]] = {
     "start": {R}, "report": {SUBJ}, "conclude_fact_finding": {R},
@@ -54,6 +54,7 @@ BY: dict[str, set[str]] = {
     "begin_rectification": {FILLER, OFF},
     "plan_item": {SUBJ}, "update_item": {SUBJ}, "reply": {SUBJ},
     "confirm_closeout": {R}, "close": {R}, "waive": {OFF}, "cancel": {OFF},
+    "mark_not_applicable": {OFF},
 }  # fmt: skip
 """R-STEP-1..4, R-SCOPE-1..3: who takes each step."""
 
@@ -203,7 +204,7 @@ class LiveMachine(RuleBasedStateMachine):
         for _ in range(60):
             if not self._step_on(review_id):
                 break
-        assert self._review(review_id).state in (S.CLOSED, S.WAIVED, S.CANCELLED)
+        assert self._review(review_id).state in (S.CLOSED, S.WAIVED, S.CANCELLED, S.NOT_APPLICABLE)
 
     def _step_on(self, review_id: str) -> bool:
         review = self._review(review_id)
@@ -398,11 +399,11 @@ def test_r_input_an_empty_reason_is_invalid_input_everywhere(
     any_service: rf.ReviewService,
 ) -> None:
     """Issue #14, seen 7: an empty reason is a missing value, refused as InvalidInput naming the
-    reason, for waive and cancel as for a member who leaves."""
+    reason, for waive, cancel and not applicable as for a member who leaves."""
     service = any_service
     service.schedule(OFFICE, "2023-11")
     rid = find(service, "zhou", "wu", "2023-11").id
-    for end in (service.waive, service.cancel):
+    for end in (service.waive, service.cancel, service.mark_not_applicable):
         error = refused(
             service, rid, lambda end=end: end(OFFICE, rid, reason="  "), rf.InvalidInput
         )

@@ -278,12 +278,18 @@ def test_an_older_database_is_refused_until_upgraded(
 
 
 def as_schema(monkeypatch: pytest.MonkeyPatch, version: int) -> None:
-    """The library as it was at schema ``version`` (1 to 4): reviews written without their
+    """The library as it was at schema ``version`` (1 to 6): reviews written without their
     slot hash before schema 3; history entries without their transaction before 4; the roster
-    without its dates and histories before 5."""
+    without its dates and histories before 5; no office records before 6 (nothing here writes
+    them); reviews without their round before 7."""
     from reviewflow.store.sql import codec, schema  # noqa: PLC0415
 
     monkeypatch.setattr(schema, "SCHEMA_VERSION", version)
+    if version >= 7:
+        return
+    without_round = codec.review_rows
+    monkeypatch.setattr(codec, "REVIEW_COLUMNS", codec.REVIEW_COLUMNS[:-1])
+    monkeypatch.setattr(codec, "review_rows", lambda *a: (r[:-1] for r in without_round(*a)))
     if version >= 5:
         return
     for name, width in (("ORG", 7), ("MEMBER", 9)):
@@ -304,14 +310,14 @@ def as_schema(monkeypatch: pytest.MonkeyPatch, version: int) -> None:
     monkeypatch.setattr(codec, "review_rows", lambda *args: (r[:-1] for r in real_rows(*args)))
 
 
-@pytest.mark.parametrize("start", [1, 2, 3, 4, 5])
+@pytest.mark.parametrize("start", [1, 2, 3, 4, 5, 6])
 def test_an_older_schema_upgrades_to_the_current_one_with_everything_kept(
     url: str, monkeypatch: pytest.MonkeyPatch, start: int
 ) -> None:
     """Schema 2 (cheaper steps), 3 (slot hashes, SQLite's history in order of writing, no
     index on the reviewer alone), 4 (PostgreSQL: each history entry's transaction), 5 (the
-    effective-dated roster) and 6 (the office's records) from a database that an older schema
-    set up and filled."""
+    effective-dated roster), 6 (the office's records) and 7 (a review's round, R-REOPEN)
+    from a database that an older schema set up and filled."""
     as_schema(monkeypatch, start)
     store = open_sql(url)
     service = scenario_on(store)
@@ -321,7 +327,7 @@ def test_an_older_schema_upgrades_to_the_current_one_with_everything_kept(
     store.close()
     monkeypatch.undo()
 
-    assert rf.upgrade_store(url) == SCHEMA_VERSION == 6
+    assert rf.upgrade_store(url) == SCHEMA_VERSION == 7
     upgraded = open_sql(url)
     assert upgraded.schema_version() == SCHEMA_VERSION
     assert upgraded.reviews(rf.ReviewQuery()) == before
@@ -369,20 +375,43 @@ def test_a_schema_5_database_upgrades_to_6_and_keeps_the_office_records(
     upgraded.close()
 
 
+def quarter_upgraded_from(url: str, monkeypatch: pytest.MonkeyPatch, version: int) -> rf.SqlStore:
+    """The demonstration quarter run on a database of schema ``version``, upgraded, opened."""
+    as_schema(monkeypatch, version)
+    store = open_sql(url)
+    run_quarter(scenario_on(store))
+    store.close()
+    monkeypatch.undo()
+    assert rf.upgrade_store(url) == SCHEMA_VERSION
+    return open_sql(url)
+
+
+def test_r_reopen_a_schema_6_database_upgraded_opens_a_cancelled_slot_again(
+    url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Schema 7 (R-REOPEN): after the upgrade, a review cancelled under schema 6 is followed by
+    a second round of its slot; the database still refuses a second review of a round."""
+    upgraded = quarter_upgraded_from(url, monkeypatch, 6)
+    service = rf.ReviewService(upgraded)
+    gone = frozenset({rf.ReviewState.CANCELLED})
+    (cancelled,) = upgraded.reviews(rf.ReviewQuery(states=gone))
+    new = service.reopen(OFFICE, cancelled.id, reason="撤销有误，重新点评")
+    assert (new.round, new.reopens, new.key) == (2, cancelled.id, cancelled.key)
+    assert upgraded.reviews(rf.ReviewQuery(ids=frozenset({new.id}))) == (new,)
+    twin = attrs.evolve(new, id="review-twin")
+    entry = attrs.evolve(upgraded.history(new.id)[0], review_id="review-twin")
+    assert upgraded.apply(rf.ChangeSet(new_reviews=((twin, entry),))).inserted == ()
+    assert upgraded.review("review-twin") is None
+    assert service.verify(OFFICE) == ()
+    upgraded.close()
+
+
 def test_a_schema_2_database_upgrades_to_3_with_its_slot_hashes_filled_in(
     url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Schema 3 (coverage by fingerprint) from a schema 2 database: every review gets its slot
     hash, so the store's coverage facts and the service's coverage are what the reviews say."""
-
-    as_schema(monkeypatch, 2)
-    store = open_sql(url)
-    run_quarter(scenario_on(store))
-    store.close()
-    monkeypatch.undo()
-
-    assert rf.upgrade_store(url) == SCHEMA_VERSION
-    upgraded = open_sql(url)
+    upgraded = quarter_upgraded_from(url, monkeypatch, 2)
     roster = upgraded.roster()
     for period in ("2023-10", "2023-11", "2023-Q4"):
         within = rf.Period.parse(period)

@@ -35,6 +35,34 @@ CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOTS = ROOT / "tests" / "artifacts" / "screenshots"
 
 
+def test_r_na_the_office_marks_a_gaps_slot_not_applicable(app: Flask) -> None:
+    """R-NA: on the office page a gap not scheduled is ended as not applicable, with a reason;
+    it leaves the gaps and counts as 不适用."""
+    client = app.test_client()
+    login(client, OFFICE)
+    page = client.get("/office?period=2023-Q4").get_data(as_text=True)
+    unscheduled = [
+        g for g in service(app).coverage(OFFICE, "2023-Q4").gaps
+        if g.reason is rf.GapReason.NOT_SCHEDULED and g.reviewer_id
+    ]  # fmt: skip
+    assert page.count("标记不适用") == len(unscheduled) >= 1  # a form for each
+    gap = unscheduled[0]
+    form = {
+        "csrf_token": csrf(page.encode()), "period": "2023-Q4", "slot_period": str(gap.period),
+        "kind": gap.kind.value, "subject_id": gap.subject_id, "reviewer_id": gap.reviewer_id,
+    }  # fmt: skip
+    refused = client.post("/office/not-applicable", data={**form, "reason": ""})
+    assert refused.status_code == 400
+    assert service(app).coverage(OFFICE, "2023-Q4").not_applicable == 0
+    done = client.post("/office/not-applicable", data={**form, "reason": "该党员12月才转入"})
+    assert done.status_code == 302
+    report = service(app).coverage(OFFICE, "2023-Q4")
+    assert report.not_applicable == 1
+    assert gap.subject_id not in {g.subject_id for g in report.gaps if g.period == gap.period}
+    after = client.get("/office?period=2023-Q4").get_data(as_text=True)
+    assert after.count("标记不适用") == len(unscheduled) - 1
+
+
 @pytest.fixture
 def app(tmp_path: Path) -> Iterator[Flask]:
     """The app on a fresh SQLite database with the demo roster and 2023-Q4 scheduled."""
@@ -221,6 +249,43 @@ def test_r_roster_2_office_changes_a_secretary_on_its_page(app: Flask) -> None:
     assert "书记调整已办理：移交点评" in shown
     assert service(app).roster().organizations["internal"].head_id == "wu"
     assert find(app, "wu", "sun", "2023-12").reviewer_id == "wu"
+
+
+def test_r_reopen_r_na_the_office_ends_a_review_as_not_applicable_and_reopens_another(
+    app: Flask,
+) -> None:
+    """R-NA: the office's 不适用 step on the review page, counted on the office page; R-REOPEN:
+    a cancelled review's page offers 重新点评 to the office, which leads to the new review."""
+    client = app.test_client()
+    login(client, OFFICE)
+    ended = find(app, "zhou", "wu", "2023-12").id
+    assert "不适用" in client.get(f"/reviews/{ended}").get_data(as_text=True)
+    assert post_step(client, ended, "mark_not_applicable", reason="").status_code == 400
+    assert post_step(client, ended, "mark_not_applicable", reason="误排").status_code == 302
+    assert service(app).review(OFFICE, ended).state is rf.ReviewState.NOT_APPLICABLE
+    office = client.get("/office?period=2023-12").get_data(as_text=True)
+    assert "不适用 1" in office
+
+    cancelled = find(app, "zhou", "sun", "2023-12").id
+    post_step(client, cancelled, "cancel", reason="误撤销")
+    page = client.get(f"/reviews/{cancelled}").get_data(as_text=True)
+    assert 'id="reopen"' in page
+    token = csrf(page.encode())
+    empty = client.post(f"/reviews/{cancelled}/reopen", data={"csrf_token": token, "reason": ""})
+    assert empty.status_code == 400
+    opened = client.post(
+        f"/reviews/{cancelled}/reopen", data={"csrf_token": token, "reason": "重新点评"}
+    )
+    assert opened.status_code == 302
+    new = next(r for r in service(app).reviews(OFFICE, within="2023-12") if r.reopens == cancelled)
+    assert opened.headers["Location"].endswith(f"/reviews/{new.id}")
+    again = client.post(
+        f"/reviews/{cancelled}/reopen", data={"csrf_token": token, "reason": "再开"}
+    )
+    assert again.status_code == 400
+    assert "该点评位置已有其他点评" in again.get_data(as_text=True)
+    login(client, "zhou")
+    assert 'id="reopen"' not in client.get(f"/reviews/{cancelled}").get_data(as_text=True)
 
 
 def fake_export(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str, tuple[object, ...]]]:

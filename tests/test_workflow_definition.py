@@ -28,8 +28,9 @@ def test_states_are_the_documents() -> None:
         "closed",
         "waived",
         "cancelled",
+        "not_applicable",
     ]
-    assert {s for s in S if s.final} == {S.CLOSED, S.WAIVED, S.CANCELLED}
+    assert {s for s in S if s.final} == {S.CLOSED, S.WAIVED, S.CANCELLED, S.NOT_APPLICABLE}
 
 
 def test_every_step_and_guard_has_both_labels_and_cites_a_rule() -> None:
@@ -59,9 +60,9 @@ def test_an_unreachable_state_is_refused_when_built() -> None:
 def test_r_live_a_dead_end_is_refused_when_built() -> None:
     """Every state reachable, but one that no steps lead out of to an end: the office's ends
     only before the start, and no way to close a review in rectification."""
-    ends = {"close", "waive", "cancel"}
+    ends = {"close", "waive", "cancel", "mark_not_applicable"}
     early = [
-        attrs.evolve(s, sources=(S.SCHEDULED,)) for s in STEPS if s.trigger in {"waive", "cancel"}
+        attrs.evolve(s, sources=(S.SCHEDULED,)) for s in STEPS if s.trigger in ends - {"close"}
     ]
     close_early = rf.Step(
         "close_early", (S.PUBLICIZING,), S.CLOSED, frozenset({rf.Party.OFFICE}), "办结", "close"
@@ -130,7 +131,7 @@ def test_one_machine_is_shared_by_every_review(service: rf.ReviewService, office
 def test_open_steps_depend_on_the_state(service: rf.ReviewService, office: str) -> None:
     service.schedule(office, "2023-11", root_id="internal")
     review = find(service, "zhou", "wu", "2023-11")
-    assert rf.WORKFLOW.open(review) == ("start", "waive", "cancel")
+    assert rf.WORKFLOW.open(review) == ("start", "waive", "cancel", "mark_not_applicable")
 
 
 def test_mermaid_draws_every_move_with_its_guards() -> None:
@@ -225,4 +226,6 @@ def test_every_step_has_one_effect_and_one_payload_rule_and_replays_through_them
         history = service.store.history(review.id)
         actions.update(e.action for e in history)
         assert rf.WORKFLOW.replay(history) == review
-    assert actions >= {s.trigger for s in rf.WORKFLOW.steps.values() if s.trigger != "waive"}
+    # The quarter waives nothing and ends nothing as not applicable (test_rules_reopen_na does).
+    ended = {"waive", "mark_not_applicable"}
+    assert actions >= {s.trigger for s in rf.WORKFLOW.steps.values() if s.trigger not in ended}

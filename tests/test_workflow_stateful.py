@@ -33,7 +33,7 @@ from workflow_data import HELD, TODAY, outcome, random_data
 S = rf.ReviewState
 ORDER = (S.SCHEDULED, S.FACT_FINDING, S.REVIEWING, S.PUBLICIZING, S.RECTIFYING, S.CLOSED)
 RANK = {state: i for i, state in enumerate(ORDER)}
-ENDS = frozenset({S.WAIVED, S.CANCELLED})
+ENDS = frozenset({S.WAIVED, S.CANCELLED, S.NOT_APPLICABLE})
 LIVE = frozenset(s for s in S if not s.final)
 
 TRIGGERS = tuple(rf.WORKFLOW.steps)
@@ -358,7 +358,7 @@ def _check_history(
         assert src is current.state, f"entry {entry.seq} starts from {src}, not {current.state}"
         assert src in LIVE, f"{entry.action} taken from the final state {src}"
         if dst in ENDS:
-            assert entry.action in ("waive", "cancel")
+            assert entry.action in ("waive", "cancel", "mark_not_applicable")
             assert entry.reason.strip(), "R-CAD-3: an end is recorded with its reason"
         else:
             assert RANK[dst] in (RANK[src], RANK[src] + 1), f"{src} -> {dst} skips a step"

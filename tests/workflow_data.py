@@ -126,6 +126,6 @@ def random_data(trigger: str, review: rf.Review, data: st.DataObject) -> dict[st
         return {"text": draw(TEXTS), "replied_on": draw(DATES)}
     if trigger == "confirm_closeout":
         return {"remark": draw(TEXTS), "confirmed_on": draw(DATES)}
-    if trigger in ("waive", "cancel"):
+    if trigger in ("waive", "cancel", "mark_not_applicable"):
         return {"reason": draw(st.sampled_from(["外出学习，本期免于点评", "", "  "]))}
     return {}  # start, conclude_fact_finding, declare_no_rectification, conclude_review, ...

@@ -185,7 +185,7 @@ STEP_FORMS: dict[str, dict[str, Callable[[Any, str], Any]]] = {
     "update_item": {"item_id": T, "status": T, "done_on": D, "note": T},
     "reply": {"text": T, "replied_on": D},
     "confirm_closeout": {"remark": T, "confirmed_on": D},
-    "waive": {"reason": T}, "cancel": {"reason": T},
+    "waive": {"reason": T}, "cancel": {"reason": T}, "mark_not_applicable": {"reason": T},
 }  # fmt: skip
 
 
@@ -201,6 +201,9 @@ def explain(error: Exception) -> tuple[str, str]:
         label = LABELS.get(field, "填写内容")
         plain = next((zh for en, zh in REASONS if en in error.reason), "填写有误")
         return field, f"{label}：{plain}"
+    if isinstance(error, rf.GuardFailed) and error.guard == "slot_free":
+        taken = f"该点评位置已有其他点评（{error.reason}）"
+        return "_step", f"不能{_step_label(error.trigger)}：{taken}"
     if isinstance(error, rf.GuardFailed):
         guard = rf.WORKFLOW.guards[error.guard].label_zh
         todo = "、".join(error.missing_zh)
@@ -234,6 +237,10 @@ def _next(steps: tuple[rf.NextStep, ...]) -> str:
     return f"。下一步：{named}"
 
 
+_OFFICE_ACTIONS = {"reopen": "重新点评", "mark_slot_not_applicable": "标记不适用"}
+"""The office's operations on slots, which are no step of the workflow, by label."""
+
+
 def _roster_refusal(error: Exception) -> str:
     """What to tell the office when a roster change is refused."""
     if isinstance(error, FormError):
@@ -258,7 +265,7 @@ def _roster_refusal(error: Exception) -> str:
 
 def _step_label(trigger: str) -> str:
     step = rf.WORKFLOW.steps.get(trigger)
-    return step.label_zh if step is not None else trigger
+    return step.label_zh if step is not None else _OFFICE_ACTIONS.get(trigger, trigger)
 
 
 # -- the app ----------------------------------------------------------------------------------
@@ -465,6 +472,33 @@ def create_app(  # noqa: PLR0915 (an app factory: a few statements per route)
     @app.get("/office")
     def office() -> ResponseReturnValue:
         return office_page()
+
+    @app.post("/reviews/<rid>/reopen")
+    def reopen(rid: str) -> ResponseReturnValue:
+        """The office opens a cancelled review's slot again (R-REOPEN): the new review."""
+        try:
+            new = service.reopen(actor(), rid, reason=request.form.get("reason", ""))
+        except (rf.InvalidInput, rf.WorkflowError) as error:
+            field, message = explain(error)
+            return review_page(rid, {field: message}, "reopen"), 400
+        return redirect(url_for("review", rid=new.id))
+
+    @app.post("/office/not-applicable")
+    def mark_slot_not_applicable() -> ResponseReturnValue:
+        """The office ends a gap's slot as not applicable (R-NA): it leaves the gaps."""
+        form = request.form
+        try:
+            service.mark_slot_not_applicable(
+                actor() or "",
+                _text(form, "slot_period"),
+                kind=_text(form, "kind"),
+                subject_id=_text(form, "subject_id"),
+                reviewer_id=_text(form, "reviewer_id"),
+                reason=_text(form, "reason"),
+            )
+        except (rf.InvalidInput, rf.NotFound, rf.WorkflowError) as error:
+            return office_page({"not_applicable": explain(error)[1]}, 400)
+        return redirect(url_for("office", period=form.get("period")) + "#gaps")
 
     @app.post("/office/schedule")
     def schedule() -> ResponseReturnValue:

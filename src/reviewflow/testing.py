@@ -208,6 +208,22 @@ class StoreContract:
         assert store.apply(rf.ChangeSet(new_reviews=((twin, twin_entry),))).inserted == ()
         assert store.review("twin") is None
 
+    def test_r_reopen_a_later_round_of_a_slot_is_inserted_once(
+        self, scheduled: rf.ReviewService, store: rf.Store
+    ) -> None:
+        """One review per slot and round (R-CAD-4, R-REOPEN): a cancelled review's slot takes
+        a review of the next round, and only one."""
+        review = store.reviews(rf.ReviewQuery())[0]
+        cancelled = scheduled.cancel(OFFICE, review.id, reason="撤")
+        again = scheduled.reopen(OFFICE, cancelled.id, reason="重新点评")
+        assert store.review(again.id) == again
+        assert (again.key, again.round, again.reopens) == (review.key, 2, review.id)
+        first = store.history(again.id)[0]
+        twin_entry = attrs.evolve(first, review_id="twin", data={**first.data, "id": "twin"})
+        twin = rf.apply_entry(None, twin_entry)
+        assert store.apply(rf.ChangeSet(new_reviews=((twin, twin_entry),))).inserted == ()
+        assert store.review("twin") is None
+
     def test_reviews_are_ordered_by_period_then_id(
         self, scheduled: rf.ReviewService, store: rf.Store
     ) -> None:
@@ -577,6 +593,7 @@ def _call(service: rf.ReviewService, trigger: str, actor: str, review: rf.Review
         "reply": {"text": "已整改"},
         "waive": {"reason": "免"},
         "cancel": {"reason": "撤"},
+        "mark_not_applicable": {"reason": "不适用"},
     }  # fmt: skip
     data = every.get(trigger, {})
     method: Callable[..., rf.Review] = getattr(service, trigger)
@@ -640,6 +657,32 @@ def agreement_test(make_store: Callable[[], rf.Store]) -> type[Any]:
             org_id, member_id = change
             self._both(lambda s: s.change_head(OFFICE, org_id, member_id, on=day))
 
+        @precondition(lambda self: bool(self.services[0].store.reviews(rf.ReviewQuery())))
+        @rule(data=st.data())
+        def reopen(self, data: st.DataObject) -> None:
+            """R-REOPEN: a review's slot opened again (refused unless it is cancelled)."""
+            review = data.draw(
+                st.sampled_from(list(self.services[0].store.reviews(rf.ReviewQuery())))
+            )
+            self._both(lambda s: s.reopen(OFFICE, review.id, reason="重新点评"))
+
+        @rule(data=st.data(), period=st.sampled_from(_PERIODS))
+        def mark_slot_not_applicable(self, data: st.DataObject, period: str) -> None:
+            """R-NA: a planned slot ended as not applicable (refused where a review is live)."""
+            service = self.services[0]
+            plan = rf.plan_period(service.roster(), service.policy, rf.Period.parse(period))
+            if not plan.slots:
+                return
+            slot = data.draw(st.sampled_from(plan.slots))
+
+            def mark(s: rf.ReviewService) -> rf.Review:
+                return s.mark_slot_not_applicable(
+                    OFFICE, slot.period, kind=slot.kind, subject_id=slot.subject_id,
+                    reviewer_id=slot.reviewer_id, reason="误排",
+                )  # fmt: skip
+
+            self._both(mark)
+
         @invariant()
         def stores_agree(self) -> None:
             reference, adapter = (s.store for s in self.services)
@@ -647,6 +690,11 @@ def agreement_test(make_store: Callable[[], rf.Store]) -> type[Any]:
             assert adapter.reviews(rf.ReviewQuery()) == reviews
             for review in reviews[:5]:
                 assert tuple(adapter.history(review.id)) == tuple(reference.history(review.id))
+            for review in reviews:
+                if review.reopens is not None or review.round > 1:  # R-REOPEN, R-NA
+                    history = tuple(adapter.history(review.id))
+                    assert history == tuple(reference.history(review.id))
+                    assert rf.replay(history) == review
             assert tuple(adapter.attempts()) == tuple(reference.attempts())
 
     StoreAgreement.TestCase.settings = settings(

@@ -80,6 +80,7 @@ _LABELS: dict[str, tuple[str, str]] = {
     "reviewed": ("已点评", "Reviewed"),
     "closed": ("已销号", "Closed"),
     "waived": ("免于点评", "Waived"),
+    "not_applicable": ("不适用", "Not applicable"),
     "in_progress": ("进行中", "In progress"),
     "missing": ("未安排", "Missing"),
     "rate": ("完成率", "Rate"),

@@ -93,11 +93,12 @@ def _print_coverage(report: rf.CoverageReport, lang: str) -> None:
     out.print(
         f"{caption('expected')} {report.expected}  {caption('reviewed')} {report.reviewed}"
         f"（{caption('closed')} {report.closed}）  {caption('in_progress')} {report.in_progress}  "
-        f"{caption('waived')} {report.waived}  {caption('missing')} {report.missing}  "
+        f"{caption('waived')} {report.waived}  {caption('not_applicable')} "
+        f"{report.not_applicable}  {caption('missing')} {report.missing}  "
         f"{caption('coverage_rate')} {_percent(report.rate)}"
     )
     rates = Table(title=zh_en("点评领导完成情况", "reviewers"))
-    for key in ("reviewer", "expected", "reviewed", "closed", "waived", "rate"):
+    for key in ("reviewer", "expected", "reviewed", "closed", "waived", "not_applicable", "rate"):
         rates.add_column(caption(key), justify="left" if key == "reviewer" else "right")
     for r in report.reviewers:
         rates.add_row(
@@ -106,6 +107,7 @@ def _print_coverage(report: rf.CoverageReport, lang: str) -> None:
             str(r.reviewed),
             str(r.closed),
             str(r.waived),
+            str(r.not_applicable),
             _percent(r.rate),
         )
     out.print(rates)
@@ -158,7 +160,8 @@ def summary(org: str, year: str) -> None:
     cov = result.coverage
     covered = (
         f"{_percent(cov.rate)}（{caption('expected')} {cov.expected}，{caption('reviewed')} "
-        f"{cov.reviewed}，{caption('missing')} {cov.missing}）"
+        f"{cov.reviewed}，{caption('not_applicable')} {cov.not_applicable}，{caption('missing')} "
+        f"{cov.missing}）"
     )
     rows: list[tuple[str, str]] = [
         (zh_en("报送期限", "Due"), result.due.isoformat()),

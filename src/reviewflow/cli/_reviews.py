@@ -108,6 +108,16 @@ def _step1_rows(review: rf.Review, names: rf.Roster, lang: str) -> list[tuple[st
         ),
         (caption("state"), review.state.label(lang)),
     ]
+    if review.reopens is not None:  # a slot opened again (R-REOPEN)
+        rows.append(
+            (
+                zh_en("重新点评", "Reopens"),
+                zh_en(
+                    f"第{review.round}轮，接续 {review.reopens}",
+                    f"round {review.round}, after {review.reopens}",
+                ),
+            )
+        )
     method = review.method or review.planned_method
     if method is not None:
         when = f" {method.held_on.isoformat()}" if method.held_on else ""
@@ -181,9 +191,18 @@ def _later_rows(review: rf.Review, names: rf.Roster, lang: str) -> list[tuple[st
     return rows
 
 
+_CREATING_LABELS = {
+    "schedule": ("排期", "schedule"),
+    "reopen": ("重新点评", "reopen"),
+    "mark_slot_not_applicable": ("不适用（未排期）", "not applicable (never scheduled)"),
+}
+"""The actions that create a review (no step of the workflow), by label."""
+
+
 def _action_label(action: str, lang: str) -> str:
-    if action == "schedule":
-        return zh_en("排期", "schedule")
+    creating = _CREATING_LABELS.get(action)
+    if creating is not None:
+        return zh_en(*creating)
     step = rf.WORKFLOW.steps.get(action)
     if step is None:
         return action

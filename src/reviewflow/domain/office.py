@@ -172,11 +172,13 @@ class ReviewerRate:
     reviewed: int
     closed: int
     waived: int
+    not_applicable: int = 0
 
     @property
     def rate(self) -> float:
-        """Reviewed share of the reviews not waived (1.0 when there are none)."""
-        due = self.expected - self.waived
+        """Reviewed share of the reviews neither waived nor not applicable (1.0 when there are
+        none)."""
+        due = self.expected - self.waived - self.not_applicable
         return self.reviewed / due if due else 1.0
 
 
@@ -195,7 +197,8 @@ class CoverageReport:
 
     ``expected`` counts the reviews the rules call for (and any others scheduled in the period);
     a review counts as ``reviewed`` once step 2 is concluded, ``closed`` once closed; ``waived``
-    are shown apart and never count as covered (R-CAD-3); ``missing`` are named in ``gaps``.
+    are shown apart and never count as covered (R-CAD-3); ``not_applicable`` (不适用, R-NA) are
+    counted neither as covered nor as a gap; ``missing`` are named in ``gaps``.
     """
 
     period: Period
@@ -210,11 +213,12 @@ class CoverageReport:
     reviewers: tuple[ReviewerRate, ...]
     by_org_type: tuple[ClassCoverage, ...]
     by_post_category: tuple[ClassCoverage, ...]
+    not_applicable: int = 0
 
     @property
     def rate(self) -> float:
-        """Reviewed share of the expected reviews, waived ones excluded."""
-        due = self.expected - self.waived
+        """Reviewed share of the expected reviews, waived and not applicable ones excluded."""
+        due = self.expected - self.waived - self.not_applicable
         return self.reviewed / due if due else 1.0
 
 
@@ -229,7 +233,8 @@ def build_coverage(
     review_list = list(reviews)
     by_key = {r.key: r for r in review_list}
     # A subject is covered in a period by any live review of it, whoever the reviewer: after a
-    # move, the review held by the old head still counts (R-COVER is about the subject).
+    # move, the review held by the old head still counts (R-COVER is about the subject); a slot
+    # opened again (R-REOPEN) by its later round, when the cancelled one is found by its key.
     by_subject: dict[tuple[ReviewKind, str, Period], list[Review | ReviewRef]] = {}
     for r in review_list:
         if r.state is not ReviewState.CANCELLED:
@@ -319,7 +324,7 @@ def _made_report(  # noqa: PLR0917 - what the report is made of
     by_org_type: tuple[ClassCoverage, ...],
     by_post_category: tuple[ClassCoverage, ...],
 ) -> CoverageReport:
-    """The report of ``totals`` (the six counts, by their indexes) and the rest, made."""
+    """The report of ``totals`` (the seven counts, by their indexes) and the rest, made."""
     return CoverageReport(
         period=period,
         root_id=root_id,
@@ -333,6 +338,7 @@ def _made_report(  # noqa: PLR0917 - what the report is made of
         reviewers=reviewers,
         by_org_type=by_org_type,
         by_post_category=by_post_category,
+        not_applicable=totals[_NOT_APPLICABLE],
     )
 
 
@@ -416,7 +422,7 @@ class RunningCoverage:
         self._per_reviewer: _Counts = {}
         self._org_types: _Counts = {}
         self._post_categories: _Counts = {}
-        self._totals = [0] * 6
+        self._totals = [0] * _SIZE
         self._org_type: dict[str, str] = {}
         self._differing: set[str] = set()
         self._cancelled_only: set[str] = set()
@@ -666,20 +672,20 @@ def _gap_order(gap: CoverageGap) -> tuple[Period, str, ReviewKind, str]:
     return (gap.period, gap.org_id, gap.kind, gap.subject_id)
 
 
-def _rate_counts(c: list[int]) -> tuple[int, int, int, int]:
-    return c[_EXPECTED], c[_REVIEWED], c[_CLOSED], c[_WAIVED]
+def _rate_counts(c: list[int]) -> tuple[int, int, int, int, int]:
+    return c[_EXPECTED], c[_REVIEWED], c[_CLOSED], c[_WAIVED], c[_NOT_APPLICABLE]
 
 
 def _counts(into: _Counts, name: str) -> list[int]:
     found = into.get(name)
     if found is None:
-        found = into[name] = [0] * 6
+        found = into[name] = [0] * _SIZE
     return found
 
 
 def _sum(a: list[int] | None, b: list[int] | None) -> list[int]:
     if a is None:
-        return b if b is not None else [0] * 6
+        return b if b is not None else [0] * _SIZE
     if b is None:
         return a
     return [x + y for x, y in zip(a, b, strict=True)]
@@ -692,8 +698,10 @@ def _present(base: _Counts, more: _Counts) -> _Counts:
     return {name: c for name, c in summed.items() if c[_EXPECTED]}
 
 
-# A tally's counts, by place: expected, reviewed, closed, in progress, waived, missing.
-_EXPECTED, _REVIEWED, _CLOSED, _IN_PROGRESS, _WAIVED, _MISSING = range(6)
+# A tally's counts, by place: expected, reviewed, closed, in progress, waived, missing, not
+# applicable.
+_EXPECTED, _REVIEWED, _CLOSED, _IN_PROGRESS, _WAIVED, _MISSING, _NOT_APPLICABLE = range(7)
+_SIZE = 7
 _Head = tuple[str, str, str | None]  # reviewer, organization, post category of a member subject
 
 
@@ -701,6 +709,8 @@ def _places(state: ReviewState) -> tuple[int, ...]:
     """The counts a live review in ``state`` adds one to."""
     if state is ReviewState.WAIVED:
         return (_EXPECTED, _WAIVED)
+    if state is ReviewState.NOT_APPLICABLE:  # R-NA: neither covered nor a gap
+        return (_EXPECTED, _NOT_APPLICABLE)
     if state.reviewed:
         return (
             (_EXPECTED, _REVIEWED, _CLOSED)
@@ -715,7 +725,8 @@ _PLACES = {state: _places(state) for state in ReviewState}
 
 class _Tally:
     """Every count of a coverage report kept once, by (reviewer, organization, post category of
-    a member subject), as six counts (expected, reviewed, closed, in progress, waived, missing),
+    a member subject), as seven counts (expected, reviewed, closed, in progress, waived,
+    missing, not applicable),
     to be rolled up at the end: a slot costs two increments or three."""
 
     def __init__(self, roster: Roster) -> None:
@@ -735,7 +746,7 @@ class _Tally:
     def _counts(self, head: _Head) -> list[int]:
         counts = self.tallies.get(head)
         if counts is None:
-            counts = self.tallies[head] = [0] * 6
+            counts = self.tallies[head] = [0] * _SIZE
         return counts
 
     def review(self, review: Review | ReviewRef) -> None:
@@ -769,7 +780,7 @@ def _roll_up(
     roster: Roster, tallies: dict[_Head, list[int]]
 ) -> tuple[list[int], _Counts, _Counts, _Counts]:
     """Totals, and counts by reviewer, by organization type and by post category."""
-    totals = [0] * 6
+    totals = [0] * _SIZE
     per_reviewer: _Counts = {}
     by_org: _Counts = {}
     category_counts: _Counts = {}
@@ -839,6 +850,8 @@ class Summary:
     """The organization's submission of this summary to the office (R-SUMMARY-SUBMIT)."""
     inspections: tuple[Inspection, ...] = ()
     """The inspections of the subtree in the year (R-SUPERVISE)."""
+    not_applicable: int = 0
+    """Reviews of the year ended as not applicable (不适用, R-NA): neither held nor missing."""
 
 
 def build_summary(
@@ -856,7 +869,8 @@ def build_summary(
     inspections: Iterable[Inspection] = (),
 ) -> Summary:
     """Gather one organization subtree's year (R-SUMMARY)."""
-    held = [r for r in reviews if r.state.reviewed]
+    review_list = list(reviews)
+    held = [r for r in review_list if r.state.reviewed]
     by_kind = Counter(r.kind for r in held)
     by_method = Counter(r.method.method for r in held if r.method is not None)
     items = [item for r in held for item in r.ledger]
@@ -879,4 +893,5 @@ def build_summary(
         exemplars=tuple(exemplars),
         submission=submission,
         inspections=tuple(inspections),
+        not_applicable=sum(1 for r in review_list if r.state is ReviewState.NOT_APPLICABLE),
     )

@@ -39,7 +39,10 @@ from reviewflow.domain.serial import (
 from reviewflow.domain.vocabulary import Aspect, Basis, ItemStatus, Labelled, ReviewKind
 
 __all__ = [
+    "CREATING_ACTIONS",
+    "NOT_APPLICABLE_ACTION",
     "REASSIGN_ACTION",
+    "REOPEN_ACTION",
     "SCHEDULE_ACTION",
     "Attempt",
     "HistoryEntry",
@@ -65,6 +68,7 @@ class ReviewState(Labelled):
     CLOSED = "closed", "已销号", "closed"
     WAIVED = "waived", "免于点评", "waived"
     CANCELLED = "cancelled", "已撤销", "cancelled"
+    NOT_APPLICABLE = "not_applicable", "不适用", "not applicable"
 
     @property
     def final(self) -> bool:
@@ -77,7 +81,9 @@ class ReviewState(Labelled):
         return self in _REVIEWED
 
 
-_FINAL = frozenset({ReviewState.CLOSED, ReviewState.WAIVED, ReviewState.CANCELLED})
+_FINAL = frozenset(
+    {ReviewState.CLOSED, ReviewState.WAIVED, ReviewState.CANCELLED, ReviewState.NOT_APPLICABLE}
+)
 _REVIEWED = frozenset({ReviewState.PUBLICIZING, ReviewState.RECTIFYING, ReviewState.CLOSED})
 
 
@@ -115,11 +121,21 @@ class Review:
     :func:`~reviewflow.domain.effects.put_extra`. Empty for the document's own workflow."""
     end_reason: str = ""
     last_digest: str = ""
+    round: int = 1
+    """Which time the slot is held: 1 when scheduled, one more each time the office opens a
+    cancelled review's slot again (R-REOPEN)."""
+    reopens: str | None = None
+    """The cancelled review this one opens again (R-REOPEN); None for a review scheduled."""
 
     @property
     def key(self) -> tuple[str, ReviewKind, str, Period]:
-        """The slot this review fills: at most one review per key (R-CAD-4)."""
+        """The slot this review fills: scheduling creates at most one review per key (R-CAD-4)."""
         return (self.reviewer_id, self.kind, self.subject_id, self.period)
+
+    @property
+    def round_key(self) -> tuple[str, ReviewKind, str, Period, int]:
+        """The slot and its round: what a store holds unique (R-CAD-4, R-REOPEN)."""
+        return (self.reviewer_id, self.kind, self.subject_id, self.period, self.round)
 
     @property
     def aspects(self) -> tuple[Aspect, ...]:
@@ -288,11 +304,23 @@ def _moved(
         r.planned_method, r.method, r.reports, r.judgements, r.comments, r.direction,
         r.suggestions, r.participants, r.requirements, r.no_rectification_needed, r.form,
         r.filing, r.publicity, r.ledger, r.reply, r.closeout, r.extras, end_reason, digest,
+        r.round, r.reopens,
     )  # fmt: skip
 
 
 SCHEDULE_ACTION = "schedule"
 """The action of a review's first history entry, which creates the record."""
+
+REOPEN_ACTION = "reopen"
+"""The action of the first history entry of a review that opens a cancelled review's slot
+again (R-REOPEN): it creates the record, like ``schedule``, one round later."""
+
+NOT_APPLICABLE_ACTION = "mark_slot_not_applicable"
+"""The action of the first history entry of a review made for a planned slot that should never
+have existed (R-NA): it creates the record already ended as not applicable."""
+
+CREATING_ACTIONS = frozenset({SCHEDULE_ACTION, REOPEN_ACTION, NOT_APPLICABLE_ACTION})
+"""The actions of an entry that creates a review: the first of every history, and only it."""
 
 REASSIGN_ACTION = "reassign"
 """The action of an entry that hands an open review to another reviewer (R-ROSTER-2): its data
@@ -305,8 +333,9 @@ def reassigned_by(review: Review, entry: HistoryEntry) -> Review:
 
 
 def created_by(entry: HistoryEntry) -> Review:
-    """The record a ``schedule`` entry creates: its data, with the entry's id, state, version
-    and digest (the data leaves out the fields at their defaults: see :func:`schedule_data`)."""
+    """The record a creating entry (:data:`CREATING_ACTIONS`) makes: its data, with the entry's
+    id, state, version and digest, and its reason when it makes the review ended (the data
+    leaves out the fields at their defaults: see :func:`schedule_data`)."""
     created = structure(dict(entry.data), Review)
     return attrs.evolve(
         created,
@@ -314,6 +343,7 @@ def created_by(entry: HistoryEntry) -> Review:
         state=entry.to_state,
         version=entry.seq,
         last_digest=entry.digest,
+        end_reason=entry.reason if entry.to_state.final else created.end_reason,
     )
 
 

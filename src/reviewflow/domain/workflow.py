@@ -26,8 +26,8 @@ from reviewflow.domain.effects import EFFECTS, Effect
 from reviewflow.domain.guards import GUARDS, Failure, Guard, GuardContext
 from reviewflow.domain.payloads import PAYLOADS, Payload
 from reviewflow.domain.review import (
+    CREATING_ACTIONS,
     REASSIGN_ACTION,
-    SCHEDULE_ACTION,
     HistoryEntry,
     Review,
     ReviewState,
@@ -191,6 +191,10 @@ STEPS: tuple[Step, ...] = (
     ),
     Step("waive", _LIVE, S.WAIVED, _OFFICE, "免于点评", "waive", (), "R-CAD-3", payload="end"),
     Step("cancel", _LIVE, S.CANCELLED, _OFFICE, "撤销", "cancel", (), "R-AUDIT", payload="end"),
+    Step(
+        "mark_not_applicable", _LIVE, S.NOT_APPLICABLE, _OFFICE, "不适用", "mark not applicable",
+        (), "R-NA", payload="end",
+    ),
 )  # fmt: skip
 """The steps of the document's workflow (§5), in the document's order."""
 
@@ -294,7 +298,7 @@ class WorkflowDefinition:
     def _validate(self) -> None:
         if self.initial not in self.states:
             raise InvalidDefinition("the initial state is not one of the states", [self.initial])
-        for action in (SCHEDULE_ACTION, REASSIGN_ACTION):
+        for action in sorted((*CREATING_ACTIONS, REASSIGN_ACTION)):
             if action in self.steps:
                 raise InvalidDefinition("the trigger is the history's own action", [action])
         for step in self.steps.values():
@@ -437,6 +441,11 @@ class WorkflowDefinition:
         moves = sorted({first[s] for s in targets & first.keys()})
         return tuple(self.next_step(trigger) for trigger in moves)
 
+    def way_on(self, review: Review) -> tuple[NextStep, ...]:
+        """The first moves on the shortest way from the review's state to its closing (none
+        from a final state): what a refusal of an operation not open there advises."""
+        return self._way_to(review.state, None)
+
     def open(self, review: Review) -> tuple[str, ...]:
         """The triggers open in the review's state (guards aside)."""
         return tuple(t for t, s in self.steps.items() if review.state in s.sources)
@@ -464,15 +473,17 @@ class WorkflowDefinition:
     # -- the record ------------------------------------------------------------------------------
 
     def apply_entry(self, review: Review | None, entry: HistoryEntry) -> Review:
-        """The record after ``entry``: the first entry (``schedule``) creates it; any other is
-        its step's effect, with the entry's state, version and digest (and its reason, when it
-        ends the review)."""
-        if entry.action == SCHEDULE_ACTION:
+        """The record after ``entry``: the first entry (``schedule``, ``reopen`` or
+        ``mark_slot_not_applicable``) creates it; any other is its step's effect, with the
+        entry's state, version and digest (and its reason, when it ends the review)."""
+        if entry.action in CREATING_ACTIONS:
             if review is not None:
-                raise InvalidInput("action", entry.action, "a review is scheduled only once")
+                raise InvalidInput("action", entry.action, "a review is created only once")
             return created_by(entry)
         if review is None:
-            raise InvalidInput("action", entry.action, "the first entry of a history is 'schedule'")
+            raise InvalidInput(
+                "action", entry.action, "the first entry of a history creates the review"
+            )
         if entry.action == REASSIGN_ACTION:
             changed = reassigned_by(review, entry)
             return _moved(changed, entry.to_state, entry.seq, changed.end_reason, entry.digest)

@@ -101,6 +101,7 @@ HEADINGS: dict[str, tuple[str, str]] = {
     "closed": ("已销号", "Closed"),
     "in_progress": ("进行中", "In progress"),
     "waived": ("免于点评", "Waived"),
+    "not_applicable": ("不适用", "Not applicable"),
     "missing": ("未覆盖", "Not covered"),
     "rate": ("覆盖率", "Coverage rate"),
     "reviewer_rates": ("点评领导完成情况", "Reviewers' own completion"),

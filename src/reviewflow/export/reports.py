@@ -40,8 +40,12 @@ LEDGER_COLUMNS = (
 """The ledger's columns, as heading keys."""
 
 LEDGER_TOTAL_COLUMNS = ("org_name", "requirements_count", "items", "items_done", "items_overdue")
-COVERAGE_NUMBERS = ("expected", "reviewed", "closed", "in_progress", "waived", "missing", "rate")
-REVIEWER_COLUMNS = ("reviewer", "expected", "reviewed", "closed", "waived", "reviewer_rate")
+COVERAGE_NUMBERS = (
+    "expected", "reviewed", "closed", "in_progress", "waived", "not_applicable", "missing", "rate",
+)  # fmt: skip
+REVIEWER_COLUMNS = (
+    "reviewer", "expected", "reviewed", "closed", "waived", "not_applicable", "reviewer_rate",
+)  # fmt: skip
 REVIEW_COLUMNS = ("period", "kind", "subject", "reviewer", "state")
 GAP_COLUMNS = ("period", "kind", "subject", "reviewer", "reason")
 
@@ -257,6 +261,7 @@ def _coverage_totals(sheet: Any, report: rf.CoverageReport, scope: str, lang: st
         "closed": report.closed,
         "in_progress": report.in_progress,
         "waived": report.waived,
+        "not_applicable": report.not_applicable,
         "missing": report.missing,
         "rate": report.rate,
     }
@@ -270,16 +275,19 @@ def _coverage_totals(sheet: Any, report: rf.CoverageReport, scope: str, lang: st
         columns = [heading(c, lang) for c in ("class_name", "expected", "reviewed")]
         lines = ([c.name, c.expected, c.reviewed] for c in classes)
         row = _table(sheet, row + 1, heading(key, lang), columns, lines)
-    _widths(sheet, (22, 12, 12, 12, 12, 12))
+    _widths(sheet, (22, 12, 12, 12, 12, 12, 12))
 
 
 def _reviewer_rates(sheet: Any, row: int, rates: Sequence[rf.ReviewerRate], lang: str) -> int:
     """Each reviewer's own rate (R-LEAD) from ``row`` on; returns the next free row."""
-    lines = ([r.reviewer_name, r.expected, r.reviewed, r.closed, r.waived, r.rate] for r in rates)
+    lines = (
+        [r.reviewer_name, r.expected, r.reviewed, r.closed, r.waived, r.not_applicable, r.rate]
+        for r in rates
+    )
     columns = [heading(c, lang) for c in REVIEWER_COLUMNS]
     end = _table(sheet, row, heading("reviewer_rates", lang), columns, lines)
     for line in range(row + 2, end):  # below the table's title and header
-        sheet.cell(line, 6).number_format = RATE_FORMAT
+        sheet.cell(line, len(REVIEWER_COLUMNS)).number_format = RATE_FORMAT
     return end
 
 
@@ -401,6 +409,7 @@ def summary_values(summary: rf.Summary) -> dict[str, Any]:
         "closed": coverage.closed,
         "in_progress": coverage.in_progress,
         "waived": coverage.waived,
+        "not_applicable": coverage.not_applicable,
         "missing": coverage.missing,
         "rate": coverage.rate,
         "requirements_raised": summary.requirements_raised,

@@ -45,6 +45,7 @@ from reviewflow.service._reads import Reads, WorkItem
 from reviewflow.service._records import Records
 from reviewflow.service._roster import Handover, RosterChanges
 from reviewflow.service._scheduling import Scheduler, ScheduleResult
+from reviewflow.service._slots import Slots
 from reviewflow.service._steps import StepMethods
 from reviewflow.store.base import Store
 
@@ -93,6 +94,7 @@ class ReviewService(StepMethods):
         self._records = Records(core)
         self._office = Office(core, self._coverage, self._records)
         self._reads = Reads(core)
+        self._slots = Slots(core, plans)
 
     def __repr__(self) -> str:
         return f"ReviewService(store={self.store.url!r})"
@@ -281,6 +283,39 @@ class ReviewService(StepMethods):
         with self._core.refusals(actor, "schedule"):
             chosen = _period(period)
         return self._scheduler.schedule(actor, chosen, root_id)
+
+    def reopen(self, actor: str, review_id: str, *, reason: str) -> Review:
+        """Open a cancelled review's slot again (office only, with a reason, R-REOPEN).
+
+        Creates a new review of the same slot (period, kind, subject, reviewer) one
+        :attr:`~Review.round` later, linked to the cancelled one (:attr:`~Review.reopens`), its
+        first history entry ``reopen``; coverage then counts it in the slot's place. Refused
+        for a review that is not cancelled (:class:`~reviewflow.errors.TransitionNotAllowed`)
+        and for a slot already opened again (:class:`~reviewflow.errors.GuardFailed`).
+        Listeners hear a :class:`~reviewflow.events.ReviewsScheduled` of the new review.
+        """
+        return self._slots.reopen(actor, review_id, reason)
+
+    def mark_slot_not_applicable(
+        self,
+        actor: str,
+        period: Period | str,
+        *,
+        kind: ReviewKind | str,
+        subject_id: str,
+        reviewer_id: str,
+        reason: str,
+    ) -> Review:
+        """End a planned slot with no review yet as not applicable (不适用, office only, with a
+        reason, R-NA): a review is created already ended (its first history entry
+        ``mark_slot_not_applicable``), counted neither as covered nor as a gap, and scheduling
+        creates nothing for the slot again. Where every review of the slot was cancelled, the
+        new one follows them one round later. A slot with a live review is refused (end that
+        review with :meth:`mark_not_applicable`); one the plan lacks is not found.
+        """
+        with self._core.refusals(actor, "mark_slot_not_applicable"):
+            chosen = _period(period)
+        return self._slots.mark_not_applicable(actor, chosen, kind, subject_id, reviewer_id, reason)
 
     # -- reading reviews ---------------------------------------------------------------------------
 

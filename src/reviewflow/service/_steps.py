@@ -412,3 +412,16 @@ class StepMethods:
         return self.take(
             actor, "cancel", review_id, reason=reason, expected_version=expected_version
         )
+
+    def mark_not_applicable(
+        self, actor: str, review_id: str, *, reason: str, expected_version: int | None = None
+    ) -> Review:
+        """End a review whose slot should never have existed as not applicable (不适用; office
+        only, with a reason, R-NA): counted neither as covered nor as a gap."""
+        return self.take(
+            actor,
+            "mark_not_applicable",
+            review_id,
+            reason=reason,
+            expected_version=expected_version,
+        )

@@ -8,8 +8,9 @@ applies it atomically (all of it or nothing) and enforces:
 - a review and its history entry go together; history is append-only, one entry per
   (review, seq), with ``seq`` equal to the review's new version;
 - at most one yearly summary submitted per (organization, year) (R-SUMMARY-SUBMIT);
-- at most one review per (reviewer, kind, subject, period) (R-CAD-4): a new review whose key
-  exists is skipped, not an error, so scheduling is idempotent;
+- at most one review per (reviewer, kind, subject, period) and round (R-CAD-4, R-REOPEN,
+  :attr:`~reviewflow.domain.review.Review.round_key`): a new review whose slot and round exist
+  is skipped, not an error, so scheduling is idempotent;
 - an imported review (a copy from another store) comes with its whole history, written as it
   is; a review whose id exists is skipped, so a copy can be resumed.
 

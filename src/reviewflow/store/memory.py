@@ -69,17 +69,17 @@ class MemoryStore:
                 self._roster = roster
             for review, entry in inserts:
                 self._reviews[review.id] = review
-                self._keys[review.key] = review.id
+                self._keys[review.round_key] = review.id
                 self._history[review.id] = [entry]
             for review, entries in imports:
                 self._reviews[review.id] = review
-                self._keys[review.key] = review.id
+                self._keys[review.round_key] = review.id
                 self._history[review.id] = list(entries)
             for review, entry in changes.review_updates:
                 before = self._reviews[review.id]
-                if before.key != review.key:  # handed to another reviewer (R-ROSTER-2)
-                    del self._keys[before.key]
-                    self._keys[review.key] = review.id
+                if before.round_key != review.round_key:  # another reviewer (R-ROSTER-2)
+                    del self._keys[before.round_key]
+                    self._keys[review.round_key] = review.id
                 self._reviews[review.id] = review
                 self._history[review.id].append(entry)
             for order in changes.orders:
@@ -100,12 +100,12 @@ class MemoryStore:
         inserts: list[tuple[Review, HistoryEntry]] = []
         seen: set[tuple[object, ...]] = set()
         for review, entry in changes.new_reviews:
-            if review.key in self._keys or review.key in seen:
+            if review.round_key in self._keys or review.round_key in seen:
                 continue  # R-CAD-4: the slot is filled; scheduling again creates nothing
             if review.id in self._reviews:
                 raise IntegrityError(f"review id {review.id!r} exists already")
             check_entry(review, entry, 1)
-            seen.add(review.key)
+            seen.add(review.round_key)
             inserts.append((review, entry))
         return inserts
 
@@ -114,7 +114,7 @@ class MemoryStore:
         for review, entries in changes.imported:
             if review.id in self._reviews:
                 continue  # copied before: a resumed copy skips it
-            if review.key in self._keys:
+            if review.round_key in self._keys:
                 raise IntegrityError(f"review {review.id!r}: another review holds its slot")
             check_imported(review, entries)
             imports.append((review, entries))
@@ -132,7 +132,7 @@ class MemoryStore:
             if current.version != review.version - 1:
                 raise ConcurrencyConflict(review.id, review.version - 1, current.version)
             check_entry(review, entry, review.version)
-            if review.key != current.key and review.key in self._keys:
+            if review.round_key != current.round_key and review.round_key in self._keys:
                 raise IntegrityError(f"review {review.id!r}: another review holds its new slot")
             if entry.prev_digest != self._history[review.id][-1].digest:
                 raise IntegrityError(

@@ -8,10 +8,10 @@ statements of many rows or ``executemany`` calls the driver batches itself.
 
 A review is kept as one row: the columns the queries filter on, plus its record as JSON
 (``doc``). Its history, ledger items, the attempt log, orders and exemplars have tables of their
-own. The database enforces what it can: one review per (reviewer, kind, subject, period), one
-history entry per (review, seq), foreign keys. The schema is versioned (see :data:`SCHEMA_VERSION`):
-an empty database is set up on first open; an older one is refused until :meth:`SqlStore.upgrade`
-runs, and a newer one is refused outright.
+own. The database enforces what it can: one review per (reviewer, kind, subject, period,
+round), one history entry per (review, seq), foreign keys. The schema is versioned (see
+:data:`SCHEMA_VERSION`): an empty database is set up on first open; an older one is refused
+until :meth:`SqlStore.upgrade` runs, and a newer one is refused outright.
 
 The modules: :mod:`.dialect` (the base dialect), one a database (:mod:`.sqlite`,
 :mod:`.postgres`, :mod:`.mysql`), :mod:`.schema` (versions and migrations), :mod:`.codec` (rows

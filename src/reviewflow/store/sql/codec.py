@@ -58,7 +58,7 @@ HISTORY_COLUMNS = (
 )  # fmt: skip
 REVIEW_COLUMNS = (
     "id", "kind", "reviewer_id", "subject_id", "period", "period_start", "period_end", "basis",
-    "org_id", "state", "version", "last_digest", "doc", "slot_hash",
+    "org_id", "state", "version", "last_digest", "doc", "slot_hash", "slot_round",
 )  # fmt: skip
 ITEM_COLUMNS = (
     "review_id", "item_id", "requirement_id", "measure", "owner", "due", "status", "done_on",
@@ -175,7 +175,7 @@ def review_rows(reviews: Iterable[Review]) -> Iterator[tuple[Any, ...]]:
         yield (
             r.id, r.kind.value, r.reviewer_id, r.subject_id, text, start, end, r.basis.value,
             r.org_id, r.state.value, r.version, r.last_digest, doc(r),
-            slot_hash(r.kind, r.reviewer_id, r.subject_id, text),
+            slot_hash(r.kind, r.reviewer_id, r.subject_id, text), r.round,
         )  # fmt: skip
 
 

@@ -8,6 +8,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from reviewflow.store.sql.codec import HISTORY_FROM_SELECT, marks
 from reviewflow.store.sql.dialect import Connection, Dialect
+from reviewflow.store.sql.schema import ONE_PER_ROUND, ROUND_COLUMNS
 
 __all__ = ["MysqlDialect"]
 
@@ -91,6 +92,14 @@ class MysqlDialect(Dialect):
 
     def drop_index(self, index: str, table: str) -> str:
         return f"DROP INDEX {index} ON {table}"
+
+    def migration(self, version: int) -> list[str]:
+        if version == 7:  # one review per slot and round; the new index first (see schema 7)
+            return [
+                f"ALTER TABLE reviews ADD CONSTRAINT {ONE_PER_ROUND} UNIQUE ({ROUND_COLUMNS})",
+                self.drop_index("reviews_one_per_slot", "reviews"),
+            ]
+        return []
 
     def is_unique_violation(self, error: BaseException) -> bool:
         import pymysql  # noqa: PLC0415

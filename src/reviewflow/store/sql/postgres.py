@@ -7,6 +7,7 @@ from typing import Any
 
 from reviewflow.store.sql.codec import HISTORY_FROM_SELECT
 from reviewflow.store.sql.dialect import Connection, Dialect
+from reviewflow.store.sql.schema import ONE_PER_ROUND, ROUND_COLUMNS
 
 __all__ = ["PostgresDialect"]
 
@@ -82,6 +83,11 @@ class PostgresDialect(Dialect):
                     "WHERE xid IS NOT NULL AND from_state IS NOT NULL"
                 ),
                 "INSERT INTO reviewflow_meta (name, value) VALUES ('created', '0')",
+            ]
+        if version == 7:  # one review per slot and round (see schema 7)
+            return [
+                f"ALTER TABLE reviews ADD CONSTRAINT {ONE_PER_ROUND} UNIQUE ({ROUND_COLUMNS})",
+                "ALTER TABLE reviews DROP CONSTRAINT reviews_one_per_slot",
             ]
         return []
 

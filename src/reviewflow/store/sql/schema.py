@@ -18,9 +18,17 @@ from reviewflow.store.sql.codec import KINDS
 from reviewflow.store.sql.connection import Database
 from reviewflow.store.sql.dialect import Dialect
 
-__all__ = ["FILLS", "MIGRATIONS", "SCHEMA_VERSION", "SchemaMismatch", "history_table"]
+__all__ = [
+    "FILLS",
+    "MIGRATIONS",
+    "REVIEW_INDEXES",
+    "SCHEMA_VERSION",
+    "SchemaMismatch",
+    "history_table",
+    "reviews_table",
+]
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 """The schema this version of the library reads and writes."""
 
 
@@ -53,6 +61,32 @@ def history_table(d: Dialect, name: str) -> str:
             from_state VARCHAR(16) NULL, to_state VARCHAR(16) NOT NULL, data {b} NOT NULL,
             reason {t} NOT NULL, prev_digest VARCHAR(64) NOT NULL, digest VARCHAR(64) NOT NULL,
             PRIMARY KEY (review_id, seq)){s}"""
+
+
+def reviews_table(d: Dialect, name: str) -> str:
+    """The statement that creates the reviews table as schema 7 has it, as ``name`` (SQLite
+    makes the table anew to change its unique constraint: see schema 7)."""
+    i, b, s, day = d.id_type, d.big_text_type, d.table_suffix, "VARCHAR(10)"
+    return f"""CREATE TABLE {name} (
+            id {i} PRIMARY KEY, kind VARCHAR(16) NOT NULL,
+            reviewer_id {i} NOT NULL REFERENCES members (id), subject_id {i} NOT NULL,
+            period VARCHAR(8) NOT NULL, period_start {day} NOT NULL, period_end {day} NOT NULL,
+            basis VARCHAR(16) NOT NULL, org_id {i} NOT NULL REFERENCES organizations (id),
+            state VARCHAR(16) NOT NULL, version INTEGER NOT NULL, last_digest VARCHAR(64) NOT NULL,
+            doc {b} NOT NULL, slot_hash BIGINT NOT NULL DEFAULT 0,
+            slot_round INTEGER NOT NULL DEFAULT 1,
+            CONSTRAINT {ONE_PER_ROUND} UNIQUE ({ROUND_COLUMNS})){s}"""
+
+
+ONE_PER_ROUND = "reviews_one_per_round"
+"""The unique constraint of schema 7: one review per slot and round (R-CAD-4, R-REOPEN)."""
+ROUND_COLUMNS = "reviewer_id, kind, subject_id, period, slot_round"
+REVIEW_INDEXES = (
+    "CREATE INDEX reviews_by_period ON reviews (period_start, period_end)",
+    "CREATE INDEX reviews_by_org ON reviews (org_id, period_start)",
+    "CREATE INDEX reviews_by_subject ON reviews (subject_id, period_start)",
+)
+"""The indexes of the reviews table (schema 3 on), beside its constraints."""
 
 
 def _schema_v1(d: Dialect) -> list[str]:
@@ -209,6 +243,16 @@ def _schema_v6(d: Dialect) -> list[str]:
     ]
 
 
+def _schema_v7(d: Dialect) -> list[str]:  # noqa: ARG001 - the same on every database
+    """A slot opened again (R-REOPEN): each review keeps its round (``slot_round``, 1 for every
+    review already there), and the one-per-slot constraint takes it in
+    (``reviews_one_per_round``), so a cancelled review's slot can hold a later review, and
+    scheduling still creates nothing twice (R-CAD-4). PostgreSQL and MySQL add the new
+    constraint, then drop the old one (MySQL's foreign key on the reviewer needs an index that
+    begins with it at all times); SQLite, which drops no constraint, makes the table anew."""
+    return ["ALTER TABLE reviews ADD COLUMN slot_round INTEGER NOT NULL DEFAULT 1"]
+
+
 MIGRATIONS: Mapping[int, Callable[[Dialect], list[str]]] = {
     1: _schema_v1,
     2: _schema_v2,
@@ -216,6 +260,7 @@ MIGRATIONS: Mapping[int, Callable[[Dialect], list[str]]] = {
     4: _schema_v4,
     5: _schema_v5,
     6: _schema_v6,
+    7: _schema_v7,
 }
 """Schema version → the statements every database runs to bring the previous version to it
 (the database's own follow: :meth:`Dialect.migration`)."""

@@ -7,9 +7,9 @@ from collections.abc import Sequence
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from reviewflow.store.sql.codec import HISTORY_COLUMNS, INSERT_HISTORY
+from reviewflow.store.sql.codec import HISTORY_COLUMNS, INSERT_HISTORY, REVIEW_COLUMNS
 from reviewflow.store.sql.dialect import Connection, Dialect
-from reviewflow.store.sql.schema import history_table
+from reviewflow.store.sql.schema import REVIEW_INDEXES, history_table, reviews_table
 
 __all__ = ["SqliteDialect"]
 
@@ -89,6 +89,8 @@ class SqliteDialect(Dialect):
             return _rebuild_history(" WITHOUT ROWID")
         if version == 3:  # in order of writing again, its key's index beside it (see schema 3)
             return _rebuild_history("")
+        if version == 7:  # one review per slot and round (see schema 7)
+            return _rebuild_reviews()
         return []
 
     def watermark(self, cursor: Any) -> object:
@@ -130,4 +132,23 @@ def _rebuild_history(options: str) -> list[str]:
         f"INSERT INTO history_new ({columns}) SELECT {columns} FROM history",
         "DROP TABLE history",
         "ALTER TABLE history_new RENAME TO history",
+    ]
+
+
+def _rebuild_reviews() -> list[str]:
+    """The reviews table made anew with schema 7's unique constraint, its rows and indexes put
+    back (SQLite drops no constraint). The history and the ledger refer to the reviews by the
+    table's name, and their foreign keys stay on: the old table's drop counts their rows as
+    violations (deferred to the commit), and the rows inserted into the new table under the
+    old name count them off again, so the commit finds none."""
+    columns = ", ".join(REVIEW_COLUMNS)
+    return [
+        "PRAGMA defer_foreign_keys = ON",
+        f"CREATE TABLE reviews_copy AS SELECT {columns} FROM reviews",
+        reviews_table(SqliteDialect(), "reviews_new"),
+        "DROP TABLE reviews",
+        "ALTER TABLE reviews_new RENAME TO reviews",
+        f"INSERT INTO reviews ({columns}) SELECT {columns} FROM reviews_copy",
+        "DROP TABLE reviews_copy",
+        *REVIEW_INDEXES,
     ]

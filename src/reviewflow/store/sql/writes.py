@@ -148,7 +148,7 @@ class Writer:
         seen: set[tuple[object, ...]] = set()
         existing = self._existing_keys(cur, reviews) if careful else set()
         for n, review in enumerate(reviews):
-            key = review.key
+            key = review.round_key
             if key in existing or key in seen:
                 continue  # R-CAD-4: the slot is filled; scheduling again creates nothing
             seen.add(key)
@@ -203,11 +203,11 @@ class Writer:
         for chunk in chunks(subjects):
             rows += self._db.q(
                 cur,
-                "SELECT reviewer_id, kind, subject_id, period FROM reviews "
+                "SELECT reviewer_id, kind, subject_id, period, slot_round FROM reviews "
                 f"WHERE subject_id IN ({marks(len(chunk))}) AND period IN ({marks(len(periods))})",
                 [*chunk, *periods],
             ).fetchall()
-        return {(rid, KINDS[k], sid, Period.parse(p)) for rid, k, sid, p in rows}
+        return {(rid, KINDS[k], sid, Period.parse(p), int(n)) for rid, k, sid, p, n in rows}
 
     # -- steps ------------------------------------------------------------------------------------
 

@@ -1,5 +1,6 @@
-"""The office's records on every store: the yearly summary's submission (R-SUMMARY-SUBMIT),
-inspections behind supervision orders (R-SUPERVISE) and exemplars' publicity (R-EXEMPLAR)."""
+"""The office's records on every store (issue #14, seen 6): the yearly summary's submission
+(R-SUMMARY-SUBMIT), inspections behind supervision orders (R-SUPERVISE) and exemplars'
+publicity (R-EXEMPLAR)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""R-ROSTER-1..3: an effective-dated roster, a change of head, and imports that go through the
-office's operations.
+"""R-ROSTER-1..3 (issue #14, seen 3): an effective-dated roster, a change of head, and imports
+that go through the office's operations.
 
 The issue's situation on every store: 周明 (zhou), secretary of 内科党支部 (internal), is replaced
 by 吴红 (wu) on 15 November 2023, after the office scheduled 2023-Q4. October stays with 周明;

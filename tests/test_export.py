@@ -42,6 +42,8 @@ ORG_FORM_LABELS = {
     "公开范围/形式",
     "点评领导签字",
     "日期",
+    "填表单位（盖章）",
+    "填表人",
     "备案编号",
     "备案日期",
 }
@@ -59,6 +61,8 @@ MEMBER_FORM_LABELS = {
     "公开范围/形式",
     "签字",
     "日期",
+    "填表单位（盖章）",
+    "填表人",
     "备案编号",
     "备案日期",
 }
@@ -294,6 +298,7 @@ def test_r_step_3_member_form_carries_every_field_of_the_review(
     assert fields["公开范围/形式"] == "内科党支部 / 会议通报 / 2023年12月20日"
     assert fields["签字"] == ""
     assert fields["日期"] == "2023年12月20日"
+    assert (fields["填表单位（盖章）"], fields["填表人"]) == ("内科党支部", "周明")
     assert review.filing is not None
     assert fields["备案编号"] == review.filing.filing_no == "内科〔2023-12〕sun"
 
@@ -321,7 +326,8 @@ def test_r_step_3_a_form_printed_before_the_review_shows_empty_fields(
     assert fields["所在党组织"] == "区卫生局党委"
     assert fields["岗位类别"] == "管理"
     assert fields["点评领导"] == "王建国（区卫生局党委书记）"
-    filled = {"姓名", "所在党组织", "岗位类别", "点评领导"}
+    assert fields["填表单位（盖章）"] == "区卫生局党委"  # the unit is known before the review
+    filled = {"姓名", "所在党组织", "岗位类别", "点评领导", "填表单位（盖章）"}
     assert {k: v for k, v in fields.items() if k not in filled} == dict.fromkeys(
         set(fields) - filled, ""
     )
@@ -1025,3 +1031,27 @@ def test_r_na_coverage_and_summary_workbooks_show_not_applicable(tmp_path: Path)
         summary_workbook(service, OFFICE, "bureau", 2023, tmp_path / "s.xlsx")
     )
     assert label_values(summary["汇总"], stop="点评对象")["不适用"] == 1
+
+
+def test_workbooks_are_set_up_to_print_on_a4(quarter: rf.ReviewService, tmp_path: Path) -> None:
+    """Issue #16: one ledger row printed across three A4 pages. Every sheet is A4, fitted to
+    the page's width, landscape where it is wide (the ledger), with its title (and a table's
+    header, above the frozen panes) repeated on every page."""
+    books = {
+        "ledger": ledger_workbook(quarter, OFFICE, QUARTER, tmp_path / "l.xlsx"),
+        "coverage": coverage_workbook(quarter, OFFICE, QUARTER, tmp_path / "c.xlsx"),
+        "summary": summary_workbook(quarter, OFFICE, "bureau", 2023, tmp_path / "s.xlsx"),
+    }
+    for what, path in books.items():
+        for sheet in openpyxl.load_workbook(path).worksheets:
+            where = (what, sheet.title)
+            assert str(sheet.page_setup.paperSize) == "9", where  # A4
+            assert sheet.sheet_properties.pageSetUpPr.fitToPage, where
+            assert (sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight) == (1, 0), where
+            assert str(sheet.print_title_rows).startswith("$1:"), where
+    ledger = openpyxl.load_workbook(books["ledger"])
+    internal = ledger["内科党支部"]
+    assert internal.page_setup.orientation == "landscape"
+    assert internal.freeze_panes == "A3"
+    assert internal.print_title_rows == "$1:$2"
+    assert ledger["汇总"].page_setup.orientation == "portrait"

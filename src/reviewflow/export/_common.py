@@ -55,6 +55,8 @@ HEADINGS: dict[str, tuple[str, str]] = {
     "org_signature": ("点评领导签字", "Reviewer's signature"),
     "member_signature": ("签字", "Signature"),
     "date": ("日期", "Date"),
+    "filling_unit": ("填表单位（盖章）", "Filled in by (unit, seal)"),
+    "filled_by": ("填表人", "Filled in by"),
     "filing_no": ("备案编号", "Filing number"),
     "filed_on": ("备案日期", "Filed on"),
     "publicity": ("公开范围/形式", "Made public (scope / medium)"),

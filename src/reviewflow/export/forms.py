@@ -132,6 +132,16 @@ def _form(roster: rf.Roster, review: rf.Review, lang: str) -> DocumentObject:
     signature = "org_signature" if is_org else "member_signature"
     form_date = fmt_date(review.form.filled_on if review.form else None, lang)
     _four(table, (heading(signature, lang), ""), (heading("date", lang), form_date), height=1.6)
+    # Who fills the form in and seals it: the organization the review belongs to, by the
+    # person the record names (R-STEP-3); the seal goes on the printed form.
+    org = roster.organization(review.org_id)
+    filler = roster.person_name(review.form.filled_by) if review.form else ""
+    _four(
+        table,
+        (heading("filling_unit", lang), org.name if org is not None else review.org_id),
+        (heading("filled_by", lang), filler),
+        height=1.6,
+    )
     filing = review.filing
     _four(
         table,

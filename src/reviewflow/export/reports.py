@@ -16,6 +16,8 @@ from openpyxl import Workbook  # type: ignore[import-untyped]
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE  # type: ignore[import-untyped]
 from openpyxl.styles import Alignment, Font, PatternFill  # type: ignore[import-untyped]
 from openpyxl.utils import get_column_letter  # type: ignore[import-untyped]
+from openpyxl.worksheet.page import PageMargins  # type: ignore[import-untyped]
+from openpyxl.worksheet.properties import PageSetupProperties  # type: ignore[import-untyped]
 
 import reviewflow as rf
 from reviewflow.export._common import heading, paren, period_label, sheet_names, with_suffix
@@ -164,6 +166,7 @@ def _ledger_totals(
         row += 1
     _write_row(sheet, row, [heading("total_row", lang), *grand], font=_BOLD)
     _widths(sheet, (20, 12, 12, 12, 12))
+    sheet.freeze_panes = "A3"
 
 
 def _ledger_lines(
@@ -618,8 +621,42 @@ def _widths(sheet: Any, widths: Sequence[float]) -> None:
         sheet.column_dimensions[get_column_letter(column)].width = width
 
 
+PORTRAIT_WIDTH = 95
+"""The widest sheet (in Excel's column width units) printed portrait on A4; a wider one is
+printed landscape."""
+
+
+def _print_setup(book: Any) -> None:
+    """Every sheet ready to print and file: A4, landscape where wide, fitted to the page's
+    width (as many pages down as it takes), centred, with narrow margins; the rows above the
+    frozen panes (the title and the table's header) repeated on every page, else the title;
+    page numbers in the footer."""
+    for sheet in book.worksheets:
+        widths = sum(
+            sheet.column_dimensions[get_column_letter(c)].width or 8.43
+            for c in range(1, sheet.max_column + 1)
+        )
+        setup = sheet.page_setup
+        setup.paperSize = sheet.PAPERSIZE_A4
+        setup.orientation = "landscape" if widths > PORTRAIT_WIDTH else "portrait"
+        setup.fitToWidth = 1
+        setup.fitToHeight = 0
+        sheet.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+        sheet.print_options.horizontalCentered = True
+        sheet.page_margins = PageMargins(left=0.4, right=0.4, top=0.6, bottom=0.6)
+        if sheet.max_column > 1 and all(
+            sheet.cell(1, c).value is None for c in range(2, sheet.max_column + 1)
+        ):  # the title across the table, so that it prints whole
+            sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=sheet.max_column)
+        frozen = sheet.freeze_panes
+        above = int(frozen[1:]) - 1 if frozen else 1
+        sheet.print_title_rows = f"1:{max(above, 1)}"
+        sheet.oddFooter.center.text = "&P / &N"
+
+
 def _save(book: Any, path: Path) -> Path:
     path = with_suffix(path, ".xlsx")
+    _print_setup(book)
     path.parent.mkdir(parents=True, exist_ok=True)
     book.save(str(path))
     return path

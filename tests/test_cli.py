@@ -953,3 +953,92 @@ def test_office_inspect_and_publicity(run: Run, url: str) -> None:
     assert [(p.on, p.medium, p.where) for p in found.publicity] == [
         (date(2023, 12, 20), "简报", "第3期")
     ]
+
+
+# -- taking the steps on the command line (issue #16) -------------------------------------------
+
+
+def _short_id(output: str, subject: str) -> str:
+    line = next(line for line in output.splitlines() if subject in line)
+    return line.split("│")[1].strip()
+
+
+def test_a_member_review_is_taken_to_closed_on_the_command_line_by_short_ids(
+    run: Run, url: str, tmp_path: Path
+) -> None:
+    """`reviews` lists short ids; `step` takes every step of a member review, each by its party,
+    its data as NAME=VALUE (dates as people write them); `show` reads it by the short id."""
+    assert _import_scenario(run, tmp_path).exit_code == 0
+    assert run("schedule", "2024-01", "--as", OFFICE).exit_code == 0
+    listed = run("reviews", "--period", "2024年1月", "--as", "zhou")
+    assert listed.exit_code == 0, listed.output
+    rid = _short_id(listed.stdout, "吴红")
+    assert 8 <= len(rid) < 20  # not the 40-character UUID
+
+    def step(actor: str, trigger: str, *data: str) -> None:
+        result = run("step", rid, trigger, *data, "--as", actor)
+        assert result.exit_code == 0, (trigger, result.output)
+
+    step("zhou", "start")
+    step("wu", "report", "summary=本月完成门诊任务", "reported_on=2024/1/10")
+    step("zhou", "conclude_fact_finding")
+    step(
+        "zhou", "record_method", "method=集中点评", "occasion=支部党员大会", "held_on=2024年1月12日"
+    )
+    for aspect in rf.Aspect.for_kind(rf.ReviewKind.MEMBER):
+        step("zhou", "comment", f"aspect={aspect.value}", "achievements=表现良好")
+    step("zhou", "set_direction", "direction=继续发挥先锋模范作用")
+    step("zhou", "declare_no_rectification")
+    step("zhou", "conclude_review")
+    step("zhou", "fill_form", "filled_on=2024-01-12")
+    step(OFFICE, "file", "filing_no=内科〔2024-01〕wu", "filed_on=2024-01-12")
+    step("zhou", "publicize", "scope=内科党支部", "medium=会议通报", "published_on=2024-01-12")
+    step("zhou", "begin_rectification")
+    step("zhou", "confirm_closeout", "confirmed_on=2024-01-12")
+    step("zhou", "close")
+    shown = run("show", rid, "--as", "zhou")
+    assert shown.exit_code == 0, shown.output
+    assert "已销号" in shown.stdout
+
+
+def test_a_step_refused_or_mistyped_says_why_without_a_traceback(
+    run: Run, url: str, tmp_path: Path
+) -> None:
+    assert _import_scenario(run, tmp_path).exit_code == 0
+    assert run("schedule", "2024-01", "--as", OFFICE).exit_code == 0
+    rid = _short_id(run("reviews", "--period", "2024-01", "--as", "zhou").stdout, "吴红")
+    early = run("step", rid, "conclude_review", "--as", "zhou")
+    assert early.exit_code == 1
+    assert "conclude_review" in early.stderr
+    bad_date = run("step", rid, "report", "summary=x", "reported_on=下周", "--as", "wu")
+    assert bad_date.exit_code == 2
+    assert "reported_on" in bad_date.stderr
+    no_pair = run("step", rid, "report", "summary", "--as", "wu")
+    assert no_pair.exit_code == 2
+    assert "NAME=VALUE" in no_pair.stderr
+    ambiguous = run("show", "review-", "--as", "zhou")
+    assert ambiguous.exit_code == 2
+    assert "请多写几位编号" in ambiguous.stderr
+    for result in (early, bad_date, no_pair, ambiguous):
+        assert "Traceback" not in result.output
+
+
+def test_policy_option_sets_the_cadences(run: Run, url: str, tmp_path: Path) -> None:
+    """--policy (or REVIEWFLOW_POLICY) is the deployment's policy: with members reviewed each
+    quarter, scheduling a month creates no member review; a bad file is refused, no traceback."""
+    assert _import_scenario(run, tmp_path).exit_code == 0
+    policy = tmp_path / "policy.toml"
+    policy.write_text('[cadence]\nmember = "quarter"\n', encoding="utf-8")
+    result = run("--policy", str(policy), "schedule", "2024-01", "--as", OFFICE)
+    assert result.exit_code == 0, result.output
+    store = rf.open_store(url)
+    try:
+        monthly = store.reviews(rf.ReviewQuery(within=rf.Period.parse("2024-01")))
+    finally:
+        store.close()
+    assert [r for r in monthly if r.kind is rf.ReviewKind.MEMBER and r.basis is rf.Basis.HEAD] == []
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[cadence]\nmember = "fortnight"\n', encoding="utf-8")
+    refused = run("--policy", str(bad), "schedule", "2024-01", "--as", OFFICE)
+    assert refused.exit_code == 1
+    assert "Traceback" not in refused.output

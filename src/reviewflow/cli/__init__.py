@@ -20,7 +20,7 @@ Exit codes, which scripts can rely on:
 The commands live in modules by job, each registering its commands on :func:`main` when
 imported: ``_app`` (the group and what the commands share: options, state, labels, output),
 ``_db``, ``_roster`` (with ``_rows``, which reads roster files), ``_coverage`` (schedule,
-coverage, summary), ``_reviews`` (work, show),
+coverage, summary), ``_reviews`` (work, show), ``_steps`` (reviews, step),
 ``_office`` (the office's records: summaries submitted, inspections, publicity), ``_export``,
 and ``_demo`` (diagram, demo).
 """
@@ -28,7 +28,16 @@ and ``_demo`` (diagram, demo).
 from __future__ import annotations
 
 # Imported for their effect: each module registers its commands on ``main``.
-from reviewflow.cli import _coverage, _db, _demo, _export, _office, _reviews, _roster  # noqa: F401
+from reviewflow.cli import (  # noqa: F401
+    _coverage,
+    _db,
+    _demo,
+    _export,
+    _office,
+    _reviews,
+    _roster,
+    _steps,
+)
 from reviewflow.cli._app import DEFAULT_STORE as DEFAULT_STORE
 from reviewflow.cli._app import (
     EXIT_BAD_ROWS,

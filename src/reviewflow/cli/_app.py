@@ -134,6 +134,7 @@ class CliState:
     actor: str | None = None
     lang: str = "zh"
     calendar: str | None = None
+    policy: str | None = None
     _store: rf.Store | None = None
     _service: rf.ReviewService | None = None
 
@@ -147,7 +148,10 @@ class CliState:
             # R-DEADLINE: later years' holidays from --calendar (read before the store opens,
             # so that a bad file is refused before anything is touched).
             calendar = rf.HolidayCalendar.load(self.calendar) if self.calendar else None
-            self._service = rf.ReviewService(self.store(), calendar=calendar)
+            # The deployment's policy (cadences, methods, deadlines, a holiday file of its own;
+            # docs/policy.md), read before the store opens too.
+            policy = rf.Policy.load(self.policy) if self.policy else None
+            self._service = rf.ReviewService(self.store(), policy=policy, calendar=calendar)
         return self._service
 
     def need_actor(self) -> str:
@@ -333,6 +337,16 @@ class _Main(click.Group):
     expose_value=False,
     callback=_keeps("calendar"),
     help=_CALENDAR_HELP,
+)
+@click.option(
+    "--policy",
+    metavar="FILE",
+    default=None,
+    envvar="REVIEWFLOW_POLICY",
+    expose_value=False,
+    callback=_keeps("policy"),
+    help="政策文件（TOML：周期、点评方式、期限、分类规则，见 docs/policy.md；也可用环境变量 "
+    "REVIEWFLOW_POLICY） / the deployment's policy file",
 )
 @click.version_option(rf.__version__, prog_name="reviewflow")
 @click.pass_context

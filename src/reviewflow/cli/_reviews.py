@@ -8,6 +8,7 @@ from rich.table import Table
 
 import reviewflow as rf
 from reviewflow.cli._app import EPILOG, caption, cli_state, common_options, main, out_console, zh_en
+from reviewflow.cli._steps import find_review, short_ids
 
 
 @main.command(epilog=EPILOG)
@@ -21,6 +22,7 @@ def work() -> None:
     if roster_now.person(actor) is None:
         raise rf.NotFound("person", actor)  # else a mistyped --as reads as "nothing to do"
     items = service.work_list(actor)
+    short = short_ids(i.review.id for i in items)
     today = service.today()
     out = out_console()
     if not items:
@@ -42,7 +44,7 @@ def work() -> None:
         if late:
             state_text = f"{caption('overdue')}·{state_text}"
         table.add_row(
-            review.id,
+            short[review.id],
             str(review.period),
             roster_now.subject_name(review.kind, review.subject_id),
             roster_now.person_name(review.reviewer_id),
@@ -68,8 +70,8 @@ def show(review_id: str) -> None:
     state = cli_state()
     actor = state.need_actor()
     service = state.service()
-    review = service.review(actor, review_id)
-    history = service.history(actor, review_id)
+    review = find_review(service, actor, review_id)  # an id or its start (the short id)
+    history = service.history(actor, review.id)
     names = service.roster()
     lang = state.lang
     out = out_console()

@@ -28,6 +28,7 @@ __all__ = [
     "ParsedRow",
     "RosterFile",
     "check_references",
+    "parse_day",
     "parse_rows",
     "read_roster_file",
     "rows_naming",
@@ -411,9 +412,17 @@ def _date(raw: object, field: str) -> date | None:
             except ValueError:
                 break
     else:
-        if re.fullmatch(r"\d{4,5}", text) and 366 < int(text) < 2958466:
+        if re.fullmatch(r"\d{5}", text):  # 10000 is 1927-05-18: a bare year is no serial
             return _EXCEL_EPOCH + timedelta(days=int(text))
     raise _Bad(field, f"日期无效：{text!r}，应写作 2023-01-31（或 2023/1/31、2023年1月31日）")
+
+
+def parse_day(text: str) -> date | None:
+    """A day as people write it (the forms of :func:`_date`), or None."""
+    try:
+        return _date(text, "")
+    except _Bad:
+        return None
 
 
 def _organization(row: _Row) -> rf.Organization:

@@ -1042,3 +1042,26 @@ def test_policy_option_sets_the_cadences(run: Run, url: str, tmp_path: Path) -> 
     refused = run("--policy", str(bad), "schedule", "2024-01", "--as", OFFICE)
     assert refused.exit_code == 1
     assert "Traceback" not in refused.output
+
+
+def test_r_reopen_the_office_reopens_a_cancelled_review_on_the_command_line(
+    run: Run, url: str, tmp_path: Path
+) -> None:
+    assert _import_scenario(run, tmp_path).exit_code == 0
+    assert run("schedule", "2024-01", "--as", OFFICE).exit_code == 0
+    rid = _short_id(run("reviews", "--period", "2024-01", "--as", "zhou").stdout, "吴红")
+    cancel = run("step", rid, "cancel", "--reason", "误撤销", "--as", OFFICE)
+    assert cancel.exit_code == 0, cancel.output
+    refused = run("reopen", rid, "--reason", "重新点评", "--as", "zhou")
+    assert refused.exit_code == 1
+    done = run("reopen", rid, "--reason", "重新点评", "--as", OFFICE)
+    assert done.exit_code == 0, done.output
+    assert "第2轮" in done.stdout
+    store = rf.open_store(url)
+    try:
+        of_wu = [
+            r for r in store.reviews(rf.ReviewQuery(subject_id="wu")) if str(r.period) == "2024-01"
+        ]
+    finally:
+        store.close()
+    assert sorted((r.round, r.state.value) for r in of_wu) == [(1, "cancelled"), (2, "scheduled")]

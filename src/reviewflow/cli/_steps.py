@@ -31,20 +31,21 @@ from reviewflow.cli._rows import parse_day
 __all__ = ["find_review", "short_ids"]
 
 SHORT = 8
-"""The fewest characters of a long id a short id keeps."""
+"""The characters of a long id a short id keeps after its prefix (``review-``): eight hex digits
+tell apart any two of tens of thousands of reviews."""
 
 
 def short_ids(ids: Iterable[str]) -> dict[str, str]:
-    """Each id's short form: the id itself when it is short, else its shortest beginning of at
-    least :data:`SHORT` characters that no other of ``ids`` shares."""
+    """Each id's short form: the id itself when it is short (``review-12``), else its prefix and
+    the first :data:`SHORT` characters after it, longer where two of ``ids`` share those."""
     every = sorted(set(ids))
     out: dict[str, str] = {}
     for i, review_id in enumerate(every):
-        if len(review_id) <= SHORT + 4:
+        if len(review_id) <= SHORT + 8:
             out[review_id] = review_id
             continue
+        length = review_id.find("-") + 1 + SHORT
         neighbours = [every[j] for j in (i - 1, i + 1) if 0 <= j < len(every)]
-        length = SHORT
         while length < len(review_id) and any(n.startswith(review_id[:length]) for n in neighbours):
             length += 1
         out[review_id] = review_id[:length]
@@ -200,3 +201,22 @@ def _item(name: str, value: str) -> Any:
             "（状态：已兑现、推进中、未兑现、未开始） / each commitment is ID|TEXT|STATUS|EVIDENCE"
         )
     return rf.Commitment(parts[0], parts[1], rf.FulfilmentStatus(parts[2]), *parts[3:])
+
+
+@main.command(epilog=EPILOG)
+@click.argument("review_text", metavar="REVIEW")
+@click.option("--reason", required=True, help="理由（必填）")
+@common_options
+def reopen(review_text: str, reason: str) -> None:
+    """重新点评一条已撤销的点评（仅办公室）。 / Open a cancelled review's slot again (R-REOPEN)."""
+    state = cli_state()
+    actor = state.need_actor()
+    service = state.service()
+    review = find_review(service, actor, review_text)
+    new = service.reopen(actor, review.id, reason=reason)
+    out_console().print(
+        zh_en(
+            f"已重新点评：新点评 {new.id}（第{new.round}轮），接续 {review.id}",
+            f"reopened: new review {new.id} (round {new.round}) after {review.id}",
+        )
+    )

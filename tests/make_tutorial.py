@@ -22,7 +22,7 @@ This tutorial builds the core of the example app (`examples/webapp/app.py`, star
 step by step: a Flask app in Chinese that a unit's party-building system could grow from. The app
 holds no rule of its own. It asks the library, as the person using it, and shows the library's
 answer: every scope check (R-SCOPE-4), every guard of the four steps (R-STEP-1..4), every date and
-text check is reviewflow's. What the app adds is what only an app can do: who is signed in, forms,
+text check is reviewflow's. What the app adds is what only an app can do: who is acting, forms,
 pages, and the library's errors in plain Chinese next to the field they concern.
 
 The code blocks below are quoted from the app; `tests/test_tutorial.py` checks that each quote
@@ -65,6 +65,21 @@ Jinja's autoescaping shows a name or comment containing `<script>` as text.
     ),
     (
         """```
+
+**The identity page is a demonstration, not authentication.** Anyone who opens it may act as
+anyone on the roster, the office included. A host puts its own login here: it replaces the
+`identity` route and sets `session["actor"]` to the roster id of the person its login has
+verified (or replaces `actor()` with a lookup of its own user); everything else stays as it is,
+since every page asks `actor()` and the library checks what that person may do.
+
+Deployed, the app takes its settings from the environment: `REVIEWFLOW_SECRET_KEY` (the session
+key; without it, a key kept in a file beside the SQLite database, readable by its owner only),
+`REVIEWFLOW_MAX_REQUEST_BYTES` (default 256 KB: a larger post is refused with 413 and nothing
+is written), `REVIEWFLOW_HTTPS=1` (secure cookies) and `REVIEWFLOW_CALENDAR` (a holiday file).
+Every response carries a Content-Security-Policy without inline script or style,
+`X-Frame-Options: DENY`, `X-Content-Type-Options: nosniff` and `Referrer-Policy: same-origin`
+(below); the session cookie is `HttpOnly` and `SameSite=Lax`; 退出 (`POST /logout`) clears the
+session.
 
 ## 3. Refusals are the library's
 

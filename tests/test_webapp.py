@@ -32,6 +32,7 @@ sys.path.insert(0, str(ROOT / "examples"))
 from webapp.app import create_app  # noqa: E402 (examples/ is not an installed package)
 
 CHROMIUM = Path("/usr/bin/chromium")
+PHONE = {"width": 390, "height": 844}
 SCREENSHOTS = ROOT / "tests" / "artifacts" / "screenshots"
 
 
@@ -407,7 +408,14 @@ def page(base_url: str, request: pytest.FixtureRequest) -> Iterator[Any]:
             executable_path=str(CHROMIUM),
             args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
         )
-        context = browser.new_context(base_url=base_url, locale="zh-CN")
+        phone = getattr(request, "param", None) == "phone"
+        context = browser.new_context(
+            base_url=base_url,
+            locale="zh-CN",
+            # A phone as members use it (issue #16): 390 x 844 CSS pixels, honouring the
+            # page's viewport tag as a mobile browser does.
+            **({"viewport": PHONE, "is_mobile": True, "has_touch": True} if phone else {}),
+        )
         tab = context.new_page()
         tab.shots = Screenshots(request.node.name)
         yield tab
@@ -453,10 +461,32 @@ def take_step(page: Any, trigger: str, *, refused: bool = False, **fields: str) 
     page.shots.take(page, f"{trigger}-refused" if refused else trigger)
     errors = page.locator(".error").all_inner_texts()
     assert bool(errors) == refused, errors
+    if page.viewport_size == PHONE:
+        _fits_a_phone(page, refused=refused)
+
+
+def _fits_a_phone(page: Any, *, refused: bool) -> None:
+    """On a 390 px phone: no page wider than the screen, every button a touch target (44 px
+    high at least), and after a refused step the refusal within the first screen."""
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE["width"], f"{page.url}: {width} px wide"
+    heights = page.eval_on_selector_all(
+        "button", "bs => bs.filter(b => b.offsetParent).map(b => b.getBoundingClientRect().height)"
+    )
+    assert heights, page.url
+    assert min(heights) >= 44, heights
+    if refused:
+        box = page.locator("#refused").bounding_box()
+        assert box is not None
+        assert box["y"] >= 0, box
+        assert box["y"] + box["height"] <= PHONE["height"], box
 
 
 @pytest.mark.browser
+@pytest.mark.parametrize("page", ["desktop", "phone"], indirect=True)
 def test_browser_a_secretary_takes_a_member_review_to_closed(page: Any, app: Flask) -> None:
+    """The whole member review through the pages, at desktop size and on a phone (390 x 844:
+    see take_step for what is checked on every page there)."""
     choose(page, "zhou")
     row = page.locator("tr", has_text="2023年12月").filter(has_text="吴红")
     row.locator("a").click()

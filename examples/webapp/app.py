@@ -237,6 +237,19 @@ def _next(steps: tuple[rf.NextStep, ...]) -> str:
     return f"。下一步：{named}"
 
 
+_OVERRIDES = frozenset({"waive", "cancel", "mark_not_applicable"})
+"""The office's steps that end a review early: open almost always, never "what comes next"."""
+
+
+def _who_acts_next(review: rf.Review) -> list[tuple[str, str]]:
+    """The steps open on ``review`` on the way to its end, and who takes each (下一步)."""
+    return [
+        (step.label_zh, "或".join(rf.Party(p).label_zh for p in sorted(step.by)))
+        for trigger in rf.WORKFLOW.open(review)
+        if trigger not in _OVERRIDES and (step := rf.WORKFLOW.steps[trigger])
+    ]
+
+
 _OFFICE_ACTIONS = {"reopen": "重新点评", "mark_slot_not_applicable": "标记不适用"}
 """The office's operations on slots, which are no step of the workflow, by label."""
 
@@ -411,6 +424,7 @@ def create_app(  # noqa: PLR0915 (an app factory: a few statements per route)
         return render_template(
             "review.html",
             review=review,
+            next_steps=_who_acts_next(review),
             history=service.history(me, rid),
             steps=steps,
             errors=errors or {},

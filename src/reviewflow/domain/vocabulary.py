@@ -249,5 +249,5 @@ class Party(Labelled):
 
     REVIEWER = "reviewer", "点评领导", "reviewer"
     SUBJECT = "subject", "点评对象", "subject"
-    FORM_FILLER = "form_filler", "填表党组织", "form-filling organization"
+    FORM_FILLER = "form_filler", "填表人", "form filler"
     OFFICE = "office", "领导小组办公室", "office"

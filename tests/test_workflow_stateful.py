@@ -440,10 +440,12 @@ class WorkflowMachine(RuleBasedStateMachine):
         candidates = self._candidates(review, trigger)
         assert candidates, f"nobody on the roster may take {trigger} on {review_id}"
         actor = data.draw(st.sampled_from(candidates), label=f"{trigger} by")
-        _, error = self._call(actor, trigger, review_id, kwargs)
+        changed, error = self._call(actor, trigger, review_id, kwargs)
         assert error is None, (
             f"the right step {trigger} by {actor} on {review} was refused: {error}"
         )
+        assert changed is not None
+        self._too_early(changed, data)
         return True
 
     @rule(data=st.data())
@@ -453,15 +455,27 @@ class WorkflowMachine(RuleBasedStateMachine):
         not met yet, by one who may take it, with good data: all refused, none changes a thing."""
         moved = [rid for rid in self.ids if self.successes[rid]] or list(self.ids)
         review = self._review(data.draw(st.sampled_from(moved), label="review"))
+        # A party of the review tries every step of the other parties' (refused as out of
+        # scope whatever the state: R-SCOPE-4 comes first).
+        involved = [p for p in self.people if self.scope.parties(p, review)]
+        actor = data.draw(st.sampled_from(involved), label="party")
+        for trigger in TRIGGERS:
+            if not self.scope.may(actor, trigger, review):
+                self._call(actor, trigger, review.id, random_data(trigger, review, data))
         if review.state not in LIVE:
             return
         trigger, kwargs = self._next_step(review, data)
         for actor in self.people:
             if not self.scope.may(actor, trigger, review):
                 self._call(actor, trigger, review.id, kwargs)
+        self._too_early(review, data)
+
+    def _too_early(self, review: rf.Review, data: st.DataObject) -> None:
+        """R-STEP-1..4: each step open in the review's state whose prerequisites the machine has
+        not seen met, by one who may take it, with good data: refused (``_call`` checks)."""
         progress = self.progress[review.id]
         for early, good in PREMATURE.items():
-            if early in OPEN[progress.state] and progress.unmet(early):
+            if early in OPEN.get(progress.state, ()) and progress.unmet(early):
                 actor = data.draw(st.sampled_from(self.scope.takers(early, review)), label=early)
                 self._call(actor, early, review.id, good)
 

@@ -2,13 +2,15 @@
 
 An oracle independent of the implementation (tests/coverage_reference.py imports its classes:
 ``Plan``, ``GapReason``, ``Review``; this one reads strings, dates and the vocabulary only), for a
-roster that does not change after it was imported, under the default policy:
+roster that is not changed after it was imported, under the default policy:
 
+- R-ROSTER-1: a member is reviewed for a period when they joined by its last day and had not
+  left by then; a head or a liaison reviewer who is not on the roll then reviews nothing.
 - R-SUBJ: subjects are the organizations below the top committee (a Party group is none: its
   members belong to the branch above) and the members.
 - R-SCOPE-1, R-CAD-1: each quarter, every liaison of an organization in force on the quarter's
   last day (and not a member of it) reviews the organization and its leadership team (its
-  members holding a role), never themselves (R-SCOPE-3).
+  head and its members holding a role), never themselves (R-SCOPE-3).
 - R-SCOPE-3: an organization with no liaison is reviewed, with its head, by the parent's head;
   with neither, the organization and its head are gaps without a reviewer.
 - R-SCOPE-2, R-CAD-2: each month, an organization's head reviews its other members (with its
@@ -52,10 +54,18 @@ def quarters(period: str) -> list[str]:
     return [period] if part.startswith("Q") else []
 
 
-def last_day(quarter: str) -> date:
-    year, quarter_no = int(quarter[:4]), int(quarter[-1])
-    month = 3 * quarter_no
+def last_day(period: str) -> date:
+    """The last day of a month or a quarter."""
+    year, month = int(period[:4]), int(period[-2:]) if "Q" not in period else 3 * int(period[-1])
     return date(year, month, calendar.monthrange(year, month)[1])
+
+
+def on_roll(member: Any, period: str) -> bool:
+    """R-ROSTER-1: joined by the period's last day, and not gone by then."""
+    day = last_day(period)
+    return (member.joined_on is None or member.joined_on <= day) and (
+        member.left_on is None or member.left_on > day
+    )
 
 
 class CoverageOracle:
@@ -71,15 +81,19 @@ class CoverageOracle:
             org_id = self.orgs[org_id].parent_id
         return org_id
 
-    def head(self, org_id: str) -> str | None:
+    def head(self, org_id: str, period: str) -> str | None:
+        """The head named, else the secretary: in office only while on the roll (R-ROSTER-1)."""
         org = self.orgs[org_id]
-        if org.head_id is not None:
-            return str(org.head_id)
-        secretaries = [
-            m.id for m in self.members.values()
-            if m.org_id == org_id and rf.Role.SECRETARY in m.roles
-        ]  # fmt: skip
-        return secretaries[0] if secretaries else None
+        heads = (
+            [self.members[org.head_id]]
+            if org.head_id is not None
+            else [
+                m for m in self.members.values()
+                if m.org_id == org_id and rf.Role.SECRETARY in m.roles
+            ]
+        )  # fmt: skip
+        on = [m.id for m in heads if on_roll(m, period)]
+        return str(on[0]) if on else None
 
     def subtree(self, root: str | None) -> set[str]:
         def above(org_id: str | None) -> Iterable[str]:
@@ -101,9 +115,16 @@ class CoverageOracle:
             org = self.orgs[org_id]
             if org.kind is rf.OrgKind.GROUP:
                 continue
-            head = self.head(org_id)
-            team = sorted(m.id for m in self.members.values() if m.org_id == org_id and m.roles)
             for q in quarters(period) if org.parent_id is not None else ():
+                head = self.head(org_id, q)
+                team = sorted(
+                    {
+                        m.id
+                        for m in self.members.values()
+                        if m.org_id == org_id and m.roles and on_roll(m, q)
+                    }
+                    | ({head} if head else set())
+                )
                 liaisons = [
                     link.committee_member_id
                     for link in self.liaisons
@@ -111,8 +132,9 @@ class CoverageOracle:
                     and (link.since is None or link.since <= last_day(q))
                     and (link.until is None or link.until > last_day(q))
                     and self.members[link.committee_member_id].org_id != org_id
+                    and on_roll(self.members[link.committee_member_id], q)
                 ]
-                parent_head = self.head(self.unit(org.parent_id))
+                parent_head = self.head(self.unit(org.parent_id), q)
                 if liaisons:
                     pairs = [(r, team) for r in liaisons]
                 elif parent_head is not None:
@@ -124,9 +146,10 @@ class CoverageOracle:
                 for reviewer, subjects in pairs:
                     slots.append((reviewer, org_, org_id, q, org_id))
                     slots.extend((reviewer, mem, s, q, org_id) for s in subjects if s != reviewer)
-            members = sorted(m.id for m in self.members.values() if self.unit(m.org_id) == org_id)
+            members = [m for m in self.members.values() if self.unit(m.org_id) == org_id]
             for month in months(period):
-                for member in members:
+                head = self.head(org_id, month)
+                for member in sorted(m.id for m in members if on_roll(m, month)):
                     if head is None:
                         gaps.append((mem, member, month, org_id))
                     elif member != head:

@@ -21,7 +21,7 @@ from reviewflow.demo import OFFICE
 from reviewflow.scenario import scenario_roster
 from steps import find, to_closed, to_publicizing
 from test_coverage_properties import set_state
-from test_scheduling_properties import CLOCK
+from test_scheduling_properties import CLOCK, Spec, rosters
 
 S = rf.ReviewState
 
@@ -87,3 +87,37 @@ def test_r_cover_r_lead_r_scope_1_coverage_is_the_rules_in_random_states(
     for within in {period, year, f"{year}-{int(period[-1]) * 3:02d}" if "Q" in period else period}:
         assert_coverage_is_the_oracles(service, oracle, within, root)
     service.store.close()
+
+
+@given(
+    spec=rosters(),
+    period=st.sampled_from(["2023-Q2", "2023-Q4", "2023-05", "2023"]),
+    data=st.data(),
+)
+def test_r_cover_r_scope_3_coverage_is_the_rules_on_random_rosters(
+    spec: Spec, period: str, data: st.DataObject
+) -> None:
+    """R-COVER, R-LEAD, R-CAD-3, R-SCOPE-1..3, R-SUBJ, R-ROSTER-1: random organization trees
+    (heads named or found by role, or none; Party groups; members joining and leaving during the
+    year; liaison points, some ended; at most one per organization), reviews in random
+    states."""
+    once: dict[str, rf.LiaisonAssignment] = {}
+    for link in spec.liaisons:
+        once.setdefault(link.org_id, link)
+    records = {
+        "organizations": spec.organizations,
+        "members": spec.members,
+        "liaisons": tuple(once.values()),
+        "office_staff": (rf.OfficeStaff(OFFICE, "陈敏"),),
+    }
+    service = rf.ReviewService(rf.MemoryStore(), clock=lambda: CLOCK, ids=rf.sequential_ids())
+    service.import_roster(OFFICE, **records)  # type: ignore[arg-type]
+    if data.draw(st.booleans(), label="schedule"):
+        service.schedule(OFFICE, period)
+    reviews = service.reviews(OFFICE)
+    for review in data.draw(st.lists(st.sampled_from(reviews), unique_by=lambda r: r.id)
+                            if reviews else st.just([]), label="moved"):  # fmt: skip
+        set_state(service, review, data.draw(st.sampled_from(list(S)), label="state"))
+    oracle = CoverageOracle(records)
+    root = data.draw(st.sampled_from([None, *sorted(oracle.orgs)]), label="root")
+    assert_coverage_is_the_oracles(service, oracle, period, root)

@@ -73,6 +73,7 @@ class Progress:
     these records do not show, and a step taken with any of them unmet is a bug."""
 
     aspects: tuple[rf.Aspect, ...]
+    org: bool = False  # an organization's review
     state: rf.ReviewState = S.SCHEDULED
     reported: bool = False
     method_dated: bool = False
@@ -278,7 +279,10 @@ class WorkflowMachine(RuleBasedStateMachine):
         assert result.created, "the scenario calls for reviews in every period"
         self.ids = tuple(r.id for r in result.created)
         self.successes = dict.fromkeys(self.ids, 0)
-        self.progress = {r.id: Progress(r.aspects) for r in result.created}
+        self.progress = {
+            r.id: Progress(r.aspects, org=r.kind is rf.ReviewKind.ORGANIZATION)
+            for r in result.created
+        }
         again = self.service.schedule(OFFICE, period)
         assert again.created == ()
         assert again.existing == len(result.created)
@@ -446,28 +450,51 @@ class WorkflowMachine(RuleBasedStateMachine):
         )
         assert changed is not None
         self._too_early(changed, data)
+        # R-STEP-1..4: the steps of the state just left are over (a situation report after
+        # fact finding, a comment after the review, ...): refused, by their own parties too.
+        for over in sorted(OPEN[review.state] - OPEN.get(changed.state, frozenset())):
+            actor = data.draw(st.sampled_from(self.scope.takers(over, changed)), label=over)
+            self._call(actor, over, review_id, random_data(over, changed, data))
         return True
 
     @rule(data=st.data())
     def out_of_turn(self, data: st.DataObject) -> None:
-        """R-SCOPE-4, R-STEP-1..4: on a review the machine has moved, the right next step by
-        everyone who may not take it, and each step open in its state whose prerequisites are
-        not met yet, by one who may take it, with good data: all refused, none changes a thing."""
+        """R-SCOPE-4, R-STEP-1..4: on a review (one the machine has moved, or an organization's,
+        whose subject is a whole leadership team), every step by each of its parties and a step
+        by everyone else, with a stale version: scope is decided first, so a party of the step
+        meets a conflict and anyone else is out of scope; a party's own steps not open in the
+        review's state; the right next step by everyone who may not take it; each step whose
+        prerequisites are not met yet, by one who may take it, with good data. All refused."""
         moved = [rid for rid in self.ids if self.successes[rid]] or list(self.ids)
-        review = self._review(data.draw(st.sampled_from(moved), label="review"))
-        # A party of the review tries every step of the other parties' (refused as out of
-        # scope whatever the state: R-SCOPE-4 comes first).
+        orgs = [rid for rid in self.ids if self.progress[rid].org] or moved
+        rid = data.draw(st.one_of(st.sampled_from(moved), st.sampled_from(orgs)), label="review")
+        review = self._review(rid)
         involved = [p for p in self.people if self.scope.parties(p, review)]
+        for person in self.people:
+            tried = TRIGGERS if person in involved else (data.draw(st.sampled_from(TRIGGERS)),)
+            for trigger in tried:
+                stale = {
+                    **random_data(trigger, review, data),
+                    "expected_version": review.version + 1,
+                }
+                _, error = self._call(person, trigger, review.id, stale)
+                wanted = (
+                    rf.ConcurrencyConflict
+                    if self.scope.may(person, trigger, review)
+                    else rf.OutOfScope
+                )
+                assert isinstance(error, wanted), (person, trigger, error)
         actor = data.draw(st.sampled_from(involved), label="party")
+        state = self.progress[review.id].state
         for trigger in TRIGGERS:
-            if not self.scope.may(actor, trigger, review):
+            if self.scope.may(actor, trigger, review) and trigger not in OPEN.get(state, ()):
                 self._call(actor, trigger, review.id, random_data(trigger, review, data))
         if review.state not in LIVE:
             return
         trigger, kwargs = self._next_step(review, data)
-        for actor in self.people:
-            if not self.scope.may(actor, trigger, review):
-                self._call(actor, trigger, review.id, kwargs)
+        for person in self.people:
+            if not self.scope.may(person, trigger, review):
+                self._call(person, trigger, review.id, kwargs)
         self._too_early(review, data)
 
     def _too_early(self, review: rf.Review, data: st.DataObject) -> None:

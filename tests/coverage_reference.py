@@ -1,5 +1,9 @@
 """The coverage report as first written (one count call per slot): the reference the faster
-``build_coverage`` is held to (tests/test_service_store.py)."""
+``build_coverage`` is held to (tests/test_service_store.py).
+
+It takes the library's plan and classes, so it pins the fast path to the first one, not either
+of them to the rules: tests/coverage_oracle.py is the oracle written from RULES.md, from plain
+roster and review fields (tests/test_coverage_oracle.py)."""
 
 from __future__ import annotations
 

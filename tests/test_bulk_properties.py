@@ -7,6 +7,12 @@ quarter with random reviews started and waived first, a random actor, step and l
 twice, and logged), on the memory store and on SQLite, with a clock that moves at every
 reading: the same results (reviews, error types and messages), the same histories byte for
 byte (digests included), the same attempt log, the same records, and the same events.
+
+Both ways run the same kernel, so agreeing proves nothing about scope or the attempt log. The
+oracle of its own (:func:`predict`, from tests/scope_oracle.py and RULES.md §5): which names are
+refused (an unknown id, a review named again after it was taken, an actor who is none of the
+step's parties, a step not open in the review's state or whose prerequisites are not met) and
+why; the results must be those, and the attempt log must grow by exactly those refusals.
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ from hypothesis import strategies as st
 import reviewflow as rf
 from reviewflow.demo import OFFICE, QUARTER, run_quarter, scenario_roster
 from reviewflow.domain.serial import canonical_json
+from scope_oracle import OPEN, ScenarioScope
 
 START = datetime(2023, 12, 28, 9, tzinfo=rf.Policy.default().zone)
 ACTORS = [
@@ -70,6 +77,93 @@ def snapshot(service: rf.ReviewService) -> tuple[object, ...]:
     return tuple(reviews), histories, attempts
 
 
+def ready(review: rf.Review, trigger: str) -> bool:
+    """Whether the review's own record meets the prerequisites RULES.md names for ``trigger``
+    (R-STEP-1..4; the triggers of :data:`TRIGGERS`), read from its plain fields."""
+    if trigger == "conclude_fact_finding":
+        return bool(review.reports)  # R-STEP-1: a situation report heard
+    if trigger == "conclude_review":  # R-STEP-2
+        commented = {c.aspect for c in review.comments}
+        cited = {pid for r in review.requirements for pid in r.problem_ids}
+        raised = {p.id for c in review.comments for p in c.problems}
+        return (
+            review.method is not None
+            and review.method.held_on is not None
+            and commented >= set(review.aspects)
+            and any(c.achievements.strip() for c in review.comments)
+            and bool(review.direction.strip())
+            and (review.no_rectification_needed or raised <= cited)
+        )
+    if trigger == "begin_rectification":  # R-STEP-3: filled in, filed, publicized
+        return None not in (review.form, review.filing, review.publicity)
+    if trigger == "close":  # R-STEP-4: ledger done, replied, closeout confirmed
+        planned = {i.requirement_id for i in review.ledger}
+        return (
+            all(r.id in planned for r in review.requirements)
+            and all(i.status is rf.ItemStatus.DONE for i in review.ledger)
+            and (review.reply is not None or not review.requirements)
+            and review.closeout is not None
+        )
+    return True  # start, declare_no_rectification: no prerequisite but the state
+
+
+def predict(
+    before: dict[str, rf.Review], actor: str, trigger: str, ids: list[str]
+) -> list[tuple[str, type[rf.ReviewflowError] | None]]:
+    """R-SCOPE-4, R-STEP-1..4: for each name in ``ids``, in order, the refusal it must meet (its
+    error's class), or None where the step is taken."""
+    scope = ScenarioScope()
+    taken: set[str] = set()
+    predicted: list[tuple[str, type[rf.ReviewflowError] | None]] = []
+    for review_id in ids:
+        review = before.get(review_id)
+        refusal: type[rf.ReviewflowError] | None = None
+        if review is None:
+            refusal = rf.NotFound
+        elif review_id in taken:
+            refusal = rf.InvalidInput  # named again after it was taken
+        elif not scope.may(actor, trigger, review):
+            refusal = rf.OutOfScope
+        elif trigger not in OPEN.get(review.state, ()):
+            refusal = rf.TransitionNotAllowed
+        elif not ready(review, trigger):
+            refusal = rf.StepRefused
+        else:
+            taken.add(review_id)
+        predicted.append((review_id, refusal))
+    return predicted
+
+
+def check_oracle(
+    service: rf.ReviewService,
+    before: tuple[dict[str, rf.Review], tuple[rf.Attempt, ...]],
+    call: tuple[str, str, list[str]],
+    got: tuple[rf.StepResult, ...],
+) -> None:
+    """The results and the attempt log are what :func:`predict` says: each refusal of its
+    class, the others taken, and one attempt logged for each refusal, in order, and no more."""
+    reviews, attempts = before
+    actor, trigger, ids = call
+    predicted = predict(reviews, actor, trigger, ids)
+    first: dict[str, type[rf.ReviewflowError] | None] = {}
+    for review_id, refusal in predicted:
+        first.setdefault(review_id, refusal)
+    assert [r.review_id for r in got] == list(first)
+    for result in got:
+        refusal = first[result.review_id]
+        if refusal is None:
+            assert result.ok, f"{actor} was refused {trigger} on {result.review_id}: {result.error}"
+        else:
+            assert isinstance(result.error, refusal), (actor, trigger, result)
+    logged = service.attempts(OFFICE)
+    assert logged[: len(attempts)] == attempts, "R-AUDIT: the attempt log is append-only"
+    new = [(a.actor_id, a.action, a.review_id, a.error) for a in logged[len(attempts) :]]
+    refused = [(review_id, refusal) for review_id, refusal in predicted if refusal is not None]
+    assert [(a, t, r) for a, t, r, _ in new] == [(actor, trigger, r) for r, _ in refused], new
+    for (*_, error), (_, refusal) in zip(new, refused, strict=True):
+        assert issubclass(getattr(rf, error), refusal), (error, refusal)
+
+
 def one_at_a_time(
     service: rf.ReviewService, actor: str, trigger: str, ids: list[str]
 ) -> list[rf.StepResult]:
@@ -111,7 +205,9 @@ def compare(  # noqa: PLR0917 - the property's draws
         ids = [reviews[p % len(reviews)].id if p >= 0 else "no-such-review" for p in picks]
         if actor == REVIEWER:  # the reviewer of the first review named
             actor = reviews[picks[0] % len(reviews)].reviewer_id if picks else "wang"
+        before = {r.id: r for r in bulk.reviews(OFFICE)}, bulk.attempts(OFFICE)
         got = bulk.take_many(actor, trigger, ids)
+        check_oracle(bulk, before, (actor, trigger, ids), got)
         want = one_at_a_time(single, actor, trigger, ids)
         assert [(r.review_id, r.review, type(r.error), str(r.error)) for r in got] == [
             (r.review_id, r.review, type(r.error), str(r.error)) for r in want

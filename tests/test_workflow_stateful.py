@@ -13,6 +13,12 @@ below must hold after every step:
 - R-AUDIT: every history is gapless (seq 1..n), hash-chained, and replays to the review.
 - R-STEP-1..4: no review skips a step; every forward move met its step's guards when it was taken.
 - R-CAD-4: at most one review per (reviewer, kind, subject, period); scheduling again adds nothing.
+
+The oracles are the machine's own, never the library's step table, guards or scope: who takes
+each step in which state is RULES.md written down in tests/scope_oracle.py (the parties worked
+out from the roster's plain records), and each review's prerequisites (R-STEP-1 report heard,
+R-STEP-2 content, R-STEP-3 fill → file → publicize, R-STEP-4 ledger done → reply → closeout →
+close) are tracked in :class:`Progress` from the steps the machine itself took.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
+import attrs
 import pytest
 from hypothesis import event, settings
 from hypothesis import strategies as st
@@ -28,6 +35,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 
 import reviewflow as rf
 from reviewflow.demo import OFFICE, scenario_service
+from scope_oracle import BY, DEST, OPEN, ScenarioScope
 from workflow_data import HELD, TODAY, outcome, random_data
 
 S = rf.ReviewState
@@ -36,8 +44,130 @@ RANK = {state: i for i, state in enumerate(ORDER)}
 ENDS = frozenset({S.WAIVED, S.CANCELLED, S.NOT_APPLICABLE})
 LIVE = frozenset(s for s in S if not s.final)
 
-TRIGGERS = tuple(rf.WORKFLOW.steps)
+TRIGGERS = tuple(BY)
 PERIODS = ("2023-Q4", "2023-Q3", "2023-12")
+# The steps whose order R-STEP-3 and R-STEP-4 fix, tried more often on reviews that got there.
+LATE_TRIGGERS = (
+    "fill_form", "file", "publicize", "begin_rectification", "plan_item", "update_item", "reply",
+    "confirm_closeout", "close",
+)  # fmt: skip
+
+# Good data for the steps that move a review on, tried before their prerequisites are met.
+PREMATURE: dict[str, dict[str, Any]] = {
+    "conclude_fact_finding": {},
+    "conclude_review": {},
+    "file": {"filing_no": "卫党点评〔2023〕41号", "filed_on": HELD},
+    "publicize": {"scope": "本支部", "medium": rf.Medium.MEETING, "published_on": HELD},
+    "begin_rectification": {},
+    "reply": {"text": "整改已全部完成。", "replied_on": HELD},
+    "confirm_closeout": {"confirmed_on": TODAY},
+    "close": {},
+}
+
+
+@attrs.define
+class Progress:
+    """What the machine knows of one review from the steps it took (R-STEP-1..4): its state and
+    the prerequisites met so far, tracked from each successful call's own arguments. The library
+    is never asked whether a guard holds: ``unmet`` says which prerequisites RULES.md names that
+    these records do not show, and a step taken with any of them unmet is a bug."""
+
+    aspects: tuple[rf.Aspect, ...]
+    org: bool = False  # an organization's review
+    state: rf.ReviewState = S.SCHEDULED
+    reported: bool = False
+    method_dated: bool = False
+    commented: set[rf.Aspect] = attrs.Factory(set)
+    achievements: bool = False
+    direction: bool = False
+    problems: set[rf.Aspect] = attrs.Factory(set)  # aspects whose last comment raised one
+    required: bool = False
+    no_rectification: bool = False
+    filled: bool = False
+    filed: bool = False
+    publicized: bool = False
+    requirements: set[str] = attrs.Factory(set)
+    items: dict[str, tuple[str, bool]] = attrs.Factory(dict)  # item -> (requirement, done)
+    replied: bool = False
+    closeout: bool = False
+
+    def ledger_done(self) -> bool:
+        planned = {requirement for requirement, _ in self.items.values()}
+        return self.requirements <= planned and all(done for _, done in self.items.values())
+
+    def unmet(self, trigger: str) -> list[str]:
+        """The prerequisites of ``trigger`` these records do not show (RULES.md §5)."""
+        replied = self.replied or not self.requirements
+        needs = {
+            # R-STEP-1: a report is heard before the review.
+            "conclude_fact_finding": {"a situation report": self.reported},
+            # R-STEP-2: method and date, every aspect, achievements and direction, and every
+            # problem raised with a requirement or the statement that none is needed.
+            "conclude_review": {
+                "method and date": self.method_dated,
+                "every aspect commented": self.commented >= set(self.aspects),
+                "achievements": self.achievements,
+                "direction": self.direction,
+                "requirements for the problems": not self.problems
+                or self.required
+                or self.no_rectification,
+            },
+            # R-STEP-3: fill in, then file, then publicize.
+            "file": {"form filled": self.filled},
+            "publicize": {"form filled": self.filled, "filed": self.filed},
+            "begin_rectification": {
+                "form filled": self.filled,
+                "filed": self.filed,
+                "publicized": self.publicized,
+            },
+            # R-STEP-4: the reply certifies the finished ledger, the closeout the reply.
+            "reply": {"ledger done": self.ledger_done()},
+            "confirm_closeout": {"ledger done": self.ledger_done(), "reply": replied},
+            "close": {
+                "ledger done": self.ledger_done(),
+                "reply": replied,
+                "closeout": self.closeout,
+            },
+        }.get(trigger, {})
+        return [name for name, met in needs.items() if not met]
+
+    def took(self, trigger: str, kwargs: Mapping[str, Any], changed: rf.Review) -> None:
+        """Record a step taken with ``kwargs`` (``changed`` only names what the step created)."""
+        self.state = DEST.get(trigger, self.state)
+        if trigger == "report":
+            self.reported = True
+        elif trigger == "record_method":
+            self.method_dated = self.method_dated or kwargs.get("held_on") is not None
+        elif trigger == "comment":
+            aspect = rf.Aspect(kwargs["aspect"])
+            self.commented.add(aspect)
+            self.achievements = self.achievements or bool(kwargs["achievements"].strip())
+            if any(p.strip() for p in kwargs.get("problems", ())):
+                self.problems.add(aspect)
+            else:
+                self.problems.discard(aspect)
+        elif trigger == "set_direction":
+            self.direction = self.direction or bool(kwargs["direction"].strip())
+        elif trigger == "require":
+            self.required = True
+            (new,) = {r.id for r in changed.requirements} - self.requirements
+            self.requirements.add(new)
+        elif trigger == "declare_no_rectification":
+            self.no_rectification = True
+        elif trigger in ("fill_form", "file", "publicize"):
+            flag = {"fill_form": "filled", "file": "filed", "publicize": "publicized"}[trigger]
+            setattr(self, flag, True)
+        elif trigger == "plan_item":
+            (new,) = {i.id for i in changed.ledger} - set(self.items)
+            self.items[new] = (kwargs["requirement_id"], False)
+        elif trigger == "update_item":
+            requirement, _ = self.items[kwargs["item_id"]]
+            done = rf.ItemStatus(kwargs["status"]) is rf.ItemStatus.DONE
+            self.items[kwargs["item_id"]] = (requirement, done)
+        elif trigger == "reply":
+            self.replied = True
+        elif trigger == "confirm_closeout":
+            self.closeout = True
 
 
 class WorkflowMachine(RuleBasedStateMachine):
@@ -47,8 +177,11 @@ class WorkflowMachine(RuleBasedStateMachine):
         super().__init__()
         self.service = scenario_service(today=TODAY)
         roster = self.service.roster()
-        self.people = tuple(sorted([*roster.members, *roster.office_staff]))
+        self.scope = ScenarioScope()
+        self.people = self.scope.people
+        assert self.people == tuple(sorted([*roster.members, *roster.office_staff]))
         self.org_ids = tuple(sorted(roster.organizations))
+        self.progress: dict[str, Progress] = {}
         self.period = rf.Period.parse(PERIODS[0])
         self.ids: tuple[str, ...] = ()
         self.successes: dict[str, int] = {}
@@ -69,13 +202,17 @@ class WorkflowMachine(RuleBasedStateMachine):
         """Take ``trigger``, checking R-AUDIT and R-SCOPE-4 around it: (review, None) when taken,
         (None, error) when refused."""
         service = self.service
-        roster = service.roster()
         before, attempts = self._snapshot()
         review = before[review_id]
         assert review is not None
+        progress = self.progress[review_id]
+        assert review.state is progress.state, (
+            f"{review_id} is {review.state}, not {progress.state}"
+        )
         history = service.history(OFFICE, review_id)
-        parties = service.parties(roster, actor, review)
-        step = rf.WORKFLOW.steps[trigger]
+        allowed = self.scope.may(actor, trigger, review)
+        is_open = trigger in OPEN.get(progress.state, ())
+        unmet = progress.unmet(trigger)
         changed, error = outcome(lambda: getattr(service, trigger)(actor, review_id, **kwargs))
         if error is not None:
             after, attempts_after = self._snapshot()
@@ -95,16 +232,18 @@ class WorkflowMachine(RuleBasedStateMachine):
             assert attempt.message == str(error)
             assert attempt.at == service.now()
             # R-SCOPE-4: someone who is none of the step's parties is refused as out of scope.
-            if not step.by & parties:
+            if not allowed:
                 assert isinstance(error, rf.OutOfScope), error
-            elif review.state not in step.sources:
+            elif not is_open:
                 assert isinstance(error, rf.TransitionNotAllowed | rf.ConcurrencyConflict), error
             return None, error
         assert changed is not None
         after, attempts_after = self._snapshot()
-        # R-SCOPE-4: only one of the step's parties may take it, from one of its states.
-        assert step.by & parties, f"{actor} took {trigger} without being one of {step.by}"
-        assert review.state in step.sources, f"{trigger} taken from {review.state}"
+        # R-SCOPE-4: only one of the step's parties may take it, from a state it is open in, ...
+        assert allowed, f"{actor} took {trigger} on {review_id} without being one of {BY[trigger]}"
+        assert is_open, f"{trigger} taken from {progress.state}"
+        # ... R-STEP-1..4: with every prerequisite the machine has seen met.
+        assert not unmet, f"{trigger} on {review_id} was taken without {unmet}"
         # The step changed only its review, by exactly one version and one history entry.
         assert attempts_after == attempts, "a successful step wrote to the attempt log"
         assert {k: v for k, v in after.items() if k != review_id} == {
@@ -112,7 +251,8 @@ class WorkflowMachine(RuleBasedStateMachine):
         }, f"{trigger} on {review_id} changed another review"
         assert changed == after[review_id]
         assert changed.version == review.version + 1
-        assert changed.state == (step.dest if step.dest is not None else review.state)
+        progress.took(trigger, kwargs, changed)
+        assert changed.state is progress.state, f"{trigger} moved {review_id} to {changed.state}"
         new_history = service.history(OFFICE, review_id)
         assert new_history[:-1] == history
         entry = new_history[-1]
@@ -139,6 +279,10 @@ class WorkflowMachine(RuleBasedStateMachine):
         assert result.created, "the scenario calls for reviews in every period"
         self.ids = tuple(r.id for r in result.created)
         self.successes = dict.fromkeys(self.ids, 0)
+        self.progress = {
+            r.id: Progress(r.aspects, org=r.kind is rf.ReviewKind.ORGANIZATION)
+            for r in result.created
+        }
         again = self.service.schedule(OFFICE, period)
         assert again.created == ()
         assert again.existing == len(result.created)
@@ -152,12 +296,26 @@ class WorkflowMachine(RuleBasedStateMachine):
     def attempt_anything(self, data: st.DataObject) -> None:
         """Any trigger, on any review, by anyone of the roster (or one of the review's parties)."""
         review = self._review(data.draw(st.sampled_from(self.ids), label="review"))
-        roster = self.service.roster()
-        involved = [p for p in self.people if self.service.parties(roster, p, review)]
+        trigger = data.draw(st.sampled_from(TRIGGERS), label="trigger")
+        self._attempt(review, trigger, data)
+
+    @rule(data=st.data())
+    def attempt_out_of_order(self, data: st.DataObject) -> None:
+        """R-STEP-3, R-STEP-4, R-SCOPE-4: a step of publicity or rectification, on a review the
+        machine took that far, by anyone (one of the review's parties more often than not)."""
+        late = [
+            rid for rid in self.ids if RANK.get(self.progress[rid].state, 0) >= RANK[S.REVIEWING]
+        ]
+        if not late:
+            return
+        review = self._review(data.draw(st.sampled_from(late), label="review"))
+        self._attempt(review, data.draw(st.sampled_from(LATE_TRIGGERS), label="trigger"), data)
+
+    def _attempt(self, review: rf.Review, trigger: str, data: st.DataObject) -> None:
+        involved = [p for p in self.people if self.scope.parties(p, review)]
         actor = data.draw(
             st.one_of(st.sampled_from(self.people), st.sampled_from(involved)), label="actor"
         )
-        trigger = data.draw(st.sampled_from(TRIGGERS), label="trigger")
         kwargs = random_data(trigger, review, data)
         kwargs["expected_version"] = data.draw(
             st.sampled_from([None, None, review.version, review.version - 1, review.version + 1]),
@@ -204,9 +362,7 @@ class WorkflowMachine(RuleBasedStateMachine):
     # -- the right step, by the right person ----------------------------------------------------
 
     def _candidates(self, review: rf.Review, trigger: str) -> list[str]:
-        roster = self.service.roster()
-        by = rf.WORKFLOW.steps[trigger].by
-        return [p for p in self.people if by & self.service.parties(roster, p, review)]
+        return self.scope.takers(trigger, review)
 
     def _next_step(self, review: rf.Review, data: st.DataObject) -> tuple[str, dict[str, Any]]:
         """The step that moves ``review`` on, with data that meets its guards."""
@@ -288,11 +444,67 @@ class WorkflowMachine(RuleBasedStateMachine):
         candidates = self._candidates(review, trigger)
         assert candidates, f"nobody on the roster may take {trigger} on {review_id}"
         actor = data.draw(st.sampled_from(candidates), label=f"{trigger} by")
-        _, error = self._call(actor, trigger, review_id, kwargs)
+        changed, error = self._call(actor, trigger, review_id, kwargs)
         assert error is None, (
             f"the right step {trigger} by {actor} on {review} was refused: {error}"
         )
+        assert changed is not None
+        self._too_early(changed, data)
+        # R-STEP-1..4: the steps of the state just left are over (a situation report after
+        # fact finding, a comment after the review, ...): refused, by their own parties too.
+        for over in sorted(OPEN[review.state] - OPEN.get(changed.state, frozenset())):
+            actor = data.draw(st.sampled_from(self.scope.takers(over, changed)), label=over)
+            self._call(actor, over, review_id, random_data(over, changed, data))
         return True
+
+    @rule(data=st.data())
+    def out_of_turn(self, data: st.DataObject) -> None:
+        """R-SCOPE-4, R-STEP-1..4: on a review (one the machine has moved, or an organization's,
+        whose subject is a whole leadership team), every step by each of its parties and a step
+        by everyone else, with a stale version: scope is decided first, so a party of the step
+        meets a conflict and anyone else is out of scope; a party's own steps not open in the
+        review's state; the right next step by everyone who may not take it; each step whose
+        prerequisites are not met yet, by one who may take it, with good data. All refused."""
+        moved = [rid for rid in self.ids if self.successes[rid]] or list(self.ids)
+        orgs = [rid for rid in self.ids if self.progress[rid].org] or moved
+        rid = data.draw(st.one_of(st.sampled_from(moved), st.sampled_from(orgs)), label="review")
+        review = self._review(rid)
+        involved = [p for p in self.people if self.scope.parties(p, review)]
+        for person in self.people:
+            tried = TRIGGERS if person in involved else (data.draw(st.sampled_from(TRIGGERS)),)
+            for trigger in tried:
+                stale = {
+                    **random_data(trigger, review, data),
+                    "expected_version": review.version + 1,
+                }
+                _, error = self._call(person, trigger, review.id, stale)
+                wanted = (
+                    rf.ConcurrencyConflict
+                    if self.scope.may(person, trigger, review)
+                    else rf.OutOfScope
+                )
+                assert isinstance(error, wanted), (person, trigger, error)
+        actor = data.draw(st.sampled_from(involved), label="party")
+        state = self.progress[review.id].state
+        for trigger in TRIGGERS:
+            if self.scope.may(actor, trigger, review) and trigger not in OPEN.get(state, ()):
+                self._call(actor, trigger, review.id, random_data(trigger, review, data))
+        if review.state not in LIVE:
+            return
+        trigger, kwargs = self._next_step(review, data)
+        for person in self.people:
+            if not self.scope.may(person, trigger, review):
+                self._call(person, trigger, review.id, kwargs)
+        self._too_early(review, data)
+
+    def _too_early(self, review: rf.Review, data: st.DataObject) -> None:
+        """R-STEP-1..4: each step open in the review's state whose prerequisites the machine has
+        not seen met, by one who may take it, with good data: refused (``_call`` checks)."""
+        progress = self.progress[review.id]
+        for early, good in PREMATURE.items():
+            if early in OPEN.get(progress.state, ()) and progress.unmet(early):
+                actor = data.draw(st.sampled_from(self.scope.takers(early, review)), label=early)
+                self._call(actor, early, review.id, good)
 
     @rule(data=st.data())
     def advance(self, data: st.DataObject) -> None:
@@ -362,15 +574,10 @@ def _check_history(
             assert entry.reason.strip(), "R-CAD-3: an end is recorded with its reason"
         else:
             assert RANK[dst] in (RANK[src], RANK[src] + 1), f"{src} -> {dst} skips a step"
-        step = rf.WORKFLOW.steps[entry.action]
-        assert src in step.sources
-        assert dst == (step.dest if step.dest is not None else src)
-        if step.guards:
-            # Every step met its guards on the record as it stood (R-STEP-1..4).
-            ctx = rf.GuardContext(closeout_required=service.policy.closeout_required)
-            assert rf.WORKFLOW.unmet(current, entry.action, ctx) == (), (
-                f"{entry.action} on {review.id} passed unmet guards"
-            )
+        # The step was open in its state and moved the review where RULES.md says (the
+        # prerequisites were checked by the machine when it took the step).
+        assert entry.action in OPEN[src], f"{entry.action} taken from {src}"
+        assert dst == DEST.get(entry.action, src)
         current = rf.apply_entry(current, entry)
     assert current == review
     if review.state is S.CLOSED:

@@ -17,7 +17,9 @@ roster that is not changed after it was imported, under the default policy:
   groups'); without a head, each member is a gap without a reviewer.
 - R-COVER, R-CAD-3: a slot's review counts as reviewed from ``publicizing`` on, closed once
   ``closed``, waived when waived (shown apart, never covered, not due), in progress before;
-  a slot with no review, or a cancelled one, is a gap. R-LEAD: the same per reviewer.
+  a slot with no review, or a cancelled one, is a gap. R-NA: a slot ended as not applicable is
+  neither covered nor a gap, and not due. R-REOPEN: a slot's live review counts over its
+  cancelled earlier round. R-LEAD: the same per reviewer.
 """
 
 from __future__ import annotations
@@ -159,10 +161,11 @@ class CoverageOracle:
     def report(self, period: str, root: str | None, reviews: Iterable[rf.Review]) -> dict[str, Any]:
         """The coverage report's numbers: totals, gaps and each reviewer's counts and rate."""
         slots, planned_gaps = self.plan(period, root)
-        state = {
-            (r.reviewer_id, r.kind.value, r.subject_id, str(r.period)): r.state.value
-            for r in reviews
-        }
+        state: dict[tuple[str, str, str, str], str] = {}
+        for r in reviews:  # a later round counts over a cancelled one (R-REOPEN)
+            key = (r.reviewer_id, r.kind.value, r.subject_id, str(r.period))
+            if state.get(key) in (None, "cancelled"):
+                state[key] = r.state.value
         assert set(state) <= {s[:4] for s in slots}, "a review the rules do not call for"
         totals: Counter[str] = Counter()
         per_reviewer: dict[str, Counter[str]] = {}
@@ -176,6 +179,8 @@ class CoverageOracle:
                 gaps.add((kind, subject, p, "not_scheduled" if found is None else "cancelled"))
             elif found == "waived":
                 what = ["waived"]
+            elif found == "not_applicable":
+                what = ["not_applicable"]
             elif found in REVIEWED:
                 what = ["reviewed", "closed"] if found == "closed" else ["reviewed"]
             else:
@@ -184,7 +189,14 @@ class CoverageOracle:
                 totals[name] += 1
                 per_reviewer.setdefault(reviewer, Counter())[name] += 1
         rates = {
-            reviewer: (c["expected"], c["reviewed"], c["closed"], c["waived"], _rate(c))
+            reviewer: (
+                c["expected"],
+                c["reviewed"],
+                c["closed"],
+                c["waived"],
+                c["not_applicable"],
+                _rate(c),
+            )
             for reviewer, c in per_reviewer.items()
         }
         return {
@@ -195,12 +207,13 @@ class CoverageOracle:
         }
 
 
-COUNTS = ("expected", "reviewed", "closed", "in_progress", "waived", "missing")
+COUNTS = ("expected", "reviewed", "closed", "in_progress", "waived", "not_applicable", "missing")
 
 
 def _rate(counts: Counter[str]) -> float:
-    """R-CAD-3, R-LEAD: reviewed share of the reviews due: waived ones are not due."""
-    due = counts["expected"] - counts["waived"]
+    """R-CAD-3, R-NA, R-LEAD: reviewed share of the reviews due: waived ones and those not
+    applicable are not due."""
+    due = counts["expected"] - counts["waived"] - counts["not_applicable"]
     return counts["reviewed"] / due if due else 1.0
 
 
@@ -210,7 +223,7 @@ def library_numbers(report: rf.CoverageReport) -> dict[str, Any]:
         "counts": {k: getattr(report, k) for k in COUNTS},
         "gaps": {(g.kind.value, g.subject_id, str(g.period), g.reason.value) for g in report.gaps},
         "reviewers": {
-            r.reviewer_id: (r.expected, r.reviewed, r.closed, r.waived, r.rate)
+            r.reviewer_id: (r.expected, r.reviewed, r.closed, r.waived, r.not_applicable, r.rate)
             for r in report.reviewers
         },
         "rate": report.rate,

@@ -12,7 +12,8 @@ member's organization and roles, the office staff), not from ``Roster`` or ``par
 - R-STEP-3: the organization fills in and publicizes the form: the head of the review's
   organization (its ``org_id``: a member's branch), or the head above it when that head is the
   member reviewed (党支部书记的点评表由党总支书记填写).
-- R-STEP-3, R-CAD-3: the office files, may begin rectification, waives and cancels.
+- R-STEP-3, R-CAD-3, R-NA: the office files, may begin rectification, waives, cancels and ends
+  a review as not applicable.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from reviewflow.scenario import scenario_roster
 S = rf.ReviewState
 R, SUBJ, FILLER, OFF = "reviewer", "subject", "form_filler", "office"
 
-ENDS = frozenset({"waive", "cancel"})
+ENDS = frozenset({"waive", "cancel", "mark_not_applicable"})
 REVIEWING_STEPS = (
     "record_method", "comment", "set_direction", "judge_commitment", "add_participant",
     "require", "declare_no_rectification", "conclude_review",
@@ -39,7 +40,8 @@ OPEN: dict[rf.ReviewState, frozenset[str]] = {
     S.RECTIFYING: frozenset({"plan_item", "update_item", "reply", "confirm_closeout", "close"})
     | ENDS,
 }
-"""R-STEP-1..4: the steps open in each live state (none in closed, waived, cancelled)."""
+"""R-STEP-1..4, R-NA: the steps open in each live state (none in closed, waived, cancelled or
+not applicable)."""
 
 DEST: dict[str, rf.ReviewState] = {
     "start": S.FACT_FINDING,
@@ -49,6 +51,7 @@ DEST: dict[str, rf.ReviewState] = {
     "close": S.CLOSED,
     "waive": S.WAIVED,
     "cancel": S.CANCELLED,
+    "mark_not_applicable": S.NOT_APPLICABLE,
 }
 """R-STEP-1..4, R-CAD-3: where a step moves a review (any other step keeps its state)."""
 
@@ -59,7 +62,7 @@ BY: dict[str, frozenset[str]] = {
     "begin_rectification": frozenset({FILLER, OFF}),
     "plan_item": frozenset({SUBJ}), "update_item": frozenset({SUBJ}), "reply": frozenset({SUBJ}),
     "confirm_closeout": frozenset({R}), "close": frozenset({R}),
-    "waive": frozenset({OFF}), "cancel": frozenset({OFF}),
+    "waive": frozenset({OFF}), "cancel": frozenset({OFF}), "mark_not_applicable": frozenset({OFF}),
 }  # fmt: skip
 """R-STEP-1..4, R-SCOPE-1..4: who takes each step."""
 

@@ -1065,3 +1065,43 @@ def test_r_reopen_the_office_reopens_a_cancelled_review_on_the_command_line(
     finally:
         store.close()
     assert sorted((r.round, r.state.value) for r in of_wu) == [(1, "cancelled"), (2, "scheduled")]
+
+
+def test_the_roster_template_has_drop_downs_and_imports_once_filled_in(
+    run: Run, url: str, tmp_path: Path
+) -> None:
+    """`roster template`: one sheet per kind, the headers `roster import` reads, drop-downs for
+    级别, 党员类别 and 职务; filled in with the scenario as an office worker would (labels
+    from the drop-downs, real date cells), it imports as the scenario's roster."""
+    made = run("roster", "template", str(tmp_path / "名册模板"))
+    assert made.exit_code == 0, made.output
+    path = tmp_path / "名册模板.xlsx"
+    book = openpyxl.load_workbook(path)
+    assert book.sheetnames == ["组织", "党员", "联系点", "办公室"]
+    lists = {
+        sheet.title: sorted(d.formula1 for d in sheet.data_validations.dataValidation)
+        for sheet in book.worksheets
+    }
+    assert lists["组织"] == ['"党委,党总支,党支部,党小组"']
+    assert lists["党员"] == ['"书记,副书记,委员"', '"正式党员,预备党员"']
+    records = scenario_roster()
+    orgs, members = book["组织"], book["党员"]
+    for n, o in enumerate(r for r in records["organizations"] if isinstance(r, rf.Organization)):
+        for c, value in enumerate(
+            [o.id, o.name, o.kind.label_zh, o.org_type, o.parent_id or "", o.head_id or ""], 1
+        ):
+            orgs.cell(n + 2, c, value)
+    for n, m in enumerate(r for r in records["members"] if isinstance(r, rf.Member)):
+        roles = "、".join(r.label_zh for r in sorted(m.roles))
+        row = [m.id, m.name, m.org_id, m.post_category, m.status.label_zh, roles, m.joined_on]
+        for c, value in enumerate(row, 1):
+            members.cell(n + 2, c, value)
+    for n, (cm, org, _since) in enumerate(_liaison_rows()):
+        for c, value in enumerate([cm, org, date(2023, 1, 1)], 1):
+            book["联系点"].cell(n + 2, c, value)
+    book["办公室"].cell(2, 1, OFFICE)
+    book["办公室"].cell(2, 2, "陈敏")
+    book.save(path)
+    result = run("roster", "import", str(path), "--as", OFFICE)
+    assert result.exit_code == 0, result.output
+    _assert_scenario_roster(url)

@@ -37,6 +37,7 @@ from reviewflow.cli import (  # noqa: F401
     _reviews,
     _roster,
     _steps,
+    _template,
 )
 from reviewflow.cli._app import DEFAULT_STORE as DEFAULT_STORE
 from reviewflow.cli._app import (

@@ -47,7 +47,8 @@ CSV：UTF-8（可带 BOM）、GBK/GB18030（Excel、WPS 在中文 Windows 上的
 （Unicode 文本，制表符分隔），每个文件一类记录，类别由表头识别。
 日期可写作 2023-01-31、2023/1/31、2023.1.31、2023年1月31日 或 Excel 日期；
 党员类别可写 正式/预备，职务可写 书记、副书记、委员（或 支部书记、支委 等）。
-Excel：工作表名为 组织/党员/联系点/办公室（或 organizations/members/liaisons/office_staff）。
+Excel：工作表名为 组织/党员/联系点/办公室（或 organizations/members/liaisons/office_staff）；
+reviewflow roster template 写出一个带下拉选项的模板。
 列（中文或英文表头均可）：
   组织   编号/id 名称/name 级别/kind 组织类型/org_type 上级编号/parent_id 书记编号/head_id
          成立日期/founded_on 撤销日期/dissolved_on

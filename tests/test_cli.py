@@ -15,6 +15,7 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+import zipfile
 from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
@@ -872,16 +873,17 @@ def test_a_line_separator_inside_a_cell_is_text_not_a_new_row(
 def test_every_bad_cell_of_a_row_is_reported_at_once(run: Run, tmp_path: Path) -> None:
     members = _write_csv(
         tmp_path / "members.csv",
-        ["编号", "姓名", "所在组织编号", "党员类别", "职务", "入党日期"],
-        [["wu", "", "internal", "积极分子", "组长", "2001-02-30"]],
+        ["编号", "姓名", "所在组织编号", "党员类别", "职务", "入党日期", "离开日期"],
+        [["wu", "", "internal", "积极分子", "组长", "2001-02-30", "下个月"]],
         bom=True,
     )
     staff = _write_csv(tmp_path / "staff.csv", ["id", "name"], [[OFFICE, "陈敏"]], bom=False)
     result = run("roster", "import", str(members), str(staff), "--as", OFFICE)
     assert result.exit_code == 3, result.output
     lines = [line for line in result.stderr.splitlines() if "members.csv" in line]
-    for column in ("姓名", "党员类别", "职务", "入党日期"):
+    for column in ("姓名", "党员类别", "职务", "入党日期", "离开日期"):
         assert any(f" {column} " in line for line in lines), (column, result.stderr)
+    assert "错误行（5）" in result.stderr  # five bad cells of one row, all in one round
 
 
 def test_excel_serial_dates_and_unicode_text_files_are_read(
@@ -1105,3 +1107,21 @@ def test_the_roster_template_has_drop_downs_and_imports_once_filled_in(
     result = run("roster", "import", str(path), "--as", OFFICE)
     assert result.exit_code == 0, result.output
     _assert_scenario_roster(url)
+
+
+def test_an_xlsx_saved_by_libreoffice_imports(run: Run, url: str, tmp_path: Path) -> None:
+    """tests/data/党员-libreoffice.xlsx was saved by LibreOffice Calc 7 from a CSV (a real date
+    cell, a date left as text 2001/7/1, an empty cell written as a number): both members import
+    with their dates."""
+    assert _import_scenario(run, tmp_path).exit_code == 0
+    saved = Path(__file__).parent / "data" / "党员-libreoffice.xlsx"
+    assert b"LibreOffice" in zipfile.ZipFile(saved).read("docProps/app.xml")
+    result = run("roster", "import", str(saved), "--as", OFFICE)
+    assert result.exit_code == 0, result.output
+    members = _roster_of(url).members
+    assert (members["lin"].joined_on, members["lin"].status) == (
+        date(2023, 7, 1), rf.MemberStatus.PROBATIONARY,
+    )  # fmt: skip
+    assert (members["tang"].joined_on, members["tang"].roles) == (
+        date(2001, 7, 1), frozenset({rf.Role.COMMITTEE_MEMBER}),
+    )  # fmt: skip

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import subprocess
 import sys
 import threading
 import types
@@ -507,19 +508,22 @@ def test_browser_a_secretary_takes_a_member_review_to_closed(page: Any, app: Fla
     choose(page, "zhou")
     page.goto(url)
     take_step(page, "conclude_fact_finding")
-    take_step(
-        page, "record_method", method="centralized", occasion="branch_general_meeting",
-        held_on="2023-12-20",
-    )  # fmt: skip
+    # Step 2 in one submission (issue #16): method, the four aspects, direction, requirement.
+    review_form = {
+        "method": "centralized", "occasion": "branch_general_meeting", "held_on": "2023-12-20",
+        "direction": "继续发挥先锋模范作用", "suggestions": "加强学习",
+        "requirements": "每周整理一次学习笔记",
+    }  # fmt: skip
     for n, aspect in enumerate(rf.Aspect.for_kind(rf.ReviewKind.MEMBER)):
-        problems = "学习笔记不够系统" if n == 0 else ""
-        take_step(
-            page, "comment", aspect=aspect.value, achievements="表现良好。", problems=problems
-        )
-    take_step(page, "set_direction", direction="继续发挥先锋模范作用", suggestions="加强学习")
-    problem = service(app).review("zhou", url.rsplit("/", 1)[1]).problem_ids()[0]
-    take_step(page, "require", text="每周整理一次学习笔记", problem_ids=problem)
-    take_step(page, "conclude_review")
+        review_form[f"achievements_{aspect.value}"] = "表现良好。"
+        if n == 0:
+            review_form[f"problems_{aspect.value}"] = "学习笔记不够系统"
+    take_step(page, "review_all", refused=True, **{**review_form, "direction": ""})
+    assert "努力方向" in page.locator("#refused").inner_text()
+    take_step(page, "review_all", **review_form)
+    held = service(app).review("zhou", url.rsplit("/", 1)[1])
+    assert held.state is rf.ReviewState.PUBLICIZING
+    assert [q.problem_ids for q in held.requirements] == [held.problem_ids()]
     take_step(page, "fill_form", filled_on="2023-12-21")
     # R-STEP-3: fill, file, then publicize; too early, the page says who files it (R-LIVE).
     publicity = {"scope": "内科党支部", "medium": "meeting", "published_on": "2023-12-22"}
@@ -707,3 +711,45 @@ def test_a_period_in_other_digits_is_no_server_error(app: Flask) -> None:
     for period in ("²²²²", "２０２３", "x"):
         response = client.get(f"/office/export/summary?period={period}")
         assert response.status_code < 500, period
+
+
+WORKER = """
+import re, sys
+sys.path.insert(0, sys.argv[2])
+from webapp.app import create_app
+app = create_app(sys.argv[1])
+client = app.test_client()
+page = client.get("/identity").data
+token = re.search(rb'name="csrf_token" value="([^"]+)"', page).group(1).decode()
+client.post("/identity", data={"person": "office-chen", "csrf_token": token})
+print(client.get_cookie("session").value)
+app.extensions["reviewflow"].store.close()
+"""
+
+
+def test_a_second_worker_process_shares_the_configured_secret(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue #16: with REVIEWFLOW_SECRET_KEY set, a session made by one worker process is good
+    in another (the key was random per process), and nothing is kept beside the database."""
+    monkeypatch.setenv("REVIEWFLOW_SECRET_KEY", "a-configured-secret-of-the-deployment")
+    url = f"sqlite:///{tmp_path / 'webapp.db'}"
+    made = subprocess.run(
+        [sys.executable, "-c", WORKER, url, str(ROOT / "examples")],
+        capture_output=True, text=True, check=True, env=os.environ,
+    )  # fmt: skip
+    cookie = made.stdout.strip()
+    assert cookie
+    app = create_app(url)
+    try:
+        client = app.test_client()
+        client.set_cookie("session", cookie)
+        assert client.get("/office").status_code == 200
+        other = create_app(url, secret_key="another-secret")  # noqa: S106 - a test key
+        stranger = other.test_client()
+        stranger.set_cookie("session", cookie)
+        assert stranger.get("/office").headers["Location"].endswith("/identity")
+        service(other).store.close()
+    finally:
+        service(app).store.close()
+    assert not (tmp_path / "webapp.secret_key").exists()

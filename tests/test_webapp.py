@@ -771,3 +771,22 @@ def test_the_office_sees_the_periods_reviews_grouped_by_organization(app: Flask)
         expected[names[r.org_id].name] = expected.get(names[r.org_id].name, 0) + 1
     assert counts == expected
     assert grouped.count("<details>") == len(expected)
+
+
+def test_r_roster_1_office_founds_an_organization_on_its_page(app: Flask) -> None:
+    """A branch founded on 20 November from the office page: no October review is scheduled
+    for it (R-ROSTER-1); a founding without a date is refused and nothing is written."""
+    client = app.test_client()
+    login(client, OFFICE)
+    token = csrf(client.get("/office").data)
+    new = {"csrf_token": token, "id": "rehab", "name": "康复科党支部", "kind": "branch",
+           "org_type": "医院", "parent_id": "hospital"}  # fmt: skip
+    refused = client.post("/office/roster/found", data=new)
+    assert refused.status_code == 400
+    assert "rehab" not in service(app).roster().organizations
+    done = client.post("/office/roster/found", data={**new, "founded_on": "2023-11-20"})
+    assert done.status_code == 302
+    assert "已新建党组织：康复科党支部" in client.get("/office").get_data(as_text=True)
+    assert service(app).roster().organizations["rehab"].founded_on == date(2023, 11, 20)
+    created = service(app).schedule(OFFICE, "2023-Q4").created
+    assert sorted(str(r.period) for r in created if r.org_id == "rehab") == ["2023-Q4"]

@@ -622,6 +622,26 @@ def create_app(  # noqa: PLR0915 (an app factory: a few statements per route)
         flash(f"组织关系转接已办理：撤销点评 {len(cancelled)} 项")
         return redirect(url_for("office", period=form.get("period")) + "#roster")
 
+    @app.post("/office/roster/found")
+    def found_organization() -> ResponseReturnValue:
+        """A new organization on the day it was founded (R-ROSTER-1): reviewed from the
+        periods that end after that day, never before."""
+        form = request.form
+        try:
+            org = rf.Organization(
+                _text(form, "id"),
+                _text(form, "name"),
+                rf.OrgKind(_text(form, "kind")),
+                _text(form, "org_type"),
+                _optional(form, "parent_id"),
+                founded_on=_required_date(form, "founded_on"),
+            )
+            service.import_roster(actor() or "", organizations=[org])
+        except (FormError, rf.InvalidInput, rf.RosterConflict, rf.NotFound) as error:
+            return office_page({"found": _roster_refusal(error)}, 400)
+        flash(f"已新建党组织：{org.name}（{org.founded_on}成立）")
+        return redirect(url_for("office", period=form.get("period")) + "#roster")
+
     # -- exports (reviewflow.export, imported only when asked for) ---------------------------
 
     def download(name: str, writer: str, *args: Any) -> ResponseReturnValue:

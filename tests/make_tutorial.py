@@ -72,7 +72,8 @@ anyone on the roster, the office included. A host puts its own login here: it re
 verified (or replaces `actor()` with a lookup of its own user); everything else stays as it is,
 since every page asks `actor()` and the library checks what that person may do.
 
-Deployed, the app takes its settings from the environment: `REVIEWFLOW_SECRET_KEY` (the session
+Deployed, the app takes its settings from the environment: `REVIEWFLOW_DATABASE_URL` (any store
+URL; default the demo's SQLite file), `REVIEWFLOW_SECRET_KEY` (the session
 key; without it, a key kept in a file beside the SQLite database, readable by its owner only),
 `REVIEWFLOW_MAX_REQUEST_BYTES` (default 256 KB: a larger post is refused with 413 and nothing
 is written), `REVIEWFLOW_HTTPS=1` (secure cookies) and `REVIEWFLOW_CALENDAR` (a holiday file).

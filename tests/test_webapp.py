@@ -790,3 +790,16 @@ def test_r_roster_1_office_founds_an_organization_on_its_page(app: Flask) -> Non
     assert service(app).roster().organizations["rehab"].founded_on == date(2023, 11, 20)
     created = service(app).schedule(OFFICE, "2023-Q4").created
     assert sorted(str(r.period) for r in created if r.org_id == "rehab") == ["2023-Q4"]
+
+
+def test_the_database_url_comes_from_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = tmp_path / "configured.db"
+    monkeypatch.setenv("REVIEWFLOW_DATABASE_URL", f"sqlite:///{target}")
+    app = create_app()
+    try:
+        assert service(app).store.url == f"sqlite:///{target}"
+        assert target.exists()
+    finally:
+        service(app).store.close()

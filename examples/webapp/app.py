@@ -322,15 +322,19 @@ def open_service(
 
 
 def create_app(  # noqa: PLR0915 (an app factory: a few statements per route)
-    store_url: str = f"sqlite:///{HERE / 'demo.db'}",
+    store_url: str | None = None,
     *,
     secret_key: str | None = None,
     today: date | None = None,
     calendar: rf.WorkCalendar | None = None,
 ) -> Flask:
-    """The web app over ``store_url``; its clock stands on ``today`` (default the demo day).
+    """The web app over ``store_url`` (default: the environment's ``REVIEWFLOW_DATABASE_URL``,
+    else the demo's SQLite file); its clock stands on ``today`` (default the demo day).
     ``calendar`` counts working days: by default the packaged data, under the holiday file
     the environment's ``REVIEWFLOW_CALENDAR`` names (R-DEADLINE)."""
+    store_url = (
+        store_url or os.environ.get("REVIEWFLOW_DATABASE_URL") or f"sqlite:///{HERE / 'demo.db'}"
+    )
     app = Flask(__name__)
     app.config.update(
         SECRET_KEY=secret_key or os.environ.get("REVIEWFLOW_SECRET_KEY") or _kept_key(store_url),
@@ -690,11 +694,16 @@ def create_app(  # noqa: PLR0915 (an app factory: a few statements per route)
 def main(argv: Sequence[str] | None = None) -> int:
     """Serve the demo: ``python examples/webapp/app.py [--db PATH] [--host H] [--port N]``."""
     parser = argparse.ArgumentParser(description="领导点评示例网站（演示日期 2023-12-28）")
-    parser.add_argument("--db", type=Path, default=HERE / "demo.db", help="SQLite 数据库文件")
+    parser.add_argument(
+        "--db",
+        type=Path,
+        default=None,
+        help="SQLite 数据库文件（默认：REVIEWFLOW_DATABASE_URL，否则 examples/webapp/demo.db）",
+    )
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000)
     args = parser.parse_args(argv)
-    app = create_app(f"sqlite:///{args.db.resolve()}")
+    app = create_app(f"sqlite:///{args.db.resolve()}" if args.db else None)
     print(f"请在浏览器中打开 http://{args.host}:{args.port}/")  # noqa: T201
     app.run(host=args.host, port=args.port)
     return 0

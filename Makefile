@@ -9,17 +9,25 @@ STAMP := $(VENV)/.installed
 
 venv: $(STAMP)
 
+$(BIN)/python:
+	@if command -v python3.11 >/dev/null 2>&1; then python3.11 -m venv $(VENV); \
+	else python3 -m venv $(VENV); fi
+
 # Redone only when pyproject.toml changes (or the venv is gone).
-$(STAMP): pyproject.toml
-	@if [ ! -x $(BIN)/python ]; then \
-		if command -v python3.11 >/dev/null 2>&1; then python3.11 -m venv $(VENV); \
-		else python3 -m venv $(VENV); fi; \
-	fi
+$(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $@
 
 # The example web app on the SQLite demo database (examples/webapp/demo.db), demo roster loaded.
-demo: venv
+# It installs only what the app needs (the app extra), unless the full venv is there already.
+DEMO_STAMP := $(VENV)/.demo-installed
+
+$(DEMO_STAMP): pyproject.toml | $(BIN)/python
+	@if [ ! -f $(STAMP) ] || [ pyproject.toml -nt $(STAMP) ]; then \
+		$(BIN)/python -m pip install --quiet -e '.[app]'; fi
+	@touch $@
+
+demo: $(DEMO_STAMP)
 	$(BIN)/python examples/webapp/app.py
 
 test: venv

@@ -1125,3 +1125,31 @@ def test_an_xlsx_saved_by_libreoffice_imports(run: Run, url: str, tmp_path: Path
     assert (members["tang"].joined_on, members["tang"].roles) == (
         date(2001, 7, 1), frozenset({rf.Role.COMMITTEE_MEMBER}),
     )  # fmt: skip
+
+
+def test_without_the_cli_extra_the_command_names_it() -> None:
+    """Issue #15: without click the `reviewflow` command died with `No module named 'click'`;
+    its entry point names the extra to install instead (exit code 2, no traceback)."""
+    code = "import sys; sys.modules['click'] = None; from reviewflow._launch import main; main()"
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 2
+    assert "pip install 'reviewflow[cli]'" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("module", "url", "extra"),
+    [
+        ("psycopg", "postgresql://nobody@127.0.0.1:5432/test", "postgres"),
+        ("pymysql", "mysql://root@127.0.0.1:3306/test", "mysql"),
+    ],
+)
+def test_a_missing_database_driver_names_its_extra(
+    monkeypatch: pytest.MonkeyPatch, module: str, url: str, extra: str
+) -> None:
+    monkeypatch.setitem(sys.modules, module, None)  # as if not installed
+    with pytest.raises(rf.StoreUnavailable) as caught:
+        rf.open_store(url)
+    assert f"pip install 'reviewflow[{extra}]'" in str(caught.value)

@@ -27,6 +27,21 @@ class Dialect:
 
     name = "sql"
     """A name for people (errors, logs); nothing branches on it."""
+    driver = ""
+    """The driver's module and the extra that installs it (``psycopg``, ``postgres``); empty
+    where the standard library has it."""
+    extra = ""
+
+    def missing_driver(self, error: ModuleNotFoundError) -> str | None:
+        """What to say when connecting failed because the driver is not installed, or None
+        when ``error`` is about another module."""
+        if not self.driver or error.name != self.driver:
+            return None
+        return (
+            f"the {self.name} driver {self.driver} is not installed: "
+            f"pip install 'reviewflow[{self.extra}]'"
+        )
+
     placeholder = "%s"
     id_type = "VARCHAR(128)"
     text_type = "TEXT"

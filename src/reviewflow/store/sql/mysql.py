@@ -23,6 +23,8 @@ class MysqlDialect(Dialect):
     """
 
     name = "mysql"
+    driver = "pymysql"
+    extra = "mysql"
     id_type = "VARCHAR(128)"
     text_type = "TEXT"
     big_text_type = "LONGTEXT"

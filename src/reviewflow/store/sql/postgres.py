@@ -18,6 +18,8 @@ class PostgresDialect(Dialect):
     """PostgreSQL through psycopg 3, at the default isolation (read committed)."""
 
     name = "postgresql"
+    driver = "psycopg"
+    extra = "postgres"
     unit_separator = "chr(31)"
     # A snapshot says exactly which transactions it saw: serial numbers are not committed in
     # their order, transaction ids against a snapshot are.

@@ -93,6 +93,9 @@ class SqlStore:
         self.dialect = dialect
         try:
             conn = connect() if connect is not None else dialect.connect(url)
+        except ModuleNotFoundError as error:
+            why = dialect.missing_driver(error) or driver_message(error)
+            raise StoreUnavailable(self._url, why) from None
         except Exception as error:
             raise StoreUnavailable(self._url, driver_message(error)) from None
         source: ConnectionSource = OwnedConnection(dialect, conn)

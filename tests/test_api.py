@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import inspect
+import json
 import re
 from pathlib import Path
 
@@ -45,3 +47,53 @@ def test_version_matches_the_package_metadata() -> None:
     from importlib.metadata import version  # noqa: PLC0415
 
     assert rf.__version__ == version("reviewflow")
+
+
+def signature_text(method: object) -> str:
+    """A method's signature as docs/api.md writes it: no ``self``, annotations as written,
+    defaults as Python would read them back (a text quoted: ``reason: str = ""``)."""
+    signature = inspect.signature(method)  # type: ignore[arg-type]
+    parts: list[str] = []
+    starred = False
+    for parameter in list(signature.parameters.values())[1:]:
+        if parameter.kind is parameter.KEYWORD_ONLY and not starred:
+            parts.append("*")
+            starred = True
+        if parameter.kind is parameter.VAR_POSITIONAL:
+            starred = True
+        prefix = {parameter.VAR_POSITIONAL: "*", parameter.VAR_KEYWORD: "**"}.get(
+            parameter.kind, ""
+        )
+        text = prefix + parameter.name
+        if parameter.annotation is not parameter.empty:
+            text += f": {parameter.annotation}"
+        if parameter.default is not parameter.empty:
+            default = parameter.default
+            shown = (
+                json.dumps(default, ensure_ascii=False)
+                if isinstance(default, str)
+                else repr(default)
+            )
+            text += f" = {shown}"
+        parts.append(text)
+    returns = signature.return_annotation
+    tail = "" if returns is signature.empty else f" -> {returns}"
+    return f"({', '.join(parts)}){tail}"
+
+
+def test_the_documented_signatures_are_the_code_s() -> None:
+    """Issue #15: api.md showed ``reason: str = )`` and an unquoted ``= 联系点调整``; every
+    ReviewService method's line now carries the signature the code has."""
+    text = API_DOC.read_text(encoding="utf-8")
+    documented = dict(re.findall(r"^- `ReviewService\.(\w+)(\(.*?\)(?: -> [^`]+)?)`", text, re.M))
+    methods = [
+        n for n in dir(rf.ReviewService)
+        if not n.startswith("_") and not isinstance(getattr(rf.ReviewService, n), property)
+    ]  # fmt: skip
+    wrong = {
+        n: (documented.get(n), signature_text(getattr(rf.ReviewService, n)))
+        for n in methods
+        if documented.get(n) != signature_text(getattr(rf.ReviewService, n))
+    }
+    assert wrong == {}
+    assert "\n```python\nimport reviewflow as rf\n```" in text

@@ -75,3 +75,10 @@ def test_every_file_named_in_the_catalogue_exists() -> None:
     files = set(re.findall(r"`(src/[\w/]+\.py)`", CATALOGUE))
     assert files
     assert [f for f in files if not (ROOT / f).is_file()] == []
+
+
+def test_every_file_the_catalogue_cites_exists() -> None:
+    """Issue #15: the catalogue cited files that are not in the repository."""
+    cited = set(re.findall(r"`((?:src|tests|docs|examples|benchmarks)/[\w./-]+)`", CATALOGUE))
+    assert cited
+    assert sorted(p for p in cited if not (ROOT / p).exists()) == []

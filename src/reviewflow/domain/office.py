@@ -833,19 +833,35 @@ class Summary:
     """The yearly summary of one organization's review work (点评情况总结, R-SUMMARY)."""
 
     org_id: str
+    """The organization whose subtree the summary covers."""
     org_name: str
+    """Its name, as the summary prints it."""
     year: int
+    """The calendar year summarized."""
     due: date
+    """The day the summary is due at the office (the policy's ``summary`` deadline, 12-30)."""
     reviews_by_kind: Mapping[ReviewKind, int]
+    """Reviews *held* in the year (past step 2: publicizing, rectifying or closed) by kind;
+    every kind is a key, 0 where there were none. Reviews still in steps 1-2 are not counted
+    here (see ``coverage`` for them)."""
     reviews_by_method: Mapping[Method, int]
+    """The same held reviews by the method actually used (集中点评, 现场点评, 谈话点评)."""
     coverage: CoverageReport
+    """The year's coverage of the subtree: expected, reviewed, gaps by name, reviewers' rates."""
     requirements_raised: int
+    """Rectification requirements raised in the held reviews."""
     items_done: int
+    """Their ledger items done."""
     items_overdue: int
+    """Their ledger items not done whose deadline has passed (on the service's today)."""
     orders_issued: int
+    """Supervision orders (责令限期整改) issued to the subtree in the year (R-SUPERVISE)."""
     orders_verified: int
+    """Those the office verified as done."""
     orders_overdue: int
+    """Those past their deadline and not verified."""
     exemplars: tuple[Exemplar, ...]
+    """The exemplars (典型) recorded for the subtree in the year (R-EXEMPLAR)."""
     submission: SummarySubmission | None = None
     """The organization's submission of this summary to the office (R-SUMMARY-SUBMIT)."""
     inspections: tuple[Inspection, ...] = ()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import inspect
 import json
+import os
 import re
 from pathlib import Path
 
@@ -97,3 +98,15 @@ def test_the_documented_signatures_are_the_code_s() -> None:
     }
     assert wrong == {}
     assert "\n```python\nimport reviewflow as rf\n```" in text
+
+
+def test_the_suite_tests_the_package_it_means_to() -> None:
+    """Issue #15: CI runs the suite twice, on the source tree (``make test``) and once more
+    against the wheel it built (``REVIEWFLOW_TEST_INSTALLED=1``): there reviewflow, with its
+    typing marker, must come from site-packages, not from src/."""
+    package = Path(rf.__file__).parent
+    assert (package / "py.typed").exists()
+    if os.environ.get("REVIEWFLOW_TEST_INSTALLED") == "1":
+        assert "site-packages" in package.parts, package
+    else:
+        assert package == Path(__file__).parent.parent / "src" / "reviewflow", package

@@ -34,7 +34,6 @@ from reviewflow.domain.office import (
     Inspection,
     ReviewerRate,
     SubmissionStatus,
-    Summary,
     SummarySubmission,
     SupervisionOrder,
 )
@@ -68,6 +67,7 @@ from reviewflow.domain.roster import (
     Organization,
     Roster,
 )
+from reviewflow.domain.summary import Summary
 from reviewflow.domain.vocabulary import (
     Aspect,
     Basis,

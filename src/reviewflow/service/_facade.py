@@ -17,7 +17,6 @@ from reviewflow.domain.office import (
     Exemplar,
     Inspection,
     SubmissionStatus,
-    Summary,
     SummarySubmission,
     SupervisionOrder,
 )
@@ -31,6 +30,7 @@ from reviewflow.domain.policy import Policy
 from reviewflow.domain.review import Attempt, HistoryEntry, Review, ReviewRef, ReviewState
 from reviewflow.domain.roster import LiaisonAssignment, Member, OfficeStaff, Organization, Roster
 from reviewflow.domain.scope import parties, require_office_or_head
+from reviewflow.domain.summary import Summary
 from reviewflow.domain.verification import Tampering
 from reviewflow.domain.vocabulary import Party, ReviewKind
 from reviewflow.domain.workflow import WORKFLOW, WorkflowDefinition

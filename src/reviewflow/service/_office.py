@@ -10,9 +10,7 @@ import attrs
 
 from reviewflow.domain.office import (
     Exemplar,
-    Summary,
     SupervisionOrder,
-    build_summary,
 )
 from reviewflow.domain.payloads import StepInput, choice
 from reviewflow.domain.periods import Deadline, Period
@@ -26,6 +24,7 @@ from reviewflow.domain.scope import (
     require_office_or_head,
     speaks_for,
 )
+from reviewflow.domain.summary import Summary, build_summary
 from reviewflow.domain.vocabulary import ItemStatus, OrderStatus, ReviewKind
 from reviewflow.errors import InvalidInput, NotFound, OutOfScope
 from reviewflow.events import DeadlineNear, DueKind, ExemplarRecorded, OrderChanged, OrderIssued

@@ -110,3 +110,23 @@ def test_the_suite_tests_the_package_it_means_to() -> None:
         assert "site-packages" in package.parts, package
     else:
         assert package == Path(__file__).parent.parent / "src" / "reviewflow", package
+
+
+def test_every_error_has_a_code_of_its_own_and_the_errors_page_lists_it() -> None:
+    """Issue #15: a stable code per kind of refusal, its data as params, listed in
+    docs/errors.md (held to the code here)."""
+    errors = [
+        getattr(rf, n)
+        for n in rf.__all__
+        if inspect.isclass(getattr(rf, n)) and issubclass(getattr(rf, n), rf.ReviewflowError)
+    ]
+    codes = [e.code for e in errors]
+    assert len(codes) == len(set(codes)), codes
+    assert all(re.fullmatch(r"[a-z]+(_[a-z]+)*", c) for c in codes), codes
+    page = (API_DOC.parent / "errors.md").read_text(encoding="utf-8")
+    listed = dict(re.findall(r"^\| `(\w+)` \| `(\w+)` \|$", page, re.M))
+    assert listed == {e.__name__: e.code for e in errors}
+    refusal = rf.OutOfScope("wu", "review-1", "start")
+    assert (refusal.code, refusal.params, refusal.message_en) == (
+        "out_of_scope", refusal.details(), str(refusal),
+    )  # fmt: skip

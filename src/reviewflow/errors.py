@@ -31,8 +31,9 @@ data as it was; only the attempt log (R-AUDIT) records them.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
-from typing import Any, NamedTuple
+from typing import Any, ClassVar, NamedTuple
 
 __all__ = [
     "CalendarDataMissing",
@@ -59,7 +60,30 @@ __all__ = [
 
 
 class ReviewflowError(Exception):
-    """The root of every error reviewflow raises on purpose."""
+    """The root of every error reviewflow raises on purpose.
+
+    Each kind of refusal has a stable :attr:`code` (``out_of_scope``, ``guard_failed`` ...) and
+    carries its data as :attr:`params`, so that a host can key its own texts and handling on
+    them; :attr:`message_en` is the library's sentence.
+    """
+
+    code: ClassVar[str] = "reviewflow_error"
+    """The kind of refusal, stable across versions: the class's name in snake case."""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "code" not in cls.__dict__:
+            cls.code = re.sub(r"(?<!^)(?=[A-Z])", "_", cls.__name__.lstrip("_")).lower()
+
+    @property
+    def params(self) -> dict[str, Any]:
+        """The data this error carries (:meth:`details`)."""
+        return self.details()
+
+    @property
+    def message_en(self) -> str:
+        """The library's sentence in English: what is wrong and what to do."""
+        return str(self)
 
     def details(self) -> dict[str, Any]:
         """The data this error carries, as a plain mapping (for logs and the attempt log)."""

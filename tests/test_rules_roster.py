@@ -40,8 +40,19 @@ def test_r_roster_2_a_new_secretary_takes_the_open_reviews_from_the_day_of_the_c
     service = any_service
     service.schedule(OFFICE, QUARTER)
     before = {(r.reviewer_id, r.subject_id, str(r.period)): r for r in service.reviews(OFFICE)}
+    heard: list[rf.Event] = []
+    service.subscribe(heard.append)
 
     done = service.change_head(OFFICE, "internal", "wu", on=ON)
+
+    # Every review the change made is announced once, with the period it belongs to.
+    announced = [
+        (str(e.period), r.id)
+        for e in heard
+        if isinstance(e, rf.ReviewsScheduled)
+        for r in e.created
+    ]
+    assert sorted(announced) == sorted((str(r.period), r.id) for r in done.created)
 
     # October stays with the former secretary, as it stood.
     for subject in ("wu", "sun", "zheng"):
@@ -339,3 +350,29 @@ def test_r_roster_2_a_new_liaison_reviewer_takes_the_quarter_from_the_day_of_the
     assert service.schedule(OFFICE, QUARTER).created == ()
     assert service.coverage(OFFICE, QUARTER, root_id="cdc").missing == 0
     assert service.verify(OFFICE) == ()
+
+
+def test_r_roster_2_reviews_a_change_makes_are_announced_in_their_own_periods(
+    any_service: rf.ReviewService,
+) -> None:
+    """With the branch's November and December reviews waived, only the quarter's review of
+    周明 is open when the head changes; the change still makes 吴红's monthly reviews of 周明,
+    and each is announced with its month (not only the periods of the open reviews)."""
+    service = any_service
+    service.schedule(OFFICE, QUARTER)
+    for month in MONTHS[1:]:
+        for subject in ("wu", "sun", "zheng"):
+            service.waive(OFFICE, find(service, "zhou", subject, month).id, reason="外出学习")
+    heard: list[rf.Event] = []
+    service.subscribe(heard.append)
+    done = service.change_head(OFFICE, "internal", "wu", on=ON)
+    assert {(r.reviewer_id, r.subject_id, str(r.period)) for r in done.created} >= {
+        ("wu", "zhou", "2023-11"), ("wu", "zhou", "2023-12"),
+    }  # fmt: skip
+    announced = sorted(
+        (str(e.period), r.id)
+        for e in heard
+        if isinstance(e, rf.ReviewsScheduled)
+        for r in e.created
+    )
+    assert announced == sorted((str(r.period), r.id) for r in done.created)

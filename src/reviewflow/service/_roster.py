@@ -200,7 +200,7 @@ class RosterChanges:
             _refuse_head(org, new, on)
             records = _head_records(roster, org, new, on)
             people = frozenset(p for p in (org.head_id, new.id) if p is not None)
-            return self._hand_over(actor, records, people, on, reason)
+            return self._hand_over(actor, roster, records, people, on=on, reason=reason)
 
     def change_liaison(
         self,
@@ -236,21 +236,24 @@ class RosterChanges:
             new = LiaisonAssignment(to_id, org_id, on)
             refuse_self_liaison(roster.with_records((new,)), (new,))
             records = [attrs.evolve(link, until=on), new]
-            return self._hand_over(actor, records, frozenset({from_id, to_id}), on, reason)
+            people = frozenset({from_id, to_id})
+            return self._hand_over(actor, roster, records, people, on=on, reason=reason)
 
     def _hand_over(
         self,
         actor: str,
+        before: Roster,
         records: Sequence[RosterRecord],
         people: frozenset[str],
+        *,
         on: date,
         reason: str,
     ) -> Handover:
         """Write ``records`` and bring the open reviews by or of ``people``, whose place the
         records change, in line with the roster after them, for the periods from ``on``
         (R-ROSTER-2): a review the new plan gives another reviewer is handed over, one it no
-        longer has is cancelled, and the slots it adds in those periods are scheduled."""
-        before = self.core.store.roster()
+        longer has is cancelled, and the slots it adds in those periods are scheduled.
+        ``before`` is the roster the caller checked the change against."""
         after = before.with_records(records)  # validated before anything is written
         open_reviews = unique_reviews(
             r for person in sorted(people) for r in self._open_reviews_of(person, on)
@@ -294,20 +297,22 @@ class RosterChanges:
             and slot.key not in held
             and (slot.kind, slot.subject_id, slot.period) not in covered
         )
-        inserted = self.core.store.apply(
-            ChangeSet(
-                roster=tuple(records),
-                review_updates=(*moved, *cancels),
-                new_reviews=new_reviews,
-            )
-        ).inserted
-        created = tuple(r for r, _ in new_reviews if r.id in set(inserted))
+        inserted = set(
+            self.core.store.apply(
+                ChangeSet(
+                    roster=tuple(records),
+                    review_updates=(*moved, *cancels),
+                    new_reviews=new_reviews,
+                )
+            ).inserted
+        )
+        created = tuple(r for r, _ in new_reviews if r.id in inserted)
         self.core.emit(StepTaken(review, entry) for review, entry in (*moved, *cancels))
-        if created:
-            for period in periods:
-                of_period = tuple(r for r in created if r.period == period)
-                if of_period:
-                    self.core.emit([ReviewsScheduled(period, of_period, actor)])
+        # One ReviewsScheduled per period of the reviews made, as scheduling announces them
+        # (a quarter's plan makes its months' reviews too).
+        for period in sorted({r.period for r in created}, key=lambda p: (p.start, p.end)):
+            of_period = tuple(r for r in created if r.period == period)
+            self.core.emit([ReviewsScheduled(period, of_period, actor)])
         return Handover(tuple(r for r, _ in moved), tuple(r for r, _ in cancels), created)
 
     def _reassign(

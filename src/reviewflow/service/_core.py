@@ -105,8 +105,10 @@ class Core:
         ids: IdFactory,
         calendar: WorkCalendar,
         workflow: WorkflowDefinition,
+        after_commit: Callable[[Callable[[], None]], object] | None = None,
     ) -> None:
         self.store = store
+        self.after_commit = after_commit
         self.counts: CountingStore | CountedFromReviews = (
             store if isinstance(store, CountingStore) else CountedFromReviews(store)
         )
@@ -153,12 +155,11 @@ class Core:
             listeners = tuple(self._listeners)
         if not listeners:
             return  # nobody listens: the events (a bulk step's thousand) are not even made
-        for event in events:
-            for listener in listeners:
-                try:
-                    listener(event)
-                except Exception:
-                    log.exception("listener %r failed on %s; the change stands", listener, event)
+        if self.after_commit is not None:  # once the host's transaction commits, if it does
+            made = tuple(events)
+            self.after_commit(lambda: _deliver(made, listeners))
+            return
+        _deliver(events, listeners)
 
     # -- refusals (R-AUDIT) ------------------------------------------------------------------------
 
@@ -253,3 +254,13 @@ def _plain(details: Mapping[str, Any]) -> Mapping[str, Any]:
         return str(value)
 
     return {str(k): plain(v) for k, v in details.items()}
+
+
+def _deliver(events: Iterable[Event], listeners: Sequence[Listener]) -> None:
+    """Hand each event to every listener; a listener that raises is logged and skipped."""
+    for event in events:
+        for listener in listeners:
+            try:
+                listener(event)
+            except Exception:
+                log.exception("listener %r failed on %s; the change stands", listener, event)

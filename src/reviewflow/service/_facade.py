@@ -62,6 +62,12 @@ class ReviewService(StepMethods):
     ``workflow`` to the document's (:data:`~reviewflow.WORKFLOW`; a deployment may pass one
     :meth:`~reviewflow.WorkflowDefinition.extended` with steps of its own); ``schedule_batch``
     is how many new reviews :meth:`schedule` writes per transaction.
+
+    ``after_commit`` is for a store inside the host's transaction: the listeners hear of a
+    change only once the host commits it. It takes a function and runs it after the host's
+    transaction commits, never if it rolls back (Django's ``transaction.on_commit``;
+    :func:`reviewflow.contrib.sqlalchemy.after_commit` for a SQLAlchemy connection). By
+    default the listeners are called at once, after the store's own commit.
     """
 
     def __init__(
@@ -74,6 +80,7 @@ class ReviewService(StepMethods):
         calendar: WorkCalendar | None = None,
         workflow: WorkflowDefinition = WORKFLOW,
         schedule_batch: int = 2000,
+        after_commit: Callable[[Callable[[], None]], object] | None = None,
     ) -> None:
         policy = policy if policy is not None else Policy.default()
         zone = policy.zone
@@ -84,6 +91,7 @@ class ReviewService(StepMethods):
             ids if ids is not None else uuid_ids,
             calendar if calendar is not None else policy.work_calendar(),
             workflow,
+            after_commit,
         )
         plans = Plans()
         self._core = core

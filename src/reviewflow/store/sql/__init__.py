@@ -15,14 +15,16 @@ until :meth:`SqlStore.upgrade` runs, and a newer one is refused outright.
 
 The modules: :mod:`.dialect` (the base dialect), one a database (:mod:`.sqlite`,
 :mod:`.postgres`, :mod:`.mysql`), :mod:`.schema` (versions and migrations), :mod:`.codec` (rows
-and domain values), :mod:`.connection` (the connection, transactions, statements, errors) and
-:mod:`.store` (the store, with its writes in :mod:`.writes` and its counts in :mod:`.counting`).
+and domain values), :mod:`.connection` (the connection, transactions, statements, errors, and
+:class:`HostTransaction` for a store inside the host's own transaction) and :mod:`.store` (the
+store, with its writes in :mod:`.writes` and its counts in :mod:`.counting`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
+from reviewflow.store.sql.connection import ConnectionSource, HostTransaction
 from reviewflow.store.sql.dialect import Dialect
 from reviewflow.store.sql.mysql import MysqlDialect
 from reviewflow.store.sql.postgres import PostgresDialect
@@ -34,7 +36,9 @@ __all__ = [
     "DIALECTS",
     "MIGRATIONS",
     "SCHEMA_VERSION",
+    "ConnectionSource",
     "Dialect",
+    "HostTransaction",
     "MysqlDialect",
     "PostgresDialect",
     "SchemaMismatch",

@@ -3,8 +3,8 @@
 A :class:`Database` runs everything the store sends: statements in the dialect's style,
 transactions under one lock, driver errors turned into the library's. The connection and what
 begins, commits and rolls back a transaction come from one small object, a
-:class:`ConnectionSource`; the default, :class:`OwnedConnection`, owns a connection the store
-opened.
+:class:`ConnectionSource`: :class:`OwnedConnection` owns a connection the store opened;
+:class:`HostTransaction` writes inside a transaction the host owns, each write a savepoint in it.
 """
 
 from __future__ import annotations
@@ -12,13 +12,21 @@ from __future__ import annotations
 import contextlib
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from typing import Any, Protocol, TypeVar
+from contextlib import AbstractContextManager
+from typing import Any, Protocol, TypeVar, cast
 
 from reviewflow.errors import IntegrityError, ReviewflowError, StoreError, StoreUnavailable
 from reviewflow.store.sql.codec import insert, marks
 from reviewflow.store.sql.dialect import Connection, Dialect
 
-__all__ = ["ConnectionSource", "Database", "LostRace", "OwnedConnection", "driver_message"]
+__all__ = [
+    "ConnectionSource",
+    "Database",
+    "HostTransaction",
+    "LostRace",
+    "OwnedConnection",
+    "driver_message",
+]
 
 _W = TypeVar("_W")
 RETRIES = 5
@@ -28,7 +36,17 @@ RETRIES = 5
 class ConnectionSource(Protocol):
     """Where the store's connection comes from, and who begins and ends its transactions."""
 
-    connection: Connection
+    @property
+    def connection(self) -> Connection:
+        """The DB-API connection the store's statements run on."""
+        ...
+
+    @property
+    def owned(self) -> bool:
+        """Whether the store owns the transactions it runs: then it may run a lost race again
+        and a commit is final. False: they are savepoints in a transaction the host owns."""
+        ...
+
     autocommits: bool
     """Whether each statement runs in a transaction of its own unless the store begins one:
     then a read needs no COMMIT, and the store may run a step or a snapshot read as a
@@ -54,6 +72,8 @@ class ConnectionSource(Protocol):
 class OwnedConnection:
     """A connection the store opened and owns: it begins, commits, rolls back and closes it."""
 
+    owned = True
+
     def __init__(self, dialect: Dialect, connection: Connection) -> None:
         self.dialect = dialect
         self.connection = connection
@@ -73,6 +93,87 @@ class OwnedConnection:
         if not self._closed:  # PyMySQL refuses to close a connection twice
             self._closed = True
             self.connection.close()
+
+
+class HostTransaction:
+    """A connection the host owns, in a transaction the host begins and ends: the store never
+    commits, rolls back or closes it. Each write of the store is a savepoint inside the host's
+    transaction (``nested``, entered when the write begins and left when it ends): a write the
+    store refuses is undone alone, and the rest (the step with its history, the host's own rows)
+    stands or falls with the host's commit or rollback.
+
+    ``connection`` is the DB-API connection, or a function that gives it (a host whose
+    connection may be replaced, Django's after a reconnect). ``nested`` makes the savepoint's
+    context manager: SQLAlchemy's ``Connection.begin_nested``, Django's
+    ``transaction.atomic``; by default the SQL ``SAVEPOINT`` statements on the connection.
+    """
+
+    owned = False
+    autocommits = False
+
+    def __init__(
+        self,
+        connection: Connection | Callable[[], Connection],
+        nested: Callable[[], AbstractContextManager[object]] | None = None,
+    ) -> None:
+        self._connection = connection
+        self._nested = nested if nested is not None else self._savepoint
+        self._open: list[AbstractContextManager[object]] = []
+        self._depth = 0
+
+    @property
+    def connection(self) -> Connection:
+        connection = self._connection
+        # A DB-API connection has cursor(); sqlite3's is callable too, so that does not tell.
+        if hasattr(connection, "cursor"):
+            return cast("Connection", connection)
+        return connection()
+
+    def begin(self) -> None:
+        savepoint = self._nested()
+        savepoint.__enter__()
+        self._open.append(savepoint)
+
+    def commit(self) -> None:
+        if self._open:  # a read began nothing: nothing to end
+            self._open.pop().__exit__(None, None, None)
+
+    def rollback(self) -> None:
+        if self._open:
+            refused = _Undo()
+            self._open.pop().__exit__(_Undo, refused, None)
+
+    def close(self) -> None:
+        """Nothing: the connection is the host's."""
+
+    @contextlib.contextmanager
+    def _savepoint(self) -> Iterator[None]:
+        """A ``SAVEPOINT`` on the connection, released on success and rolled back to on
+        failure. A connection in no transaction (sqlite3's, before its first write) gets one
+        first, so that the savepoint is not released into a commit: ``BEGIN IMMEDIATE``, which
+        waits for another writer to finish, so that the version checks see its commit."""
+        connection = self.connection
+        cursor = connection.cursor()
+        if getattr(connection, "in_transaction", True) is False:  # sqlite3 in no transaction
+            cursor.execute("BEGIN IMMEDIATE")
+        self._depth += 1
+        name = f"reviewflow_{self._depth}"
+        cursor.execute(f"SAVEPOINT {name}")
+        try:
+            yield
+        except BaseException:
+            cursor.execute(f"ROLLBACK TO SAVEPOINT {name}")
+            cursor.execute(f"RELEASE SAVEPOINT {name}")
+            raise
+        else:
+            cursor.execute(f"RELEASE SAVEPOINT {name}")
+        finally:
+            self._depth -= 1
+
+
+class _Undo(Exception):
+    """What :meth:`HostTransaction.rollback` hands the savepoint's context manager: leave it,
+    undoing what it wrote."""
 
 
 class LostRace(Exception):
@@ -109,7 +210,19 @@ class Database:
         return Transaction(self, write=False, retry=False)
 
     def retrying(self, write: Callable[[bool], _W]) -> _W:
-        """``write(careful)`` again, carefully, while it loses races, up to :data:`RETRIES`."""
+        """``write(careful)`` again, carefully, while it loses races, up to :data:`RETRIES`.
+
+        In a host's transaction it runs once: a lost race may have ended the host's whole
+        transaction (MySQL rolls back the lot on a deadlock), so the host runs it again."""
+        if not self.source.owned:
+            try:
+                return write(False)  # noqa: FBT003 - as below: not careful
+            except LostRace as error:
+                raise StoreError(
+                    f"{self.url}: the transaction lost a race with another writer "
+                    f"({driver_message(error.__cause__ or error)}); roll back the host's "
+                    "transaction and run it again"
+                ) from error.__cause__
         for attempt in range(RETRIES):
             try:
                 return write(attempt > 0)

@@ -77,6 +77,22 @@ class Dialect:
         a read needs no COMMIT to end it (one round trip less)."""
         return False
 
+    current_schema = "current_schema()"
+    """SQL naming the schema (MySQL: the database) unqualified table names are found in."""
+
+    def has_table(self, cursor: Any, table: str) -> bool:
+        """Whether ``table`` exists where the connection finds its tables: asked of the
+        catalogue, so that nothing fails (a failed statement would end a PostgreSQL
+        transaction, the host's own where the store is inside it)."""
+        cursor.execute(
+            self.sql(
+                "SELECT 1 FROM information_schema.tables WHERE table_name = ? "
+                f"AND table_schema = {self.current_schema}"
+            ),
+            (table,),
+        )
+        return cursor.fetchone() is not None
+
     # -- statements -------------------------------------------------------------------------------
 
     def sql(self, statement: str) -> str:

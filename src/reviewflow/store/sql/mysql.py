@@ -30,6 +30,7 @@ class MysqlDialect(Dialect):
     big_text_type = "LONGTEXT"
     table_suffix = " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin"
     unit_separator = "CHAR(31 USING utf8mb4)"  # CHAR(31) alone is a binary string
+    current_schema = "DATABASE()"
 
     def connect(self, url: str) -> Connection:
         import pymysql  # noqa: PLC0415 - an optional dependency

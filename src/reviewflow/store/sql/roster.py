@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Sequence
 from typing import Any
 
@@ -59,6 +60,12 @@ class RosterTables:
         self._version = version
         return self._roster
 
+    def _step(self) -> int:
+        """How far a write moves the roster's version: one, where the store's commit is final.
+        In a host's transaction a random step: the host may roll the write back, and another
+        writer's next version must not be the one this store cached from it."""
+        return 1 if self._db.source.owned else 1 + secrets.randbelow(1 << 40)
+
     def _version_in(self, cur: Any) -> int:
         row = self._db.q(cur, "SELECT value FROM reviewflow_meta WHERE name = ?", ["roster"])
         return int(row.fetchone()[0])
@@ -99,5 +106,5 @@ class RosterTables:
             d.upsert("liaisons", LIAISON_COLUMNS, ("committee_member_id", "org_id")),
             [liaison_row(a) for a in records if isinstance(a, LiaisonAssignment)],
         )
-        version = self._version_in(cur) + 1
+        version = self._version_in(cur) + self._step()
         db.q(cur, "UPDATE reviewflow_meta SET value = ? WHERE name = ?", [str(version), "roster"])

@@ -273,23 +273,11 @@ statements and in the same transaction (where the database has transactional DDL
 def schema_version(db: Database) -> int:
     """The database's schema version (0 for an empty database)."""
     with db.read() as cur:
-        if not _has_meta(db, cur):
+        if not db.dialect.has_table(cur, "reviewflow_meta"):
             return 0
         row = db.q(cur, "SELECT value FROM reviewflow_meta WHERE name = ?", ["schema"])
         found = row.fetchone()
         return int(found[0]) if found else 0
-
-
-def _has_meta(db: Database, cur: Any) -> bool:
-    try:
-        cur.execute("SELECT 1 FROM reviewflow_meta WHERE 1 = 0")
-        cur.fetchall()
-    except Exception as error:
-        if not db.dialect.is_driver_error(error):
-            raise
-        db.source.rollback()
-        return False
-    return True
 
 
 def check(db: Database, *, create: bool) -> None:

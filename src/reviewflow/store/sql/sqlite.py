@@ -39,6 +39,10 @@ class SqliteDialect(Dialect):
     busy_timeout_ms = 10_000
     synchronous_levels = ("full", "normal", "extra")
 
+    def has_table(self, cursor: Any, table: str) -> bool:
+        cursor.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (table,))
+        return cursor.fetchone() is not None
+
     def connect(self, url: str) -> Connection:
         path = _sqlite_path(url)
         options = {k.lower(): v[-1].lower() for k, v in parse_qs(urlsplit(url).query).items()}

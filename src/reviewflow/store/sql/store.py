@@ -74,6 +74,12 @@ class SqlStore:
     which opens it only to run :meth:`upgrade`. ``connect`` replaces the dialect's own
     connection: a DB-API connection to a database the dialect speaks to (a
     PostgreSQL-compatible KingbaseES through its own driver, say).
+
+    ``source`` puts the store inside a transaction the host owns
+    (:class:`~reviewflow.store.sql.connection.HostTransaction`): the store then never commits,
+    rolls back or closes the host's connection, each of its writes is a savepoint in the host's
+    transaction, and it sets up no schema unless ``create=True`` is given (DDL would commit the
+    host's transaction on MySQL): the host's migrations or ``reviewflow db upgrade`` do.
     """
 
     cache_size = 10_000
@@ -86,19 +92,16 @@ class SqlStore:
         dialect: Dialect,
         *,
         connect: Callable[[], Connection] | None = None,
-        create: bool = True,
+        source: ConnectionSource | None = None,
+        create: bool | None = None,
         check: bool = True,
     ) -> None:
         self._url = redact_url(url)
         self.dialect = dialect
-        try:
-            conn = connect() if connect is not None else dialect.connect(url)
-        except ModuleNotFoundError as error:
-            why = dialect.missing_driver(error) or driver_message(error)
-            raise StoreUnavailable(self._url, why) from None
-        except Exception as error:
-            raise StoreUnavailable(self._url, driver_message(error)) from None
-        source: ConnectionSource = OwnedConnection(dialect, conn)
+        if source is None:
+            source = OwnedConnection(dialect, self._connect(url, connect))
+        if create is None:
+            create = source.owned
         self._db = db = Database(self._url, dialect, source)
         self._cache = ReviewCache(db.lock, self.cache_size)
         self._rosters = RosterTables(db)
@@ -112,10 +115,24 @@ class SqlStore:
             source.close()
             raise
 
+    def _connect(self, url: str, connect: Callable[[], Connection] | None) -> Connection:
+        try:
+            return connect() if connect is not None else self.dialect.connect(url)
+        except ModuleNotFoundError as error:
+            why = self.dialect.missing_driver(error) or driver_message(error)
+            raise StoreUnavailable(self._url, why) from None
+        except Exception as error:
+            raise StoreUnavailable(self._url, driver_message(error)) from None
+
     @property
     def url(self) -> str:
         """Where the store lives, without any password."""
         return self._url
+
+    @property
+    def in_host_transaction(self) -> bool:
+        """Whether the store writes inside a transaction the host owns (``source``)."""
+        return not self._db.source.owned
 
     @property
     def _conn(self) -> Connection:

@@ -276,8 +276,13 @@ class Writer:
         return before is not None and same_record(before, review)
 
     def _refuse_update(self, cur: Any, review: Review, entry: HistoryEntry) -> None:
+        # A locking read: it sees the row as last committed, where a plain read in MySQL's
+        # REPEATABLE READ sees it as the transaction's first read did (a host's transaction
+        # may have read it before another committed).
         row = self._db.q(
-            cur, "SELECT version, last_digest FROM reviews WHERE id = ?", [review.id]
+            cur,
+            "SELECT version, last_digest FROM reviews WHERE id = ?" + self._db.dialect.lock_rows,
+            [review.id],
         ).fetchone()
         if row is None:
             raise IntegrityError(f"review {review.id!r} does not exist")

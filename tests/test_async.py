@@ -424,3 +424,23 @@ def _scheduled_member(url: str) -> rf.Review:
     review = next(r for r in store.reviews(rf.ReviewQuery()) if r.kind is rf.ReviewKind.MEMBER)
     store.close()
     return review
+
+
+def test_nothing_of_the_process_changes_and_closing_ends_its_threads(
+    memory_service: rf.ReviewService,
+) -> None:
+    policy = asyncio.get_event_loop_policy()
+
+    async def main() -> tuple[object, object, int]:
+        loop = asyncio.get_running_loop()
+        handler = loop.get_exception_handler()
+        async with rf.AsyncReviewService(memory_service, workers=3) as aservice:
+            await asyncio.gather(*(aservice.roster() for _ in range(6)))
+            alive = sum(t.name.startswith("reviewflow") for t in threading.enumerate())
+        return handler, loop.get_exception_handler(), alive
+
+    before, after, alive = asyncio.run(main())
+    assert asyncio.get_event_loop_policy() is policy
+    assert before is after
+    assert 1 <= alive <= 3
+    assert not [t for t in threading.enumerate() if t.name.startswith("reviewflow")]

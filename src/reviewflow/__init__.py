@@ -120,6 +120,7 @@ from reviewflow.events import (
     StepTaken,
 )
 from reviewflow.service import (
+    AsyncReviewService,
     Handover,
     ReviewService,
     ScheduleResult,
@@ -155,6 +156,7 @@ __all__ = [
     "Applied",
     "Aspect",
     "AspectComment",
+    "AsyncReviewService",
     "Attempt",
     "Basis",
     "CalendarDataMissing",

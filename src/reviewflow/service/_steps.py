@@ -31,6 +31,7 @@ class StepMethods:
 
     def take(
         self,
+        /,  # the step's arguments are keywords: ``self`` is not one of them
         actor: str,
         trigger: str,
         review_id: str,
@@ -44,7 +45,14 @@ class StepMethods:
         return self._steps.take(actor, trigger, review_id, arguments, reason, expected_version)
 
     def take_many(
-        self, actor: str, trigger: str, review_ids: Iterable[str], *, reason: str = "", **data: Any
+        self,
+        /,
+        actor: str,
+        trigger: str,
+        review_ids: Iterable[str],
+        *,
+        reason: str = "",
+        **data: Any,
     ) -> tuple[StepResult, ...]:
         """Take one step on many reviews at once, with one result per review.
 

@@ -1,6 +1,6 @@
 """The closed vocabularies of the domain, each member with its Chinese and English label.
 
-Names follow the glossary (``shared/domain/GLOSSARY.md``). The value is the stable identifier
+Names follow the domain's glossary: one term, one name. The value is the stable identifier
 stored in databases and policy files; ``label_zh`` is what users see, ``label_en`` the English
 label.
 """

@@ -41,5 +41,5 @@ bench: venv
 	$(BIN)/python -m benchmarks --size full --markdown benchmarks/last-run.md
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis build dist
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis build dist site
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -53,7 +53,9 @@ class Effect:
     """What a step does to the record, named so that the definition's steps can refer to it."""
 
     name: str
+    """The name steps refer to it by."""
     apply: EffectFn = attrs.field(eq=False, repr=False)
+    """The function from the record and the entry's data to the next record."""
 
 
 def unchanged(review: Review, _data: Mapping[str, Any]) -> Review:

@@ -31,6 +31,7 @@ class GuardContext:
     """What a guard may look at besides the review: the policy's switches and the step's data."""
 
     closeout_required: bool = True
+    """The policy's switch: whether closing needs the reviewer's closeout."""
 
 
 @attrs.frozen
@@ -55,11 +56,18 @@ class Guard:
     the steps that meet it (the definition checks that they are steps)."""
 
     name: str
+    """The name steps refer to it by."""
     rule: str
+    """The rule id it enforces (R-STEP-3 ...)."""
     label_zh: str
+    """What it requires, in Chinese."""
     label_en: str
+    """What it requires, in English."""
     check: GuardCheck = attrs.field(eq=False, repr=False)
+    """The check: None when the step may be taken, else a ``Failure`` naming what to record
+    first."""
     unblocked_by: tuple[str, ...] = ()
+    """The steps that record what it requires."""
 
 
 # -- guards ------------------------------------------------------------------------------------

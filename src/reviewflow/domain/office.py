@@ -8,7 +8,6 @@ import bisect
 import hashlib
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from datetime import date
 
 import attrs
 
@@ -16,7 +15,18 @@ from reviewflow.domain.periods import Period
 from reviewflow.domain.planning import GapReason, Plan
 from reviewflow.domain.review import Review, ReviewRef, ReviewState
 from reviewflow.domain.roster import Roster
-from reviewflow.domain.vocabulary import OrderStatus, ReviewKind
+
+# The office's records (orders, inspections, exemplars, submissions) are defined in supervision.py
+# and imported from here by the rest of the library, as before they moved.
+from reviewflow.domain.supervision import (
+    Exemplar,
+    ExemplarPublicity,
+    Inspection,
+    SubmissionStatus,
+    SummarySubmission,
+    SupervisionOrder,
+)
+from reviewflow.domain.vocabulary import ReviewKind
 
 __all__ = [
     "ClassCoverage",
@@ -34,129 +44,27 @@ __all__ = [
 
 
 @attrs.frozen
-class Inspection:
-    """A supervision visit (督导检查, R-SUPERVISE): when, by whom, where and what was found.
-    The supervision orders it gives rise to name it (``SupervisionOrder.inspection_id``)."""
-
-    id: str
-    org_id: str
-    on: date
-    inspectors: tuple[str, ...]
-    place: str
-    findings: str
-    recorded_by: str
-    recorded_on: date
-
-
-@attrs.frozen
-class ExemplarPublicity:
-    """One publicity of an exemplar (典型宣传, R-EXEMPLAR): when, in which medium, where."""
-
-    id: str
-    exemplar_id: str
-    org_id: str
-    on: date
-    medium: str
-    where: str
-    recorded_by: str
-    recorded_on: date
-
-
-@attrs.frozen
-class SummarySubmission:
-    """An organization's yearly summary (点评情况总结) handed to the office (R-SUMMARY-SUBMIT):
-    who submitted it, when, and the document's reference; ``recorded_by`` is who entered it
-    (the head, or the office on the organization's behalf)."""
-
-    id: str
-    org_id: str
-    year: int
-    reference: str
-    submitted_by: str
-    submitted_on: date
-    recorded_by: str
-    recorded_on: date
-
-
-@attrs.frozen
-class SubmissionStatus:
-    """Whether one organization has submitted its yearly summary (R-SUMMARY-SUBMIT)."""
-
-    org_id: str
-    org_name: str
-    head_id: str | None
-    year: int
-    due: date
-    submission: SummarySubmission | None
-
-    @property
-    def submitted(self) -> bool:
-        """Whether the summary was submitted (at all)."""
-        return self.submission is not None
-
-    @property
-    def on_time(self) -> bool:
-        """Whether it was submitted by the deadline."""
-        return self.submission is not None and self.submission.submitted_on <= self.due
-
-
-@attrs.frozen
-class SupervisionOrder:
-    """An ordered rectification within a deadline (责令限期整改, R-SUPERVISE)."""
-
-    id: str
-    kind: ReviewKind
-    subject_id: str
-    org_id: str
-    criticism: str
-    requirement: str
-    deadline: date
-    issued_by: str
-    issued_on: date
-    status: OrderStatus = OrderStatus.ISSUED
-    report: str = ""
-    reported_by: str = ""
-    reported_on: date | None = None
-    verified_by: str = ""
-    verified_on: date | None = None
-    version: int = 1
-    inspection_id: str | None = None
-    """The inspection that gave rise to the order (R-SUPERVISE), if any."""
-
-    def overdue(self, as_of: date) -> bool:
-        """Whether the deadline has passed without verified completion."""
-        return self.status is not OrderStatus.VERIFIED and self.deadline < as_of
-
-
-@attrs.frozen
-class Exemplar:
-    """Advanced deeds found in a review, recorded for publicity (R-EXEMPLAR)."""
-
-    id: str
-    kind: ReviewKind
-    subject_id: str
-    org_id: str
-    deeds: str
-    recorded_by: str
-    recorded_on: date
-    source_review_id: str | None = None
-    publicity: tuple[ExemplarPublicity, ...] = ()
-    """Its publicity so far, oldest first (the service lists it; stores keep it apart)."""
-
-
-@attrs.frozen
 class CoverageGap:
     """A review the rules call for that is missing, named (R-COVER)."""
 
     kind: ReviewKind
+    """Whether the missing review is of an organization or a member."""
     subject_id: str
+    """Who is not reviewed."""
     subject_name: str
+    """Their name, for the report."""
     period: Period
+    """The period the review is missing for."""
     org_id: str
+    """The organization the gap lies in."""
     org_name: str
+    """Its name."""
     reviewer_id: str | None
+    """Who should review; None when the roster has nobody (``GapReason.NO_REVIEWER``)."""
     reviewer_name: str
+    """Their name; empty when there is nobody."""
     reason: GapReason
+    """Why the review is missing: not scheduled, no reviewer, or cancelled."""
 
 
 @attrs.frozen
@@ -164,12 +72,19 @@ class ReviewerRate:
     """One reviewer's own completion (R-LEAD)."""
 
     reviewer_id: str
+    """The reviewer."""
     reviewer_name: str
+    """Their name."""
     expected: int
+    """The reviews the reviewer owes in the period."""
     reviewed: int
+    """Those past step 2."""
     closed: int
+    """Those closed."""
     waived: int
+    """Those waived (not counted as reviewed)."""
     not_applicable: int = 0
+    """Those ended as not applicable (R-NA), counted neither way."""
 
     @property
     def rate(self) -> float:
@@ -184,8 +99,11 @@ class ClassCoverage:
     """Coverage for one organization type or post category (R-CLASS)."""
 
     name: str
+    """The organization type or post category."""
     expected: int
+    """The reviews expected of that class."""
     reviewed: int
+    """Those past step 2."""
 
 
 @attrs.frozen
@@ -199,18 +117,31 @@ class CoverageReport:
     """
 
     period: Period
+    """The period covered."""
     root_id: str | None
+    """The organization whose subtree is covered; None: the whole roster."""
     expected: int
+    """The reviews the rules call for, and any others scheduled in the period."""
     reviewed: int
+    """Reviews past step 2 (publicizing, rectifying or closed): covered."""
     closed: int
+    """Of those, the ones closed."""
     in_progress: int
+    """Reviews scheduled and not yet past step 2."""
     waived: int
+    """Reviews waived: shown apart, never covered."""
     missing: int
+    """Reviews the rules call for that do not exist or were cancelled: each one in ``gaps``."""
     gaps: tuple[CoverageGap, ...]
+    """Every missing review, by name."""
     reviewers: tuple[ReviewerRate, ...]
+    """Each reviewer's own completion (R-LEAD)."""
     by_org_type: tuple[ClassCoverage, ...]
+    """The counts by organization type (R-CLASS)."""
     by_post_category: tuple[ClassCoverage, ...]
+    """The counts by member post category (R-CLASS)."""
     not_applicable: int = 0
+    """Reviews ended as not applicable (R-NA): neither covered nor a gap."""
 
     @property
     def rate(self) -> float:

@@ -59,10 +59,13 @@ class StepInput:
     """What a payload rule may use besides the review and the call's arguments."""
 
     actor: str
+    """Who takes the step."""
     today: date
+    """The date of the service's clock."""
     new_id: Callable[[str], str] = attrs.field(eq=False, repr=False)
     """A new unique id for a record of the given kind ("problem", "item", ...)."""
     calendar: WorkCalendar = attrs.field(eq=False, repr=False)
+    """The working-day calendar, for deadlines counted in working days."""
     reason: str = ""
     """Why the step is taken (the history entry's reason); the steps that end a review need it."""
 
@@ -101,9 +104,14 @@ class Payload:
     """A step's payload rule: the arguments it takes and how its data is built from them."""
 
     name: str
+    """The name steps refer to it by."""
     build: PayloadBuild = attrs.field(eq=False, repr=False)
+    """The function that builds the entry's data from the review, the arguments and the
+    ``StepInput``."""
     required: tuple[str, ...] = ()
+    """The arguments the step must be given."""
     optional: tuple[str, ...] = ()
+    """The arguments it may be given."""
 
     def data(self, review: Review, arguments: Mapping[str, Any], given: StepInput) -> Any:
         """The entry's data for ``arguments``; refuses an unknown or a missing argument."""

@@ -25,8 +25,11 @@ class GapReason(Labelled):
     """Why a review the rules call for is missing (R-COVER)."""
 
     NOT_SCHEDULED = "not_scheduled", "未安排点评", "not scheduled"
+    """The rules call for the review and none was scheduled."""
     NO_REVIEWER = "no_reviewer", "无点评领导", "no reviewer on the roster"
+    """Nobody on the roster reviews the subject: no liaison and no head above it."""
     CANCELLED = "cancelled", "点评已撤销", "review cancelled"
+    """The review was cancelled and its slot not opened again (R-REOPEN)."""
 
 
 @attrs.frozen
@@ -34,13 +37,21 @@ class Slot:
     """One review the rules call for: reviewer, subject, period and why."""
 
     reviewer_id: str
+    """Who is to review."""
     kind: ReviewKind
+    """Whether an organization or a member is reviewed."""
     subject_id: str
+    """Who is reviewed."""
     period: Period
+    """The period the review belongs to."""
     basis: Basis
+    """Why this reviewer (R-SCOPE-1..3)."""
     org_id: str
+    """The organization the review belongs to."""
     method: Method
+    """The method the policy plans for it (R-METH)."""
     occasion: Occasion | None
+    """The occasion planned, if any."""
 
     @property
     def key(self) -> tuple[str, ReviewKind, str, Period]:
@@ -53,10 +64,15 @@ class PlannedGap:
     """A subject the rules call to be reviewed in a period, for whom no reviewer exists."""
 
     kind: ReviewKind
+    """Whether an organization or a member is left without a reviewer."""
     subject_id: str
+    """Who is left without one."""
     period: Period
+    """The period concerned."""
     org_id: str
+    """The organization the gap lies in."""
     reason: GapReason
+    """Why: no reviewer on the roster."""
 
 
 @attrs.frozen
@@ -64,7 +80,9 @@ class Plan:
     """Every slot the rules call for, and every subject left without a reviewer."""
 
     slots: tuple[Slot, ...]
+    """Every review the rules call for, in a fixed order."""
     gaps: tuple[PlannedGap, ...]
+    """Every subject the rules call to be reviewed but nobody can review."""
 
 
 @functools.lru_cache(maxsize=1024)

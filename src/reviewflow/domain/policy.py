@@ -168,15 +168,20 @@ class ClassRule:
     liaison_cadence: PeriodKind | None = attrs.field(
         default=None, validator=_member_of(PeriodKind, _same_key, optional=True)
     )
+    """How often a liaison reviews an organization of this type and its leadership team
+    (R-CAD-1)."""
     member_cadence: PeriodKind | None = attrs.field(
         default=None, validator=_member_of(PeriodKind, _same_key, optional=True)
     )
+    """How often a head reviews a member of this type or category (R-CAD-2)."""
     method: Method | None = attrs.field(
         default=None, validator=_member_of(Method, _same_key, optional=True)
     )
+    """The default method of review (R-METH)."""
     occasion: Occasion | None = attrs.field(
         default=None, validator=_member_of(Occasion, _same_key, optional=True)
     )
+    """The occasion the review is combined with; it must belong to the method."""
 
     def __attrs_post_init__(self) -> None:
         if (
@@ -381,34 +386,49 @@ class Policy:
     liaison_cadence: PeriodKind = attrs.field(
         default=PeriodKind.QUARTER, validator=_member_of(PeriodKind, _policy_key, optional=False)
     )
+    """How often a liaison reviews each liaison point and its leadership team (R-CAD-1): a quarter
+    by default."""
     member_cadence: PeriodKind = attrs.field(
         default=PeriodKind.MONTH, validator=_member_of(PeriodKind, _policy_key, optional=False)
     )
+    """How often a head reviews each member (R-CAD-2): a month by default."""
     liaison_method: Method = attrs.field(
         default=Method.ON_SITE, validator=_member_of(Method, _policy_key, optional=False)
     )
+    """The method planned for liaison reviews (R-METH): on-site by default."""
     liaison_occasion: Occasion | None = attrs.field(
         default=None, validator=_check_occasion("liaison_method")
     )
+    """The occasion planned for them, of that method; None: none planned."""
     member_method: Method = attrs.field(
         default=Method.CENTRALIZED, validator=_member_of(Method, _policy_key, optional=False)
     )
+    """The method planned for member reviews: centralized by default."""
     member_occasion: Occasion | None = attrs.field(
         default=Occasion.BRANCH_GENERAL_MEETING, validator=_check_occasion("member_method")
     )
+    """The occasion planned for them: the branch general meeting by default."""
     summary_deadline: Deadline = attrs.field(default=_SUMMARY_DUE, validator=_check_deadline)
+    """When the yearly summary is due at the office (R-SUMMARY): 12-30 by default."""
     closeout_required: bool = attrs.field(default=True, validator=_check_bool)
+    """Whether closing a review needs the reviewer's closeout (销号) besides the written reply
+    (R-STEP-4)."""
     timezone: str = attrs.field(default="Asia/Shanghai", validator=_check_timezone)
+    """The deployment's time zone (an IANA name), as the policy file states it; it is checked, and
+    the service's clock supplies the time."""
     reminder_days: int = attrs.field(default=3, validator=_check_reminder_days)
+    """How many days before a due date ``check_deadlines`` reports it as near."""
     holidays: str = attrs.field(default="", validator=_check_holidays)
     """The holiday calendar file for the years the packaged data lacks ("": none); a relative
     path in a policy file is read from the policy file's folder."""
     org_types: Mapping[str, ClassRule] = attrs.field(
         factory=_RuleMap, converter=_freeze_rules, validator=_check_rules("org_types")
     )
+    """Overrides by organization type (``Organization.org_type``, R-CLASS)."""
     post_categories: Mapping[str, ClassRule] = attrs.field(
         factory=_RuleMap, converter=_freeze_rules, validator=_check_rules("post_categories")
     )
+    """Overrides by member post category (``Member.post_category``, R-CAD-3)."""
 
     # ---- constructors ----------------------------------------------------------------------------
 

@@ -61,14 +61,26 @@ class ReviewState(Labelled):
     """The states of the four-step workflow (§5)."""
 
     SCHEDULED = "scheduled", "待点评", "scheduled"
+    """待点评: scheduled for its period; step 1 has not begun."""
     FACT_FINDING = "fact_finding", "了解情况", "fact finding"
+    """了解情况 (step 1, R-STEP-1): the reviewer hears the subject's situation report."""
     REVIEWING = "reviewing", "实施点评", "reviewing"
+    """实施点评 (step 2, R-STEP-2): the reviewer comments on each aspect and sets requirements."""
     PUBLICIZING = "publicizing", "整理公开", "compiling and publicizing"
+    """整理公开 (step 3, R-STEP-3): the form is filled in, filed with the office and made public."""
     RECTIFYING = "rectifying", "整改落实", "rectifying"
+    """整改落实 (step 4, R-STEP-4): the ledger items are carried out, then the written reply."""
     CLOSED = "closed", "已销号", "closed"
+    """已销号: every ledger item done, the reply recorded and the closeout confirmed; final."""
     WAIVED = "waived", "免于点评", "waived"
+    """免于点评: the office waived the review with a reason; final, shown as waived, never as
+    covered."""
     CANCELLED = "cancelled", "已撤销", "cancelled"
+    """已撤销: cancelled (a roster change, or by the office with a reason); final, but the office
+    may open its slot again (R-REOPEN)."""
     NOT_APPLICABLE = "not_applicable", "不适用", "not applicable"
+    """不适用 (R-NA): the slot should never have existed; final, counted neither as covered nor as a
+    gap."""
 
     @property
     def final(self) -> bool:
@@ -92,35 +104,69 @@ class Review:
     """One review of one subject by one reviewer for one period, and all it has recorded."""
 
     id: str
+    """The review's id, unique in the store."""
     kind: ReviewKind
+    """Whether the subject is an organization or a member."""
     reviewer_id: str
+    """The member who reviews: a committee member for a liaison point, a head for its members
+    (R-SCOPE-1..3)."""
     subject_id: str
+    """The organization or member reviewed (an organization id or a member id, by ``kind``)."""
     period: Period
+    """The month, quarter or year the review belongs to (R-CAD-1..2)."""
     basis: Basis
+    """Why this reviewer reviews this subject: liaison point, head, or the parent's head
+    (R-SCOPE-1..3)."""
     org_id: str
+    """The organization the review belongs to: the subject organization, or the subject member's
+    organization. Coverage and scope checks by subtree use it."""
     state: ReviewState = ReviewState.SCHEDULED
+    """Where the review stands in the four-step workflow."""
     version: int = 1
+    """The number of history entries so far; a step given ``expected_version`` is refused with
+    ``ConcurrencyConflict`` if it has moved on."""
     planned_method: MethodRecord | None = None
+    """The method the policy plans for this kind of review (R-METH), set when scheduled."""
     method: MethodRecord | None = None
+    """How and when the review was actually held (R-METH), recorded in step 2."""
     reports: tuple[SituationReport, ...] = ()
+    """The situation reports heard in step 1 (R-STEP-1), oldest first."""
     judgements: tuple[CommitmentJudgement, ...] = ()
+    """The reviewer's judgements of the reported commitments (R-COMMIT)."""
     comments: tuple[AspectComment, ...] = ()
+    """The reviewer's comment on each aspect: achievements and problems (R-CONT-ORG, R-CONT-MEM)."""
     direction: str = ""
+    """The direction of effort (努力方向) the reviewer states in step 2."""
     suggestions: str = ""
+    """The reviewer's opinions and suggestions (意见建议)."""
     participants: tuple[Participant, ...] = ()
+    """The members and masses representatives invited, with their opinions (R-PART)."""
     requirements: tuple[RectificationRequirement, ...] = ()
+    """The rectification requirements (整改要求) set in step 2, each citing the problems it
+    answers."""
     no_rectification_needed: bool = False
+    """Whether the reviewer declared that the problems raised need no requirement (R-STEP-2)."""
     form: FormRecord | None = None
+    """The review form (点评表) as confirmed filled in by the organization (step 3)."""
     filing: Filing | None = None
+    """The office's filing (备案) of the form, with its filing number (step 3)."""
     publicity: Publicity | None = None
+    """How the review was made public in writing (step 3)."""
     ledger: tuple[RectificationItem, ...] = ()
+    """The rectification ledger (整改台账): one item per measure, with owner, due date and status
+    (step 4)."""
     reply: WrittenReply | None = None
+    """The subject's written reply (书面回复) once every item is done (step 4)."""
     closeout: Closeout | None = None
+    """The reviewer's confirmation that the ledger is done (销号), which closes the review."""
     extras: Mapping[str, Any] = attrs.field(factory=dict, hash=False)
     """What the steps a deployment adds record (plain JSON data by key): see
     :func:`~reviewflow.domain.effects.put_extra`. Empty for the document's own workflow."""
     end_reason: str = ""
+    """Why the review ended as waived, cancelled or not applicable (the reason given); empty
+    otherwise."""
     last_digest: str = ""
+    """The digest of the review's latest history entry: the end of its hash chain (R-AUDIT)."""
     round: int = 1
     """Which time the slot is held: 1 when scheduled, one more each time the office opens a
     cancelled review's slot again (R-REOPEN)."""
@@ -160,12 +206,19 @@ class ReviewRef(typing.NamedTuple):
     of every review of a period, read without parsing a single record."""
 
     id: str
+    """The review's id."""
     kind: ReviewKind
+    """Whether the subject is an organization or a member."""
     reviewer_id: str
+    """The member who reviews."""
     subject_id: str
+    """The organization or member reviewed."""
     period: Period
+    """The period the review belongs to."""
     org_id: str
+    """The organization the review belongs to (as ``Review.org_id``)."""
     state: ReviewState
+    """Where the review stands in the workflow."""
 
     @property
     def key(self) -> tuple[str, ReviewKind, str, Period]:
@@ -190,16 +243,30 @@ class HistoryEntry:
     """
 
     review_id: str
+    """The review changed."""
     seq: int
+    """The review's version after the change: 1 for the entry that created it, then one more per
+    entry."""
     at: datetime
+    """When the change was made (the service's clock)."""
     actor_id: str
+    """Who made it: a member or office staff id."""
     action: str
+    """The step (trigger) taken, such as ``start`` or ``file``, or ``schedule`` for the entry that
+    created the review."""
     from_state: ReviewState | None
+    """The state before the change; None for the entry that created the review."""
     to_state: ReviewState
+    """The state after the change."""
     data: Mapping[str, Any] = attrs.field(factory=dict)
+    """What the step recorded, as plain JSON data (the step's arguments)."""
     reason: str = ""
+    """Why, where the step takes a reason (a cancellation, a waiver, a reassignment); empty
+    otherwise."""
     prev_digest: str = ""
+    """The digest of the entry before; empty for the first."""
     digest: str = ""
+    """SHA-256 of this entry's content and ``prev_digest``: an entry edited or removed shows."""
 
     @classmethod
     def create(
@@ -267,13 +334,21 @@ class Attempt:
     """A refused attempt (R-AUDIT): who tried what, when, and why it was refused."""
 
     id: str
+    """The attempt's id."""
     at: datetime
+    """When it was refused."""
     actor_id: str
+    """Who tried."""
     action: str
+    """What they tried: the step or the service operation."""
     review_id: str | None
+    """The review it concerned, if any."""
     error: str
+    """The error class that refused it (``OutOfScope``, ``GuardFailed`` ...)."""
     message: str
+    """The refusal's message, as the caller got it."""
     details: Mapping[str, Any] = attrs.field(factory=dict)
+    """The error's data (its fields), as plain JSON data."""
 
 
 @attrs.frozen
@@ -281,9 +356,13 @@ class ItemUpdate:
     """A change to a ledger item's status (R-STEP-4)."""
 
     item_id: str
+    """The ledger item reported on."""
     status: ItemStatus = attrs.field(converter=ItemStatus)
+    """Its new status."""
     done_on: date | None = None
+    """The day it was done, for status ``done``."""
     note: str = ""
+    """What the reporter adds (progress, evidence)."""
 
 
 # -- the reducer -----------------------------------------------------------------------------

@@ -47,8 +47,11 @@ class HeadTerm:
     records) until the day ``until`` on which the next head took over."""
 
     member_id: str = attrs.field(validator=_non_empty)
+    """The former head."""
     since: date | None
+    """The day the term began; None when it began before the records do."""
     until: date
+    """The day the next head took over (not part of the term)."""
 
     def covers(self, day: date) -> bool:
         """Whether the term includes ``day``."""
@@ -61,7 +64,9 @@ class FormerOrg:
     there until ``until``, the day of the transfer."""
 
     org_id: str = attrs.field(validator=_non_empty)
+    """The organization the member belonged to."""
     until: date
+    """The day of the transfer: the member belonged there until the day before."""
 
 
 def _terms(terms: Iterable[HeadTerm]) -> tuple[HeadTerm, ...]:
@@ -82,15 +87,27 @@ class Organization:
     """
 
     id: str = attrs.field(validator=_non_empty)
+    """The organization's id, stable across renames."""
     name: str = attrs.field(validator=_non_empty)
+    """Its name (内科党支部), as forms and reports print it."""
     kind: OrgKind = attrs.field(converter=OrgKind)
+    """Its level in the tree: committee, general branch, branch or group."""
     org_type: str = ""
+    """Its class (a hospital branch, a retirees' branch ...) by which the policy overrides cadences
+    and methods (R-CLASS); empty: none."""
     parent_id: str | None = None
+    """The organization above it; None for a root of the tree (the reviewing committee)."""
     head_id: str | None = None
+    """The member who heads it (党组织负责人, usually the secretary); None while the post is
+    vacant."""
     dissolved_on: date | None = None
+    """The day it was dissolved; None while it exists."""
     founded_on: date | None = None
+    """The day it was founded; None when it existed before the records."""
     head_since: date | None = None
+    """The day the present head took office; None when before the records."""
     former_heads: tuple[HeadTerm, ...] = attrs.field(default=(), converter=_terms)
+    """The terms of the heads before the present one, oldest first (R-ROSTER-1)."""
 
     @property
     def active(self) -> bool:
@@ -116,15 +133,27 @@ class Member:
     """A Party member (党员). ``roles`` are leadership-team roles in their own organization."""
 
     id: str = attrs.field(validator=_non_empty)
+    """The member's id (a staff number, say), stable across transfers."""
     name: str = attrs.field(validator=_non_empty)
+    """The member's name, as forms and reports print it."""
     org_id: str = attrs.field(validator=_non_empty)
+    """The organization the member belongs to now."""
     post_category: str = ""
+    """The member's post category (doctor, nurse, administrator ...), by which the policy may
+    override the cadence (R-CAD-3); empty: none."""
     status: MemberStatus = attrs.field(default=MemberStatus.FULL, converter=MemberStatus)
+    """Full or probationary membership."""
     roles: frozenset[Role] = attrs.field(default=frozenset(), converter=_roles)
+    """The member's roles in the leadership team of their own organization; empty for an ordinary
+    member."""
     left_on: date | None = None
+    """The day the member left (transfer out, death ...); None while on the roster."""
     left_reason: str = ""
+    """Why the member left."""
     joined_on: date | None = None
+    """The day the member joined the organization's roll; None when before the records."""
     former_orgs: tuple[FormerOrg, ...] = attrs.field(default=(), converter=_former_orgs)
+    """The organizations the member belonged to before transfers, oldest first (R-ROSTER-2)."""
 
     @property
     def active(self) -> bool:
@@ -153,7 +182,9 @@ class OfficeStaff:
     """A person acting for the campaign leading-group office (领导小组办公室)."""
 
     id: str = attrs.field(validator=_non_empty)
+    """The id the staff member acts under; it reads and does the office's part (R-SCOPE-4)."""
     name: str = attrs.field(validator=_non_empty)
+    """Their name."""
 
 
 @attrs.frozen
@@ -161,9 +192,13 @@ class LiaisonAssignment:
     """A committee leadership-team member's liaison point (联系点) (R-SCOPE-1)."""
 
     committee_member_id: str = attrs.field(validator=_non_empty)
+    """The committee leadership-team member who reviews the organization."""
     org_id: str = attrs.field(validator=_non_empty)
+    """The organization that is their liaison point."""
     since: date | None = None
+    """The day the assignment began; None when before the records."""
     until: date | None = None
+    """The day it ended; None while it lasts."""
 
     @property
     def key(self) -> tuple[str, str]:
@@ -189,9 +224,13 @@ class Roster:
     """
 
     organizations: Mapping[str, Organization]
+    """Every organization by id, dissolved ones included."""
     members: Mapping[str, Member]
+    """Every member by id, those who left included."""
     liaisons: Mapping[tuple[str, str], LiaisonAssignment]
+    """Every liaison assignment by (committee member, organization), ended ones included."""
     office_staff: Mapping[str, OfficeStaff]
+    """The office staff by id."""
     _children: Mapping[str, tuple[str, ...]]
     _members_of: Mapping[str, tuple[str, ...]]
     _liaisons_of_org: Mapping[str, tuple[LiaisonAssignment, ...]]

@@ -65,15 +65,25 @@ class Step:
     """
 
     trigger: str
+    """The step's name, as the service and the history call it (``start``, ``file`` ...)."""
     sources: tuple[ReviewState, ...]
+    """The states it may be taken in."""
     dest: ReviewState | None
+    """The state it moves the review to; None: the state stays."""
     by: frozenset[Party]
+    """Which parties of the review may take it (R-SCOPE-4)."""
     label_zh: str
+    """Its Chinese label, as end users see it."""
     label_en: str
+    """Its English label."""
     guards: tuple[str, ...] = ()
+    """The guards it must pass, by name (R-STEP-1..4)."""
     rule: str = ""
+    """The rule id it enforces, for messages and the docs."""
     effect: str = "unchanged"
+    """The effect that changes the record, by name."""
     payload: str = "none"
+    """The payload rule that builds its data from the call's arguments, by name."""
 
     @property
     def moves(self) -> bool:
@@ -244,7 +254,9 @@ class WorkflowDefinition:
         payloads: Iterable[Payload] = PAYLOADS,
     ) -> None:
         self.states = tuple(states)
+        """Every state of the workflow."""
         self.initial = initial
+        """The state a scheduled review starts in."""
         steps, guards, effects, payloads = (
             tuple(steps),
             tuple(guards),
@@ -262,9 +274,13 @@ class WorkflowDefinition:
             if twice:
                 raise InvalidDefinition(f"{kind} defined twice", twice)
         self.steps: Mapping[str, Step] = {s.trigger: s for s in steps}
+        """The steps by trigger."""
         self.guards: Mapping[str, Guard] = {g.name: g for g in guards}
+        """The guards the steps name, by name."""
         self.effects: Mapping[str, Effect] = {e.name: e for e in effects}
+        """The effects the steps name, by name."""
         self.payloads: Mapping[str, Payload] = {p.name: p for p in payloads}
+        """The payload rules the steps name, by name."""
         self._validate()
         self._machine = self._compile()
 

@@ -1,4 +1,4 @@
-"""The review forms (点评表, RULES.md §F) as Word documents, laid out as printed tables to sign.
+"""The source document's review forms (点评表, 见附件) as Word documents: printed tables to sign.
 
 An organization review gets the organization form (基层党组织开展创先争优活动领导点评表), a member
 review the member form (党员开展创先争优活动领导点评表). Every field is filled from the review as

@@ -109,7 +109,9 @@ class HostTransaction:
     """
 
     owned = False
+    """The host owns the transactions: the store's are savepoints in them, never retried."""
     autocommits = False
+    """Every read runs in the host's transaction, as the host's own reads do."""
 
     def __init__(
         self,
@@ -123,6 +125,7 @@ class HostTransaction:
 
     @property
     def connection(self) -> Connection:
+        """The host's DB-API connection, as it is now."""
         connection = self._connection
         # A DB-API connection has cursor(); sqlite3's is callable too, so that does not tell.
         if hasattr(connection, "cursor"):
@@ -130,15 +133,19 @@ class HostTransaction:
         return connection()
 
     def begin(self) -> None:
+        """Enter a savepoint in the host's transaction (one is begun if there is none)."""
         savepoint = self._nested()
         savepoint.__enter__()
         self._open.append(savepoint)
 
     def commit(self) -> None:
+        """Release the savepoint: what it wrote is the host's, kept if the host commits."""
         if self._open:  # a read began nothing: nothing to end
             self._open.pop().__exit__(None, None, None)
 
     def rollback(self) -> None:
+        """Roll back to the savepoint: what the store wrote since is undone, the host's
+        earlier writes stay."""
         if self._open:
             refused = _Undo()
             self._open.pop().__exit__(_Undo, refused, None)

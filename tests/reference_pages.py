@@ -88,12 +88,16 @@ def exported(module: str) -> list[str]:
 
 INSPECTED = frozenset({"AsyncReviewService"})
 """Names whose members are made when the module runs (the async service's coroutines, one a
-method of the service): the site reads them from the running object, not the source."""
+method of the service, each with that method's docstring): ``help()`` shows them; the site
+documents each once, on :class:`ReviewService`, which the class's docstring points to."""
+
+INHERITING = frozenset({"ReviewService"})
+"""Names whose page shows what they inherit (the service's steps come from a base class)."""
 
 
 def _directive(name: str) -> str:
-    if name in INSPECTED:
-        return f"::: reviewflow.{name}\n    options:\n      force_inspection: true"
+    if name in INHERITING:
+        return f"::: reviewflow.{name}\n    options:\n      inherited_members: true"
     return f"::: reviewflow.{name}"
 
 

@@ -109,7 +109,8 @@ def _undocumented(obj: griffe.Object, path: str, seen: set[str]) -> Iterator[str
 
 def _documented_when_run(cls: griffe.Class, name: str) -> bool:
     """Whether ``name`` of ``cls`` is made when its module runs, with a docstring (the async
-    service's coroutines): the site inspects those classes (``INSPECTED``) and shows it."""
+    service's coroutines, ``INSPECTED``): ``help()`` shows it, the site shows the method it
+    runs."""
     if cls.name not in INSPECTED:
         return False
     running = getattr(importlib.import_module(cls.module.path), cls.name)

@@ -48,6 +48,7 @@ from reviewflow.service._scheduling import Scheduler, ScheduleResult
 from reviewflow.service._slots import Slots
 from reviewflow.service._steps import StepMethods
 from reviewflow.store.base import Store
+from reviewflow.store.outbox import OutboxStore
 
 __all__ = ["ReviewService"]
 
@@ -62,6 +63,10 @@ class ReviewService(StepMethods):
     ``workflow`` to the document's (:data:`~reviewflow.WORKFLOW`; a deployment may pass one
     :meth:`~reviewflow.WorkflowDefinition.extended` with steps of its own); ``schedule_batch``
     is how many new reviews :meth:`schedule` writes per transaction.
+
+    ``outbox=True`` queues every event in the store's outbox, in the transaction of its
+    change, for :func:`reviewflow.outbox.dispatch` to deliver (the store needs the
+    :class:`~reviewflow.OutboxStore` tier); listeners hear of each event as before.
     """
 
     def __init__(
@@ -74,7 +79,12 @@ class ReviewService(StepMethods):
         calendar: WorkCalendar | None = None,
         workflow: WorkflowDefinition = WORKFLOW,
         schedule_batch: int = 2000,
+        outbox: bool = False,
     ) -> None:
+        if outbox and not isinstance(store, OutboxStore):
+            raise InvalidInput(
+                "outbox", outbox, f"the store {store.url} has no outbox (OutboxStore) to queue in"
+            )
         policy = policy if policy is not None else Policy.default()
         zone = policy.zone
         core = Core(
@@ -84,6 +94,7 @@ class ReviewService(StepMethods):
             ids if ids is not None else uuid_ids,
             calendar if calendar is not None else policy.work_calendar(),
             workflow,
+            outbox=outbox,
         )
         plans = Plans()
         self._core = core

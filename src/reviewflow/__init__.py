@@ -119,7 +119,16 @@ from reviewflow.events import (
     ReviewsScheduled,
     StepTaken,
 )
-from reviewflow.outbox import Backoff, DispatchReport, Sender, dispatch, event_of
+from reviewflow.outbox import (
+    MESSAGE_ID_HEADER,
+    Backoff,
+    DispatchReport,
+    Sender,
+    dispatch,
+    event_of,
+    message_json,
+    webhook,
+)
 from reviewflow.service import (
     Handover,
     ReviewService,
@@ -154,6 +163,7 @@ __version__ = "0.1.0.dev0"
 
 __all__ = [
     "ID_MAX",
+    "MESSAGE_ID_HEADER",
     "NAME_MAX",
     "TEXT_MAX",
     "WORKFLOW",
@@ -292,6 +302,7 @@ __all__ = [
     "copy_store",
     "dispatch",
     "event_of",
+    "message_json",
     "open_store",
     "plan_period",
     "put_extra",
@@ -299,4 +310,5 @@ __all__ = [
     "sequential_ids",
     "upgrade_store",
     "verify_history",
+    "webhook",
 ]

@@ -15,7 +15,8 @@ each message exactly once.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+import urllib.request
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 
 import attrs
@@ -35,7 +36,16 @@ from reviewflow.events import (
 from reviewflow.store.base import OutboxMessage
 from reviewflow.store.outbox import Delivery, OutboxStore, check_aware
 
-__all__ = ["Backoff", "DispatchReport", "Sender", "dispatch", "event_of"]
+__all__ = [
+    "MESSAGE_ID_HEADER",
+    "Backoff",
+    "DispatchReport",
+    "Sender",
+    "dispatch",
+    "event_of",
+    "message_json",
+    "webhook",
+]
 
 Sender = Callable[[OutboxMessage], object]
 """The host's sender: hands one message on (a webhook post, a queue); raises when it could
@@ -52,6 +62,9 @@ _EVENTS: dict[str, type[Event]] = {
         DeadlineNear,
     )
 }
+MESSAGE_ID_HEADER = "X-Reviewflow-Message-Id"
+"""The header of a :func:`webhook` post that carries the message's id (what the receiver
+deduplicates by)."""
 _ERROR_MAX = 2_000
 """How much of a failed send's error the outbox keeps, in characters."""
 
@@ -160,3 +173,43 @@ def event_of(message: OutboxMessage) -> Event:
         raise InvalidInput("kind", message.kind, f"must be one of: {', '.join(sorted(_EVENTS))}")
     event: Event = structure(json.loads(message.payload), cls)
     return event
+
+
+def message_json(message: OutboxMessage) -> Mapping[str, object]:
+    """The message as JSON-ready data: ``id``, ``kind``, ``at`` and the ``event`` (its payload
+    parsed): what :func:`webhook` posts unless told otherwise."""
+    return {
+        "id": message.id,
+        "kind": message.kind,
+        "at": message.at.isoformat(),
+        "event": json.loads(message.payload),
+    }
+
+
+def webhook(
+    url: str,
+    *,
+    body: Callable[[OutboxMessage], Mapping[str, object]] = message_json,
+    timeout: float = 10.0,
+) -> Sender:
+    """A sender that posts each message to ``url`` as JSON (``body(message)``; default
+    :func:`message_json`), its id in the :data:`MESSAGE_ID_HEADER` header. An answer that is not
+    2xx, or none within ``timeout`` seconds, is a failed attempt."""
+    if not url.startswith(("http://", "https://")):
+        raise InvalidInput("url", url, "a webhook is an http:// or https:// URL")
+
+    def post(message: OutboxMessage) -> None:
+        data = json.dumps(body(message), ensure_ascii=False).encode()
+        request = urllib.request.Request(  # noqa: S310 - the scheme is checked above
+            url,
+            data=data,
+            method="POST",
+            headers={
+                "Content-Type": "application/json; charset=utf-8",
+                MESSAGE_ID_HEADER: message.id,
+            },
+        )
+        with urllib.request.urlopen(request, timeout=timeout) as answer:  # noqa: S310
+            answer.read()
+
+    return post

@@ -13,10 +13,12 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner, Result
 from hypothesis import given
 from hypothesis import strategies as st
 
 import reviewflow as rf
+from reviewflow.cli import main
 from reviewflow.demo import OFFICE
 from reviewflow.testing import CLOCK, scenario_on
 from steps import find
@@ -415,20 +417,63 @@ def test_the_chat_webhook_example_posts_steps_and_reminders_once_each(tmp_path: 
 
 
 def test_a_receiver_that_refuses_leaves_the_message_to_retry(tmp_path: Path) -> None:
-    """A post the receiver refuses (the default JSON body is not a robot's text message: 400)
-    is a failed attempt, with the HTTP error kept, retried later."""
+    """A post the receiver refuses (503) is a failed attempt, with the HTTP error kept, and is
+    retried when it is due again."""
     store = rf.open_store(f"sqlite:///{tmp_path / 'reviews.db'}")
     queue(store, "m-1")
-    with Receiver() as receiver:
+    with Receiver(refuse=1) as receiver:
         report = rf.dispatch(store, rf.webhook(receiver.url), clock=lambda: CLOCK)
         assert report.retrying == ("m-1",)
         assert receiver.posts == []
         found = store.delivery("m-1")
         assert found is not None
-        assert "HTTP Error 400" in found.last_error
-        robot = rf.webhook(
-            receiver.url, body=lambda m: {"msgtype": "text", "text": {"content": m.id}}
-        )
-        later = rf.dispatch(store, robot, clock=lambda: found.due)
+        assert "HTTP Error 503" in found.last_error
+        later = rf.dispatch(store, rf.webhook(receiver.url), clock=lambda: found.due)
         assert later.delivered == ("m-1",)
+        assert receiver.posts == [("m-1", "StepTaken")]
     store.close()
+
+
+# -- the command line -----------------------------------------------------------------------------
+
+
+def cli(url: str, *args: str) -> Result:
+    return CliRunner().invoke(main, ["--store", url, *args], catch_exceptions=False)
+
+
+def test_cli_queues_the_days_reminders_once_and_runs_them_to_a_webhook(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'reviews.db'}"
+    assert cli(url, "demo").exit_code == 0
+    for _ in range(2):
+        done = cli(url, "outbox", "remind", "--as", OFFICE)
+        assert done.exit_code == 0, done.output
+    due = int(done.output.split("已检查到期事项 ")[1].split(" ")[0])
+    assert due > 0
+    with Receiver() as receiver:
+        done = cli(url, "outbox", "run", "--webhook", receiver.url, "--batch", "7")
+        assert done.exit_code == 0, done.output
+        assert f"已送达 {due} 条，待重试 0 条，停发 0 条" in done.output
+        assert [text for _, text in receiver.posts] == ["DeadlineNear"] * due
+        assert "已送达 0 条" in cli(url, "outbox", "run", "--webhook", receiver.url).output
+
+
+def test_cli_lists_the_dead_and_queues_one_again(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'reviews.db'}"
+    store = rf.open_store(url)
+    queue(store, "m-1", "m-2")
+    store.close()
+    with Receiver(refuse=2) as receiver:
+        done = cli(url, "outbox", "run", "--webhook", receiver.url, "--attempts", "1")
+        assert "停发 2 条" in done.output
+        listed = cli(url, "--lang", "en", "outbox", "dead")
+        assert "2 dead message(s)" in listed.output
+        assert "HTTPError: HTTP Error 503" in listed.output
+        assert cli(url, "outbox", "retry", "m-2").exit_code == 0
+        refused = cli(url, "outbox", "retry", "m-2")
+        assert refused.exit_code == 1
+        assert "not dead" in refused.output
+        assert cli(url, "outbox", "retry", "m-404").exit_code == 1
+        done = cli(url, "outbox", "run", "--webhook", receiver.url)
+        assert "已送达 1 条" in done.output
+        assert receiver.posts == [("m-2", "StepTaken")]
+    assert "停发的通知 1 条" in cli(url, "outbox", "dead").output

@@ -64,10 +64,13 @@ class Receiver:
     """A local webhook endpoint that handles each message id once.
 
     ``posts`` are every request received (message id, text), duplicates included; ``handled``
-    the texts handled, each message once, in the order first received. A request without a
-    message id is refused (400)."""
+    the texts handled, each message once, in the order first received. The text is a robot
+    message's content, or the ``kind`` of any other JSON (``rf.message_json``). A request without
+    a message id is refused (400), and so are the first ``refuse`` requests (503: the robot's
+    service is down for a while)."""
 
-    def __init__(self) -> None:
+    def __init__(self, refuse: int = 0) -> None:
+        self.refuse = refuse
         self.posts: list[tuple[str, str]] = []
         self.handled: dict[str, str] = {}
         self._lock = threading.Lock()
@@ -77,11 +80,13 @@ class Receiver:
             def do_POST(self) -> None:
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
                 message_id = self.headers.get(rf.MESSAGE_ID_HEADER, "")
-                if not message_id or body.get("msgtype") != "text":
-                    self.send_response(400)
+                refused = 400 if not message_id else receiver.refused()
+                if refused:
+                    self.send_response(refused)
                     self.end_headers()
                     return
-                receiver.receive(message_id, body["text"]["content"])
+                is_text = body.get("msgtype") == "text"
+                receiver.receive(message_id, body["text"]["content"] if is_text else body["kind"])
                 self.send_response(200)
                 self.send_header("Content-Type", "application/json")
                 self.end_headers()
@@ -98,6 +103,14 @@ class Receiver:
         """Where to post."""
         host, port = self._server.server_address[:2]
         return f"http://{host!s}:{port}/webhook"
+
+    def refused(self) -> int:
+        """503 while requests are still to be refused, else 0."""
+        with self._lock:
+            if self.refuse > 0:
+                self.refuse -= 1
+                return 503
+            return 0
 
     def receive(self, message_id: str, text: str) -> None:
         """One post: kept, and handled unless its id was handled before."""

@@ -532,7 +532,9 @@ class ReviewService(StepMethods):
         summaries not submitted (R-SUMMARY-SUBMIT: those of the year whose deadline lies
         nearest, owned by each organization's head). Each is also sent
         to the listeners as a :class:`~reviewflow.events.DeadlineNear`, for the host system's
-        reminders (a reminder job calls this as the office).
+        reminders (a reminder job calls this as the office); with the outbox on, each is queued
+        there once a day (its id is made from ``as_of`` and what is due), however often this is
+        called and by whom.
         """
         return self._office.check_deadlines(actor, as_of)
 

@@ -477,3 +477,17 @@ def test_cli_lists_the_dead_and_queues_one_again(tmp_path: Path) -> None:
         assert "已送达 1 条" in done.output
         assert receiver.posts == [("m-2", "StepTaken")]
     assert "停发的通知 1 条" in cli(url, "outbox", "dead").output
+
+
+def test_two_services_with_sequential_ids_lose_no_message() -> None:
+    """Message ids are random whatever the id factory: a second service counting its ids from
+    1 again (another process) queues its messages too."""
+    store = rf.MemoryStore()
+    first = scenario_on(store)
+    first.schedule(OFFICE, "2023-12")
+    ids = [find(first, "zhou", m, "2023-12").id for m in ("wu", "sun")]
+    for review_id in ids:
+        service = rf.ReviewService(store, clock=lambda: CLOCK, ids=rf.sequential_ids(), outbox=True)
+        service.start("zhou", review_id)
+    sent = drain(store)
+    assert [rf.event_of(m).review.id for m in sent] == ids  # type: ignore[union-attr]

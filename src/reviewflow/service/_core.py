@@ -176,7 +176,7 @@ class Core:
         if not self.outbox:
             return ()
         at = self.now()
-        return tuple(self._message(self.ids("message"), event, at) for event in events)
+        return tuple(self._message(_message_id(), event, at) for event in events)
 
     def queue_scheduled(self, actor: str, reviews: Iterable[Review]) -> tuple[OutboxMessage, ...]:
         """One ``ReviewsScheduled`` message per new review, each queued only if the change set
@@ -186,7 +186,7 @@ class Core:
         at = self.now()
         return tuple(
             attrs.evolve(
-                self._message(self.ids("message"), ReviewsScheduled(r.period, (r,), actor), at),
+                self._message(_message_id(), ReviewsScheduled(r.period, (r,), actor), at),
                 new_review_id=r.id,
             )
             for r in reviews
@@ -277,6 +277,13 @@ class Refusals:
 
 _MESSAGE_MAX = 2_000
 """How much of a refusal's message the attempt log keeps, in characters."""
+
+
+def _message_id() -> str:
+    """A new message id: random, whatever the service's id factory. A store skips a message
+    whose id it holds, so an id made again (``sequential_ids`` in a second process) would lose
+    the message without a word."""
+    return uuid_ids("message")
 
 
 def _reminder_id(due: DeadlineNear, on: date) -> str:

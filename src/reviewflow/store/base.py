@@ -67,8 +67,10 @@ class OutboxMessage:
     of (:attr:`ChangeSet.outbox`), so that it is stored exactly when the change is.
 
     ``id`` is unique and stays the message's through every delivery attempt: a receiver that
-    remembers the ids it has handled sees each message once. ``kind`` is the event's class name
-    (``StepTaken``, ``DeadlineNear`` ...), ``payload`` the event as canonical JSON
+    remembers the ids it has handled sees each message once. (The service makes it random, or
+    from the day and what is due for a reminder, never by the host's id factory.) ``kind`` is
+    the event's class name (``StepTaken``, ``DeadlineNear`` ...), ``payload`` the event as
+    canonical JSON
     (:func:`~reviewflow.store.unstructure`, :func:`~reviewflow.store.canonical_json`), ``at``
     when it was queued (timezone-aware).
     """

@@ -33,6 +33,7 @@ SECTIONS = {
     "Planning, coverage and the office's work": ("office.md", "Planning, coverage, the office"),
     "Vocabularies": ("vocabularies.md", "Vocabularies"),
     "Events": ("events.md", "Events"),
+    "Notifications that are not lost: the outbox": ("outbox.md", "Notifications: the outbox"),
     "Errors": ("errors.md", "Errors"),
     "Metadata": ("metadata.md", "Metadata"),
 }

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import attrs
@@ -278,10 +278,10 @@ def test_an_older_database_is_refused_until_upgraded(
 
 
 def as_schema(monkeypatch: pytest.MonkeyPatch, version: int) -> None:
-    """The library as it was at schema ``version`` (1 to 6): reviews written without their
+    """The library as it was at schema ``version`` (1 to 7): reviews written without their
     slot hash before schema 3; history entries without their transaction before 4; the roster
     without its dates and histories before 5; no office records before 6 (nothing here writes
-    them); reviews without their round before 7."""
+    them); reviews without their round before 7; no outbox before 8 (nothing here queues)."""
     from reviewflow.store.sql import codec, schema  # noqa: PLC0415
 
     monkeypatch.setattr(schema, "SCHEMA_VERSION", version)
@@ -310,14 +310,14 @@ def as_schema(monkeypatch: pytest.MonkeyPatch, version: int) -> None:
     monkeypatch.setattr(codec, "review_rows", lambda *args: (r[:-1] for r in real_rows(*args)))
 
 
-@pytest.mark.parametrize("start", [1, 2, 3, 4, 5, 6])
+@pytest.mark.parametrize("start", [1, 2, 3, 4, 5, 6, 7])
 def test_an_older_schema_upgrades_to_the_current_one_with_everything_kept(
     url: str, monkeypatch: pytest.MonkeyPatch, start: int
 ) -> None:
     """Schema 2 (cheaper steps), 3 (slot hashes, SQLite's history in order of writing, no
     index on the reviewer alone), 4 (PostgreSQL: each history entry's transaction), 5 (the
-    effective-dated roster), 6 (the office's records) and 7 (a review's round, R-REOPEN)
-    from a database that an older schema set up and filled."""
+    effective-dated roster), 6 (the office's records), 7 (a review's round, R-REOPEN) and 8
+    (the outbox) from a database that an older schema set up and filled."""
     as_schema(monkeypatch, start)
     store = open_sql(url)
     service = scenario_on(store)
@@ -327,7 +327,7 @@ def test_an_older_schema_upgrades_to_the_current_one_with_everything_kept(
     store.close()
     monkeypatch.undo()
 
-    assert rf.upgrade_store(url) == SCHEMA_VERSION == 7
+    assert rf.upgrade_store(url) == SCHEMA_VERSION == 8
     upgraded = open_sql(url)
     assert upgraded.schema_version() == SCHEMA_VERSION
     assert upgraded.reviews(rf.ReviewQuery()) == before
@@ -403,6 +403,26 @@ def test_r_reopen_a_schema_6_database_upgraded_opens_a_cancelled_slot_again(
     assert upgraded.apply(rf.ChangeSet(new_reviews=((twin, entry),))).inserted == ()
     assert upgraded.review("review-twin") is None
     assert service.verify(OFFICE) == ()
+    upgraded.close()
+
+
+def test_a_schema_7_database_upgraded_to_8_queues_and_delivers_in_its_outbox(
+    url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Schema 8 (the outbox): a database filled under schema 7 gets an empty outbox; a step
+    taken afterwards with the outbox on is queued there and delivered once."""
+    upgraded = quarter_upgraded_from(url, monkeypatch, 7)
+    assert upgraded.claim(CLOCK, 10, timedelta(minutes=1)) == ()
+    service = rf.ReviewService(upgraded, clock=lambda: CLOCK, outbox=True)
+    review = next(r for r in service.reviews(OFFICE) if r.state is rf.ReviewState.SCHEDULED)
+    service.cancel(OFFICE, review.id, reason="升级后撤销")
+    sent: list[rf.OutboxMessage] = []
+    report = rf.dispatch(upgraded, sent.append, clock=lambda: CLOCK)
+    assert [m.kind for m in sent] == ["StepTaken"]
+    assert report.delivered == (sent[0].id,)
+    event = rf.event_of(sent[0])
+    assert isinstance(event, rf.StepTaken)
+    assert (event.review.id, event.review.state) == (review.id, rf.ReviewState.CANCELLED)
     upgraded.close()
 
 

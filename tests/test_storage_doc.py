@@ -25,9 +25,15 @@ def test_the_required_tier_is_the_documented_table() -> None:
 
 
 def test_the_optional_tier_is_the_documented_paragraph() -> None:
-    section = DOC.split("**`rf.CountingStore`, optional.**")[1].split("Everything an adapter")[0]
+    section = DOC.split("**`rf.CountingStore`, optional.**")[1].split("**`rf.OutboxStore`")[0]
     documented = set(re.findall(r"`([a-z_]+)\(", section)) - {"reviews"}
     assert documented == _members(rf.CountingStore)
+
+
+def test_the_outbox_tier_is_the_documented_paragraph() -> None:
+    section = DOC.split("**`rf.OutboxStore`, optional.**")[1].split("Everything an adapter")[0]
+    documented = set(re.findall(r"`([a-z_]+)\(", section))
+    assert documented == _members(rf.OutboxStore)
 
 
 def test_the_example_adapters_apply_is_quoted_as_it_is() -> None:

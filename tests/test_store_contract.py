@@ -9,17 +9,22 @@ from pathlib import Path
 import pytest
 
 import reviewflow as rf
-from reviewflow.testing import CountingStoreContract, StoreContract, agreement_test
+from reviewflow.testing import (
+    CountingStoreContract,
+    OutboxStoreContract,
+    StoreContract,
+    agreement_test,
+)
 from servers import fresh_mysql, fresh_postgres, later
 
 
-class TestMemoryStore(StoreContract):
+class TestMemoryStore(StoreContract, OutboxStoreContract):
     @pytest.fixture
     def store(self) -> rf.Store:
         return rf.MemoryStore()
 
 
-class TestSqliteStore(CountingStoreContract):
+class TestSqliteStore(CountingStoreContract, OutboxStoreContract):
     @pytest.fixture
     def store(self, tmp_path: Path) -> Iterator[rf.Store]:
         store = rf.open_store(f"sqlite:///{tmp_path / 'reviews.db'}")
@@ -28,7 +33,7 @@ class TestSqliteStore(CountingStoreContract):
 
 
 @pytest.mark.postgres
-class TestPostgresStore(CountingStoreContract):
+class TestPostgresStore(CountingStoreContract, OutboxStoreContract):
     @pytest.fixture
     def store(self, postgres_url: str) -> Iterator[rf.Store]:
         store = rf.open_store(postgres_url)
@@ -37,7 +42,7 @@ class TestPostgresStore(CountingStoreContract):
 
 
 @pytest.mark.mysql
-class TestMysqlStore(CountingStoreContract):
+class TestMysqlStore(CountingStoreContract, OutboxStoreContract):
     @pytest.fixture
     def store(self, mysql_url: str) -> Iterator[rf.Store]:
         store = rf.open_store(mysql_url)

@@ -1,7 +1,9 @@
 """What the service tells its listeners, after the change is stored (never inside it).
 
 A host system subscribes with :meth:`reviewflow.ReviewService.subscribe` to send its own
-reminders and messages. A listener that raises is logged and skipped: the change stands.
+reminders and messages. A listener that raises is logged and skipped: the change stands. A
+host that must not lose one turns the outbox on (``ReviewService(store, outbox=True)``,
+:mod:`reviewflow.outbox`): each event is then also queued in the store with its change.
 """
 
 from __future__ import annotations

@@ -3,8 +3,9 @@
 A third party writing an adapter for its own database runs the same suite as the adapters
 here. Subclass :class:`StoreContract` (the required tier, :class:`~reviewflow.Store`), or
 :class:`CountingStoreContract` if the store also has the optional tier
-(:class:`~reviewflow.CountingStore`), give it a ``store`` fixture that yields a fresh, empty
-store, and let pytest collect it::
+(:class:`~reviewflow.CountingStore`), and :class:`OutboxStoreContract` beside it if the store
+has the outbox tier (:class:`~reviewflow.OutboxStore`); give it a ``store`` fixture that
+yields a fresh, empty store, and let pytest collect it::
 
     from reviewflow.testing import StoreContract, agreement_test
 
@@ -29,7 +30,7 @@ Needs pytest and Hypothesis (``pip install reviewflow[dev]``).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -43,7 +44,14 @@ import reviewflow as rf
 from reviewflow.scenario import OFFICE, scenario_roster
 from reviewflow.store import CoverageFacts, facts_of, slot_keys_of
 
-__all__ = ["CLOCK", "CountingStoreContract", "StoreContract", "agreement_test", "scenario_on"]
+__all__ = [
+    "CLOCK",
+    "CountingStoreContract",
+    "OutboxStoreContract",
+    "StoreContract",
+    "agreement_test",
+    "scenario_on",
+]
 
 CLOCK = datetime(2023, 12, 28, 9, tzinfo=ZoneInfo("Asia/Shanghai"))
 """The fixed clock of the kit: the services stand on 2023-12-28."""
@@ -436,6 +444,137 @@ class StoreContract:
             with pytest.raises(rf.IntegrityError):
                 store.apply(changes)
         assert store.office_records().submissions == (sent,)
+
+
+class OutboxStoreContract:
+    """The outbox tier (:class:`~reviewflow.OutboxStore`): messages queued with their change,
+    claimed by one dispatcher at a time, marked delivered, failed or dead. For a store that
+    has the tier, beside :class:`StoreContract`; its ``store`` fixture yields a fresh, empty
+    store."""
+
+    LEASE = timedelta(minutes=5)
+    """How long the tests' claims keep a message from other claims."""
+
+    @pytest.fixture
+    def store(self) -> Iterator[rf.OutboxStore]:
+        """A fresh, empty store; subclasses override this."""
+        raise NotImplementedError("override the store fixture")
+
+    @staticmethod
+    def queue(store: Any, *ids: str, at: datetime = CLOCK) -> None:
+        """Queue messages ``ids`` in a change set of their own."""
+        messages = tuple(rf.OutboxMessage(i, "StepTaken", f'{{"n":"{i}"}}', at) for i in ids)
+        store.apply(rf.ChangeSet(outbox=messages))
+
+    def test_store_has_the_outbox_tier(self, store: rf.OutboxStore) -> None:
+        """The store is an :class:`~reviewflow.OutboxStore`."""
+        assert isinstance(store, rf.OutboxStore)
+
+    def test_a_message_is_claimed_once_until_its_lease_runs_out(self, store: Any) -> None:
+        """A claimed message is claimed again only once its lease has run out."""
+        self.queue(store, "m-1")
+        (claimed,) = store.claim(CLOCK, 10, self.LEASE)
+        assert claimed.message == rf.OutboxMessage("m-1", "StepTaken", '{"n":"m-1"}', CLOCK)
+        assert (claimed.state, claimed.due, claimed.attempts) == (
+            rf.DeliveryState.QUEUED, CLOCK + self.LEASE, 0,
+        )  # fmt: skip
+        assert store.claim(CLOCK + self.LEASE - timedelta(seconds=1), 10, self.LEASE) == ()
+        (again,) = store.claim(CLOCK + self.LEASE, 10, self.LEASE)
+        assert again.message.id == "m-1"
+
+    def test_claims_take_the_oldest_first_and_never_the_same(self, store: Any) -> None:
+        """Claims take the oldest due messages first, and two claims never the same one."""
+        self.queue(store, "m-3", "m-1")
+        self.queue(store, "m-2")
+        first = [d.message.id for d in store.claim(CLOCK, 2, self.LEASE)]
+        second = [d.message.id for d in store.claim(CLOCK, 2, self.LEASE)]
+        assert (first, second) == (["m-3", "m-1"], ["m-2"])
+
+    def test_a_message_not_yet_due_is_not_claimed(self, store: Any) -> None:
+        """A message due later is not claimed now."""
+        self.queue(store, "m-1", at=CLOCK + timedelta(hours=1))
+        assert store.claim(CLOCK, 10, self.LEASE) == ()
+
+    def test_a_delivered_message_is_never_claimed_again(self, store: Any) -> None:
+        """A message marked delivered is never claimed again."""
+        self.queue(store, "m-1")
+        store.claim(CLOCK, 10, self.LEASE)
+        store.mark_delivered("m-1", CLOCK)
+        assert store.claim(CLOCK + timedelta(days=1), 10, self.LEASE) == ()
+        found = store.delivery("m-1")
+        assert (found.state, found.delivered) == (rf.DeliveryState.DELIVERED, CLOCK)
+
+    def test_a_failed_message_is_due_again_at_its_retry(self, store: Any) -> None:
+        """A failed message is due again at the retry time its failure gave."""
+        self.queue(store, "m-1")
+        store.claim(CLOCK, 10, self.LEASE)
+        retry = CLOCK + timedelta(minutes=1)
+        store.mark_failed("m-1", "HTTPError: 502", retry)
+        found = store.delivery("m-1")
+        assert (found.state, found.due, found.attempts, found.last_error) == (
+            rf.DeliveryState.QUEUED, retry, 1, "HTTPError: 502",
+        )  # fmt: skip
+        assert store.claim(retry - timedelta(seconds=1), 10, self.LEASE) == ()
+        assert [d.attempts for d in store.claim(retry, 10, self.LEASE)] == [1]
+
+    def test_a_dead_message_waits_on_the_dead_list_until_requeued(self, store: Any) -> None:
+        """A dead message is listed as dead and claimed again only once requeued."""
+        self.queue(store, "m-1", "m-2")
+        store.mark_failed("m-2", "gone", None)
+        (dead,) = store.dead_messages()
+        assert (dead.message.id, dead.state, dead.attempts) == ("m-2", rf.DeliveryState.DEAD, 1)
+        assert [d.message.id for d in store.claim(CLOCK + timedelta(days=9), 9, self.LEASE)] == [
+            "m-1"
+        ]
+        store.mark_delivered("m-1", CLOCK)
+        later = CLOCK + timedelta(days=10)
+        again = store.requeue("m-2", later)
+        assert (again.state, again.due, again.attempts) == (rf.DeliveryState.QUEUED, later, 0)
+        assert store.dead_messages() == ()
+        assert [d.message.id for d in store.claim(later, 9, self.LEASE)] == ["m-2"]
+
+    def test_requeue_refuses_an_unknown_or_live_message(self, store: Any) -> None:
+        """Requeue refuses an id it does not hold and a message that is not dead."""
+        self.queue(store, "m-1")
+        with pytest.raises(rf.NotFound):
+            store.requeue("m-404", CLOCK)
+        with pytest.raises(rf.InvalidInput):
+            store.requeue("m-1", CLOCK)
+        assert store.delivery("m-1").state is rf.DeliveryState.QUEUED
+        with pytest.raises(rf.NotFound):
+            store.mark_delivered("m-404", CLOCK)
+
+    def test_a_message_queued_twice_is_kept_once(self, store: Any) -> None:
+        """A message id queued twice is stored once."""
+        self.queue(store, "m-1")
+        store.apply(rf.ChangeSet(outbox=(rf.OutboxMessage("m-1", "Other", "{}", CLOCK),)))
+        (claimed,) = store.claim(CLOCK, 10, self.LEASE)
+        assert claimed.message.kind == "StepTaken"
+
+    def test_a_refused_change_set_queues_nothing(self, store: Any) -> None:
+        """A change set the store refuses queues none of its messages."""
+        service = scenario_on(store)
+        order = service.issue_order(
+            OFFICE, kind="organization", subject_id="cdc", criticism="c", requirement="r",
+            deadline=date(2024, 1, 5),
+        )  # fmt: skip
+        message = rf.OutboxMessage("m-1", "OrderChanged", "{}", CLOCK)
+        stale = attrs.evolve(order, version=3)
+        with pytest.raises(rf.ConcurrencyConflict):
+            store.apply(rf.ChangeSet(orders=(stale,), outbox=(message,)))
+        assert store.delivery("m-1") is None
+        assert store.claim(CLOCK, 10, self.LEASE) == ()
+
+    def test_a_new_review_is_announced_only_if_inserted(self, store: Any) -> None:
+        """A message tied to a new review is queued only if that review is inserted."""
+        service = scenario_on(store)
+        service.schedule(OFFICE, "2023-12")
+        review = store.reviews(rf.ReviewQuery())[0]
+        twin, entry = _twin(store, review, review.reviewer_id, "twin-1")
+        kept = rf.OutboxMessage("m-kept", "StepTaken", "{}", CLOCK)
+        skipped = attrs.evolve(kept, id="m-twin", new_review_id="twin-1")
+        store.apply(rf.ChangeSet(new_reviews=((twin, entry),), outbox=(kept, skipped)))
+        assert [d.message.id for d in store.claim(CLOCK, 10, self.LEASE)] == ["m-kept"]
 
 
 # -- agreement with the reference store ----------------------------------------------------------

@@ -21,7 +21,8 @@ The commands live in modules by job, each registering its commands on :func:`mai
 imported: ``_app`` (the group and what the commands share: options, state, labels, output),
 ``_db``, ``_roster`` (with ``_rows``, which reads roster files), ``_coverage`` (schedule,
 coverage, summary), ``_reviews`` (work, show), ``_steps`` (reviews, step),
-``_office`` (the office's records: summaries submitted, inspections, publicity), ``_export``,
+``_office`` (the office's records: summaries submitted, inspections, publicity), ``_outbox``
+(the day's reminders queued, the outbox delivered to a webhook, its dead list), ``_export``,
 and ``_demo`` (diagram, demo).
 """
 
@@ -34,6 +35,7 @@ from reviewflow.cli import (  # noqa: F401
     _demo,
     _export,
     _office,
+    _outbox,
     _reviews,
     _roster,
     _steps,

@@ -135,6 +135,8 @@ class CliState:
     lang: str = "zh"
     calendar: str | None = None
     policy: str | None = None
+    outbox: bool = False
+    """Whether the service queues its events in the store's outbox (``outbox remind``)."""
     _store: rf.Store | None = None
     _service: rf.ReviewService | None = None
 
@@ -151,7 +153,9 @@ class CliState:
             # The deployment's policy (cadences, methods, deadlines, a holiday file of its own;
             # docs/policy.md), read before the store opens too.
             policy = rf.Policy.load(self.policy) if self.policy else None
-            self._service = rf.ReviewService(self.store(), policy=policy, calendar=calendar)
+            self._service = rf.ReviewService(
+                self.store(), policy=policy, calendar=calendar, outbox=self.outbox
+            )
         return self._service
 
     def need_actor(self) -> str:

@@ -3,6 +3,7 @@ workflow, the listeners, and the attempt log every refusal goes to (R-AUDIT)."""
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import logging
 import threading
@@ -12,17 +13,21 @@ from datetime import date, datetime
 from types import TracebackType
 from typing import Any
 
+import attrs
+
 from reviewflow.domain.limits import ID_MAX, check_id, cut, cut_text
 from reviewflow.domain.office import CoverageFacts
 from reviewflow.domain.periods import Period, WorkCalendar
 from reviewflow.domain.policy import Policy
 from reviewflow.domain.review import Attempt, Review, ReviewRef
+from reviewflow.domain.serial import canonical_json, unstructure
 from reviewflow.domain.workflow import WorkflowDefinition
 from reviewflow.errors import NotFound, ReviewflowError, StoreUnavailable
-from reviewflow.events import Event, Listener
+from reviewflow.events import DeadlineNear, Event, Listener, ReviewsScheduled
 from reviewflow.store.base import (
     ChangeSet,
     CountingStore,
+    OutboxMessage,
     ReviewQuery,
     Store,
     facts_of,
@@ -106,9 +111,12 @@ class Core:
         calendar: WorkCalendar,
         workflow: WorkflowDefinition,
         after_commit: Callable[[Callable[[], None]], object] | None = None,
+        *,
+        outbox: bool = False,
     ) -> None:
         self.store = store
         self.after_commit = after_commit
+        self.outbox = outbox
         self.counts: CountingStore | CountedFromReviews = (
             store if isinstance(store, CountingStore) else CountedFromReviews(store)
         )
@@ -160,6 +168,45 @@ class Core:
             self.after_commit(lambda: _deliver(made, listeners))
             return
         _deliver(events, listeners)
+
+    # -- the outbox --------------------------------------------------------------------------------
+
+    def queue(self, events: Iterable[Event]) -> tuple[OutboxMessage, ...]:
+        """The outbox messages of ``events``, for the change set that makes them; none when
+        the outbox is off."""
+        if not self.outbox:
+            return ()
+        at = self.now()
+        return tuple(self._message(_message_id(), event, at) for event in events)
+
+    def queue_scheduled(self, actor: str, reviews: Iterable[Review]) -> tuple[OutboxMessage, ...]:
+        """One ``ReviewsScheduled`` message per new review, each queued only if the change set
+        inserts its review (a slot another writer filled first is announced by that writer)."""
+        if not self.outbox:
+            return ()
+        at = self.now()
+        return tuple(
+            attrs.evolve(
+                self._message(_message_id(), ReviewsScheduled(r.period, (r,), actor), at),
+                new_review_id=r.id,
+            )
+            for r in reviews
+        )
+
+    def queue_reminders(self, found: Sequence[DeadlineNear], on: date) -> None:
+        """Queue the reminders ``found`` on ``on`` in a change set of their own. Each one's id
+        is made from the day and what is due, so a reminder is queued once a day however often
+        the deadlines are checked, and by whom."""
+        if not self.outbox or not found:
+            return
+        at = self.now()
+        messages = tuple(self._message(_reminder_id(d, on), d, at) for d in found)
+        self.store.apply(ChangeSet(outbox=messages))
+
+    @staticmethod
+    def _message(message_id: str, event: Event, at: datetime) -> OutboxMessage:
+        payload = canonical_json(unstructure(event)).decode()
+        return OutboxMessage(message_id, type(event).__name__, payload, at)
 
     # -- refusals (R-AUDIT) ------------------------------------------------------------------------
 
@@ -231,6 +278,19 @@ class Refusals:
 
 _MESSAGE_MAX = 2_000
 """How much of a refusal's message the attempt log keeps, in characters."""
+
+
+def _message_id() -> str:
+    """A new message id: random, whatever the service's id factory. A store skips a message
+    whose id it holds, so an id made again (``sequential_ids`` in a second process) would lose
+    the message without a word."""
+    return uuid_ids("message")
+
+
+def _reminder_id(due: DeadlineNear, on: date) -> str:
+    """The id of the reminder of ``due`` on the day ``on``: the same all that day."""
+    key = canonical_json(unstructure(attrs.evolve(due, description="")))
+    return f"reminder-{on.isoformat()}-{hashlib.sha256(key).hexdigest()[:32]}"
 
 
 def _logged_id(value: object) -> str:

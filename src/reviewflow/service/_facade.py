@@ -48,6 +48,7 @@ from reviewflow.service._scheduling import Scheduler, ScheduleResult
 from reviewflow.service._slots import Slots
 from reviewflow.service._steps import StepMethods
 from reviewflow.store.base import Store
+from reviewflow.store.outbox import OutboxStore
 
 __all__ = ["ReviewService"]
 
@@ -68,6 +69,10 @@ class ReviewService(StepMethods):
     transaction commits, never if it rolls back (Django's ``transaction.on_commit``;
     :func:`reviewflow.contrib.sqlalchemy.after_commit` for a SQLAlchemy connection). By
     default the listeners are called at once, after the store's own commit.
+
+    ``outbox=True`` queues every event in the store's outbox, in the transaction of its
+    change, for :func:`reviewflow.outbox.dispatch` to deliver (the store needs the
+    :class:`~reviewflow.OutboxStore` tier); listeners hear of each event as before.
     """
 
     def __init__(
@@ -81,7 +86,12 @@ class ReviewService(StepMethods):
         workflow: WorkflowDefinition = WORKFLOW,
         schedule_batch: int = 2000,
         after_commit: Callable[[Callable[[], None]], object] | None = None,
+        outbox: bool = False,
     ) -> None:
+        if outbox and not isinstance(store, OutboxStore):
+            raise InvalidInput(
+                "outbox", outbox, f"the store {store.url} has no outbox (OutboxStore) to queue in"
+            )
         policy = policy if policy is not None else Policy.default()
         zone = policy.zone
         core = Core(
@@ -92,6 +102,7 @@ class ReviewService(StepMethods):
             calendar if calendar is not None else policy.work_calendar(),
             workflow,
             after_commit,
+            outbox=outbox,
         )
         plans = Plans()
         self._core = core
@@ -529,7 +540,9 @@ class ReviewService(StepMethods):
         summaries not submitted (R-SUMMARY-SUBMIT: those of the year whose deadline lies
         nearest, owned by each organization's head). Each is also sent
         to the listeners as a :class:`~reviewflow.events.DeadlineNear`, for the host system's
-        reminders (a reminder job calls this as the office).
+        reminders (a reminder job calls this as the office); with the outbox on, each is queued
+        there once a day (its id is made from ``as_of`` and what is due), however often this is
+        called and by whom.
         """
         return self._office.check_deadlines(actor, as_of)
 

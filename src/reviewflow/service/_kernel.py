@@ -117,7 +117,12 @@ class Steps:
             changed, entry = self.decide(
                 roster, actor, trigger, review, arguments, reason, expected_version
             )
-            core.store.apply(ChangeSet(review_updates=((changed, entry),)))
+            core.store.apply(
+                ChangeSet(
+                    review_updates=((changed, entry),),
+                    outbox=core.queue([StepTaken(changed, entry)]),
+                )
+            )
         core.emit([StepTaken(changed, entry)])
         return changed
 
@@ -173,8 +178,15 @@ class Steps:
         """Write a bulk call's changes in one change set; if another writer changed one of its
         reviews meanwhile, write them one by one, so that only that one is refused."""
         store = self.core.store
+        queue = self.core.queue
         try:
-            store.apply(ChangeSet(review_updates=tuple(updates), attempts=tuple(attempts)))
+            store.apply(
+                ChangeSet(
+                    review_updates=tuple(updates),
+                    attempts=tuple(attempts),
+                    outbox=queue(StepTaken(review, entry) for review, entry in updates),
+                )
+            )
         except ConcurrencyConflict:
             pass
         else:
@@ -185,7 +197,12 @@ class Steps:
         for changed, entry in updates:
             try:
                 with self.core.refusals(entry.actor_id, entry.action, changed.id):
-                    store.apply(ChangeSet(review_updates=((changed, entry),)))
+                    store.apply(
+                        ChangeSet(
+                            review_updates=((changed, entry),),
+                            outbox=queue([StepTaken(changed, entry)]),
+                        )
+                    )
             except ConcurrencyConflict as error:
                 results[changed.id] = StepResult(changed.id, error=error)
                 continue

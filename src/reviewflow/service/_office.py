@@ -80,7 +80,9 @@ class Office:
                 issued_on=self.core.today(),
                 inspection_id=inspection_id,
             )
-            self.core.store.apply(ChangeSet(orders=(order,)))
+            self.core.store.apply(
+                ChangeSet(orders=(order,), outbox=self.core.queue([OrderIssued(order)]))
+            )
         self.core.emit([OrderIssued(order)])
         return order
 
@@ -103,7 +105,9 @@ class Office:
                 reported_on=self.core.today(),
                 version=order.version + 1,
             )
-            self.core.store.apply(ChangeSet(orders=(changed,)))
+            self.core.store.apply(
+                ChangeSet(orders=(changed,), outbox=self.core.queue([OrderChanged(changed)]))
+            )
         self.core.emit([OrderChanged(changed)])
         return changed
 
@@ -135,7 +139,9 @@ class Office:
                     report=f"{order.report}\n[退回] {remark}".strip(),
                     version=order.version + 1,
                 )
-            self.core.store.apply(ChangeSet(orders=(changed,)))
+            self.core.store.apply(
+                ChangeSet(orders=(changed,), outbox=self.core.queue([OrderChanged(changed)]))
+            )
         self.core.emit([OrderChanged(changed)])
         return changed
 
@@ -201,7 +207,11 @@ class Office:
                 recorded_on=self.core.today(),
                 source_review_id=source_review_id,
             )
-            self.core.store.apply(ChangeSet(exemplars=(exemplar,)))
+            self.core.store.apply(
+                ChangeSet(
+                    exemplars=(exemplar,), outbox=self.core.queue([ExemplarRecorded(exemplar)])
+                )
+            )
         self.core.emit([ExemplarRecorded(exemplar)])
         return exemplar
 
@@ -270,6 +280,7 @@ class Office:
             if roster.is_office(actor) or d.owner_id == actor
             or (d.org_id is not None and heads(roster, actor, d.org_id))
         ]  # fmt: skip
+        self.core.queue_reminders(found, as_of if as_of is not None else self.core.today())
         self.core.emit(found)
         return tuple(found)
 

@@ -303,6 +303,10 @@ class RosterChanges:
                     roster=tuple(records),
                     review_updates=(*moved, *cancels),
                     new_reviews=new_reviews,
+                    outbox=(
+                        *self.core.queue(StepTaken(r, e) for r, e in (*moved, *cancels)),
+                        *self.core.queue_scheduled(actor, (r for r, _ in new_reviews)),
+                    ),
                 )
             ).inserted
         )
@@ -433,7 +437,13 @@ class RosterChanges:
             self.steps.decide(roster, actor, "cancel", review, {}, reason, None)
             for review in unique_reviews(doomed)
         ]
-        self.core.store.apply(ChangeSet(roster=tuple(records), review_updates=tuple(updates)))
+        self.core.store.apply(
+            ChangeSet(
+                roster=tuple(records),
+                review_updates=tuple(updates),
+                outbox=self.core.queue(StepTaken(review, entry) for review, entry in updates),
+            )
+        )
         self.core.emit(StepTaken(review, entry) for review, entry in updates)
         return tuple(review for review, _ in updates)
 

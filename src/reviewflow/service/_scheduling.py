@@ -85,15 +85,17 @@ class Scheduler:
             if len(batch) >= self.batch:
                 # One transaction per batch: a large roster does not hold one huge
                 # transaction, and a batch cut short is simply scheduled again (R-CAD-4).
-                created.extend(self._write(batch))
+                created.extend(self._write(actor, batch))
                 batch = []
         if batch:
-            created.extend(self._write(batch))
+            created.extend(self._write(actor, batch))
         return tuple(created)
 
-    def _write(self, batch: list[tuple[Review, HistoryEntry]]) -> list[Review]:
+    def _write(self, actor: str, batch: list[tuple[Review, HistoryEntry]]) -> list[Review]:
         """Write one batch; the reviews inserted (a slot taken meanwhile is skipped: R-CAD-4)."""
-        inserted = set(self.core.store.apply(ChangeSet(new_reviews=tuple(batch))).inserted)
+        outbox = self.core.queue_scheduled(actor, (review for review, _ in batch))
+        changes = ChangeSet(new_reviews=tuple(batch), outbox=outbox)
+        inserted = set(self.core.store.apply(changes).inserted)
         return [review for review, _ in batch if review.id in inserted]
 
 

@@ -152,7 +152,9 @@ class Slots:
             prev_digest="",
         )
         review = core.workflow.apply_entry(None, entry)
-        applied = core.store.apply(ChangeSet(new_reviews=((review, entry),)))
+        applied = core.store.apply(
+            ChangeSet(new_reviews=((review, entry),), outbox=core.queue_scheduled(actor, [review]))
+        )
         if review.id not in applied.inserted:  # another writer took the round meanwhile
             raise _taken(draft.reopens or draft.id, action, _latest(self._slot_reviews(draft)))
         return review

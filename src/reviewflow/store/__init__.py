@@ -1,8 +1,9 @@
 """Storage: the store protocol, the in-memory reference store, and :func:`open_store`.
 
-Everything an adapter needs is here: the protocol's two tiers (:class:`Store`,
-:class:`CountingStore`), what they take and return (:class:`ChangeSet`, :class:`Applied`,
-:class:`ReviewQuery`, :class:`CoverageFacts`), the checks a store makes before it writes
+Everything an adapter needs is here: the protocol's tiers (:class:`Store`,
+:class:`CountingStore`, :class:`OutboxStore`), what they take and return (:class:`ChangeSet`,
+:class:`Applied`, :class:`ReviewQuery`, :class:`CoverageFacts`, :class:`OutboxMessage`,
+:class:`Delivery`), the checks a store makes before it writes
 (:func:`check_entry`, :func:`check_imported`), the reference computations of the optional tier
 (:func:`refs_of`, :func:`slot_keys_of`, :func:`facts_of`, :func:`slot_key`, :func:`slot_hash`),
 the stores' order (:func:`by_period_then_id`), and the plain (JSON-ready) form of the domain's
@@ -21,6 +22,7 @@ from reviewflow.store.base import (
     ChangeSet,
     CountingStore,
     OfficeRecords,
+    OutboxMessage,
     ReviewQuery,
     Store,
     by_period_then_id,
@@ -32,6 +34,7 @@ from reviewflow.store.base import (
 )
 from reviewflow.store.copy import CopyReport, copy_store
 from reviewflow.store.memory import MemoryStore
+from reviewflow.store.outbox import Delivery, DeliveryState, OutboxStore
 from reviewflow.store.sql import DIALECTS, Dialect, SchemaMismatch, SqlStore, redact_url
 
 __all__ = [
@@ -40,8 +43,12 @@ __all__ = [
     "CopyReport",
     "CountingStore",
     "CoverageFacts",
+    "Delivery",
+    "DeliveryState",
     "MemoryStore",
     "OfficeRecords",
+    "OutboxMessage",
+    "OutboxStore",
     "ReviewQuery",
     "SchemaMismatch",
     "SqlStore",

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 from typing import Protocol, TypeVar, runtime_checkable
 
 import attrs
@@ -48,6 +49,7 @@ __all__ = [
     "ChangeSet",
     "CountingStore",
     "OfficeRecords",
+    "OutboxMessage",
     "ReviewQuery",
     "Store",
     "by_period_then_id",
@@ -57,6 +59,33 @@ __all__ = [
     "refs_of",
     "slot_keys_of",
 ]
+
+
+@attrs.frozen
+class OutboxMessage:
+    """A notification queued in the outbox, written in the transaction of the change it tells
+    of (:attr:`ChangeSet.outbox`), so that it is stored exactly when the change is.
+
+    ``id`` is unique and stays the message's through every delivery attempt: a receiver that
+    remembers the ids it has handled sees each message once. (The service makes it random, or
+    from the day and what is due for a reminder, never by the host's id factory.) ``kind`` is
+    the event's class name (``StepTaken``, ``DeadlineNear`` ...), ``payload`` the event as
+    canonical JSON
+    (:func:`~reviewflow.store.unstructure`, :func:`~reviewflow.store.canonical_json`), ``at``
+    when it was queued (timezone-aware).
+    """
+
+    id: str
+    """Unique, kept through every attempt: what a receiver deduplicates by."""
+    kind: str
+    """The event's class name: ``StepTaken``, ``ReviewsScheduled``, ``DeadlineNear`` ..."""
+    payload: str
+    """The event as canonical JSON (``unstructure``, then ``canonical_json``)."""
+    at: datetime
+    """When the change queued it (timezone-aware)."""
+    new_review_id: str | None = None
+    """When set, the message is written only if the change set inserts this review: a review
+    that another scheduler created first is not announced twice (R-CAD-4)."""
 
 
 @attrs.frozen
@@ -80,6 +109,11 @@ class ChangeSet:
     """Reviews copied with their whole history (``copy_store``); an existing id is skipped."""
     imported_orders: tuple[SupervisionOrder, ...] = ()
     """Orders copied as they are, at their version (``copy_store``); an existing id is skipped."""
+    outbox: tuple[OutboxMessage, ...] = ()
+    """Notifications to queue with the change (only a store with the optional
+    :class:`~reviewflow.store.outbox.OutboxStore` tier takes them). A message whose id is queued
+    already is skipped, not an error: the id is what receivers deduplicate by, so a second
+    message of the same id would be dropped by them anyway."""
 
 
 @attrs.frozen

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+import attrs
 
 from reviewflow.domain.office import (
     Exemplar,
@@ -15,7 +18,7 @@ from reviewflow.domain.office import (
 )
 from reviewflow.domain.review import Attempt, HistoryEntry, Review
 from reviewflow.domain.roster import Roster
-from reviewflow.errors import ConcurrencyConflict, IntegrityError
+from reviewflow.errors import ConcurrencyConflict, IntegrityError, InvalidInput, NotFound
 from reviewflow.store.base import (
     Applied,
     ChangeSet,
@@ -25,6 +28,7 @@ from reviewflow.store.base import (
     check_entry,
     check_imported,
 )
+from reviewflow.store.outbox import Delivery, DeliveryState, check_aware
 
 __all__ = ["MemoryStore"]
 
@@ -44,6 +48,7 @@ class MemoryStore:
         self._inspections: list[Inspection] = []
         self._publicity: list[ExemplarPublicity] = []
         self._submissions: dict[tuple[str, int], SummarySubmission] = {}
+        self._outbox: dict[str, Delivery] = {}  # in order of queuing
 
     @property
     def url(self) -> str:
@@ -64,6 +69,7 @@ class MemoryStore:
             self._check_updates(changes)
             self._check_orders(changes)
             self._check_submissions(changes)
+            self._check_outbox(changes)
             # All checks passed: from here on nothing raises.
             if roster is not None:
                 self._roster = roster
@@ -94,7 +100,17 @@ class MemoryStore:
                 self._submissions[submission.org_id, submission.year] = submission
             self._attempts.extend(changes.attempts)
             inserted = [review.id for review, _ in inserts] + [review.id for review, _ in imports]
+            new = set(inserted)
+            for message in changes.outbox:
+                if message.new_review_id is None or message.new_review_id in new:
+                    self._outbox.setdefault(
+                        message.id, Delivery(message, DeliveryState.QUEUED, message.at)
+                    )
             return Applied(inserted=tuple(inserted))
+
+    def _check_outbox(self, changes: ChangeSet) -> None:
+        for message in changes.outbox:
+            check_aware("outbox.at", message.at)
 
     def _check_inserts(self, changes: ChangeSet) -> list[tuple[Review, HistoryEntry]]:
         inserts: list[tuple[Review, HistoryEntry]] = []
@@ -206,6 +222,70 @@ class MemoryStore:
             return OfficeRecords(
                 tuple(self._inspections), tuple(self._publicity), tuple(self._submissions.values())
             )
+
+    # -- the outbox tier ---------------------------------------------------------------------------
+
+    def claim(self, now: datetime, limit: int, lease: timedelta) -> Sequence[Delivery]:
+        """Up to ``limit`` queued messages due at ``now``, claimed until ``now + lease``."""
+        check_aware("now", now)
+        with self._lock:
+            due = [
+                d for d in self._outbox.values() if d.state is DeliveryState.QUEUED and d.due <= now
+            ][: max(limit, 0)]
+            claimed = [attrs.evolve(d, due=now + lease) for d in due]
+            for delivery in claimed:
+                self._outbox[delivery.message.id] = delivery
+            return tuple(claimed)
+
+    def mark_delivered(self, message_id: str, at: datetime) -> None:
+        """The message was handed over."""
+        check_aware("at", at)
+        with self._lock:
+            found = self._delivery(message_id)
+            self._outbox[message_id] = attrs.evolve(
+                found, state=DeliveryState.DELIVERED, delivered=at
+            )
+
+    def mark_failed(self, message_id: str, error: str, retry_at: datetime | None) -> None:
+        """A failed attempt; due again at ``retry_at``, or dead."""
+        with self._lock:
+            found = self._delivery(message_id)
+            state = DeliveryState.DEAD if retry_at is None else DeliveryState.QUEUED
+            self._outbox[message_id] = attrs.evolve(
+                found,
+                state=state,
+                due=found.due if retry_at is None else check_aware("retry_at", retry_at),
+                attempts=found.attempts + 1,
+                last_error=error,
+            )
+
+    def delivery(self, message_id: str) -> Delivery | None:
+        """One message and how its delivery stands."""
+        return self._outbox.get(message_id)
+
+    def dead_messages(self) -> Sequence[Delivery]:
+        """The messages that kept failing, oldest first."""
+        with self._lock:
+            return tuple(d for d in self._outbox.values() if d.state is DeliveryState.DEAD)
+
+    def requeue(self, message_id: str, at: datetime) -> Delivery:
+        """Queue a dead message again, due at ``at``."""
+        check_aware("at", at)
+        with self._lock:
+            found = self._delivery(message_id)
+            if found.state is not DeliveryState.DEAD:
+                raise InvalidInput(
+                    "message_id", message_id, f"the message is {found.state.value}, not dead"
+                )
+            again = attrs.evolve(found, state=DeliveryState.QUEUED, due=at, attempts=0)
+            self._outbox[message_id] = again
+            return again
+
+    def _delivery(self, message_id: str) -> Delivery:
+        found = self._outbox.get(message_id)
+        if found is None:
+            raise NotFound("outbox message", message_id)
+        return found
 
     def close(self) -> None:
         """Nothing to release."""

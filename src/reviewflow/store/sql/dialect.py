@@ -49,6 +49,10 @@ class Dialect:
     table_suffix = ""
     lock_rows = " FOR UPDATE"
     """Appended to a SELECT to lock the rows it reads until the transaction ends."""
+    lock_free_rows = " FOR UPDATE SKIP LOCKED"
+    """Appended to a SELECT to lock the rows it reads that no other transaction holds, and to
+    pass over those that one does (two outbox dispatchers claim different messages without
+    waiting for each other)."""
     rows_per_insert = 1
     """Rows one INSERT carries where a statement of many VALUES beats ``executemany`` (bulk
     inserts: scheduling, imports; 1: ``executemany``)."""

@@ -28,7 +28,7 @@ __all__ = [
     "reviews_table",
 ]
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 """The schema this version of the library reads and writes."""
 
 
@@ -253,6 +253,22 @@ def _schema_v7(d: Dialect) -> list[str]:  # noqa: ARG001 - the same on every dat
     return ["ALTER TABLE reviews ADD COLUMN slot_round INTEGER NOT NULL DEFAULT 1"]
 
 
+def _schema_v8(d: Dialect) -> list[str]:
+    """The outbox (:mod:`reviewflow.store.outbox`): the notifications queued with the changes
+    they tell of, each with its delivery's state, due time (UTC text of fixed width, so that
+    text order is time order), failed attempts and last error. Claims look for the queued
+    messages by due time (the index), in order of queuing. A new table: nothing to fill."""
+    i, t, b, s = d.id_type, d.text_type, d.big_text_type, d.table_suffix
+    return [
+        f"""CREATE TABLE outbox (
+            id {i} PRIMARY KEY, seq INTEGER NOT NULL, kind VARCHAR(64) NOT NULL,
+            payload {b} NOT NULL, at VARCHAR(40) NOT NULL, state VARCHAR(16) NOT NULL,
+            due VARCHAR(40) NOT NULL, attempts INTEGER NOT NULL, last_error {t} NOT NULL,
+            delivered VARCHAR(40) NULL){s}""",
+        "CREATE INDEX outbox_by_due ON outbox (state, due)",
+    ]
+
+
 MIGRATIONS: Mapping[int, Callable[[Dialect], list[str]]] = {
     1: _schema_v1,
     2: _schema_v2,
@@ -261,6 +277,7 @@ MIGRATIONS: Mapping[int, Callable[[Dialect], list[str]]] = {
     5: _schema_v5,
     6: _schema_v6,
     7: _schema_v7,
+    8: _schema_v8,
 }
 """Schema version → the statements every database runs to bring the previous version to it
 (the database's own follow: :meth:`Dialect.migration`)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
@@ -25,6 +26,7 @@ from reviewflow.store.base import (
     ReviewQuery,
     by_period_then_id,
 )
+from reviewflow.store.outbox import Delivery
 from reviewflow.store.sql import schema
 from reviewflow.store.sql.cache import ReviewCache
 from reviewflow.store.sql.codec import (
@@ -45,6 +47,7 @@ from reviewflow.store.sql.connection import (
 )
 from reviewflow.store.sql.counting import Counting
 from reviewflow.store.sql.dialect import Connection, Dialect
+from reviewflow.store.sql.outbox import OutboxTable
 from reviewflow.store.sql.queries import select
 from reviewflow.store.sql.roster import RosterTables
 from reviewflow.store.sql.writes import Writer
@@ -105,7 +108,8 @@ class SqlStore:
         self._db = db = Database(self._url, dialect, source)
         self._cache = ReviewCache(db.lock, self.cache_size)
         self._rosters = RosterTables(db)
-        self._writer = Writer(db, self._cache, self._rosters)
+        self._outbox = OutboxTable(db)
+        self._writer = Writer(db, self._cache, self._rosters, self._outbox)
         self._counting = Counting(db)
         if not check:  # to run upgrade() on an older database
             return
@@ -276,6 +280,34 @@ class SqlStore:
         """What changed in :meth:`coverage_facts` since the facts whose ``watermark`` is
         ``since`` (None: count again): see :meth:`.counting.Counting.coverage_changes`."""
         return self._counting.coverage_changes(within, org_ids, since, limit)
+
+    # -- the outbox tier: see reviewflow.store.outbox ---------------------------------------------
+
+    def claim(self, now: datetime, limit: int, lease: timedelta) -> Sequence[Delivery]:
+        """Up to ``limit`` queued messages due at ``now``, claimed until ``now + lease``
+        (``FOR UPDATE SKIP LOCKED`` where the database has it: two dispatchers pass each
+        other's messages over)."""
+        return self._outbox.claim(now, limit, lease)
+
+    def mark_delivered(self, message_id: str, at: datetime) -> None:
+        """The message was handed over."""
+        self._outbox.mark_delivered(message_id, at)
+
+    def mark_failed(self, message_id: str, error: str, retry_at: datetime | None) -> None:
+        """A failed attempt; due again at ``retry_at``, or dead."""
+        self._outbox.mark_failed(message_id, error, retry_at)
+
+    def delivery(self, message_id: str) -> Delivery | None:
+        """One message and how its delivery stands."""
+        return self._outbox.delivery(message_id)
+
+    def dead_messages(self) -> Sequence[Delivery]:
+        """The messages that kept failing, oldest first."""
+        return self._outbox.dead_messages()
+
+    def requeue(self, message_id: str, at: datetime) -> Delivery:
+        """Queue a dead message again, due at ``at``."""
+        return self._outbox.requeue(message_id, at)
 
     def close(self) -> None:
         """Close the connection."""

@@ -28,6 +28,7 @@ from reviewflow.store.sql.codec import (
     same_record,
 )
 from reviewflow.store.sql.connection import Database, LostRace
+from reviewflow.store.sql.outbox import OutboxTable
 from reviewflow.store.sql.queries import chunks
 from reviewflow.store.sql.roster import RosterTables
 
@@ -39,10 +40,13 @@ _Update = tuple[Review, HistoryEntry]
 class Writer:
     """Writes change sets: all of one or nothing, a lost race tried again."""
 
-    def __init__(self, db: Database, cache: ReviewCache, rosters: RosterTables) -> None:
+    def __init__(
+        self, db: Database, cache: ReviewCache, rosters: RosterTables, outbox: OutboxTable
+    ) -> None:
         self._db = db
         self._cache = cache
         self._rosters = rosters
+        self._outbox = outbox
 
     def apply(self, changes: ChangeSet) -> Applied:
         """Write ``changes`` in one transaction, or raise and write nothing."""
@@ -65,6 +69,7 @@ class Writer:
             self._write_records(cur, "exemplar_publicity", changes.exemplar_publicity)
             self._write_submissions(cur, changes.submissions)
             self._write_attempts(cur, changes.attempts)
+            self._outbox.write(cur, changes.outbox, set(inserted))
         # Committed: what the store now holds.
         self._cache.remember_all(review for review, _ in changes.review_updates)
         return Applied(inserted=inserted)
@@ -88,6 +93,7 @@ class Writer:
             or changes.attempts
             or changes.imported
             or changes.imported_orders
+            or changes.outbox
         ):
             return False
         review, entry = changes.review_updates[0]

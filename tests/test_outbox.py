@@ -9,7 +9,7 @@ import subprocess
 import sys
 import threading
 from collections import Counter
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -491,3 +491,37 @@ def test_two_services_with_sequential_ids_lose_no_message() -> None:
         service.start("zhou", review_id)
     sent = drain(store)
     assert [rf.event_of(m).review.id for m in sent] == ids  # type: ignore[union-attr]
+
+
+def test_cli_queues_its_changes_only_with_the_outbox_on(tmp_path: Path) -> None:
+    """``--outbox`` (or REVIEWFLOW_OUTBOX=1): a deployment that sends from the outbox gets the
+    steps taken on the command line queued too; without it, nothing is queued."""
+    url = f"sqlite:///{tmp_path / 'reviews.db'}"
+    assert cli(url, "demo").exit_code == 0
+    store = rf.open_store(url)
+    waiting = [r for r in store.reviews(rf.ReviewQuery()) if r.state is rf.ReviewState.SCHEDULED]
+    first, second = waiting[0], waiting[1]
+    store.close()
+    done = cli(url, "step", first.id, "start", "--as", first.reviewer_id)
+    assert done.exit_code == 0, done.output
+    store = rf.open_store(url)
+    assert now_drained(store) == []
+    store.close()
+    runner = CliRunner(env={"REVIEWFLOW_OUTBOX": "1"})
+    done = runner.invoke(main, ["--store", url, "step", second.id, "start", "--as",
+                                second.reviewer_id], catch_exceptions=False)  # fmt: skip
+    assert done.exit_code == 0, done.output
+    store = rf.open_store(url)
+    sent = now_drained(store)
+    assert [(m.kind, rf.event_of(m).review.id) for m in sent] == [  # type: ignore[union-attr]
+        ("StepTaken", second.id)
+    ]
+    store.close()
+
+
+def now_drained(store: rf.Store) -> list[rf.OutboxMessage]:
+    """What the outbox holds, delivered by the real clock (the CLI's service keeps it)."""
+    sent: list[rf.OutboxMessage] = []
+    later = datetime.now(UTC) + timedelta(days=1)
+    rf.dispatch(store, sent.append, clock=lambda: later)  # type: ignore[arg-type]
+    return sent

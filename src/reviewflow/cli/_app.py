@@ -176,11 +176,11 @@ def cli_state() -> CliState:
     return click.get_current_context().ensure_object(CliState)
 
 
-def _keeps(field: str) -> Callable[[click.Context, click.Parameter, str | None], None]:
+def _keeps(field: str) -> Callable[[click.Context, click.Parameter, str | bool | None], None]:
     """The callback of an option given before or after the command: its value, when given, is
     kept in the shared state's ``field`` (a later one overrides an earlier one)."""
 
-    def callback(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
+    def callback(ctx: click.Context, _param: click.Parameter, value: str | bool | None) -> None:
         if value is not None:
             setattr(ctx.ensure_object(CliState), field, value)
 
@@ -351,6 +351,15 @@ class _Main(click.Group):
     callback=_keeps("policy"),
     help="政策文件（TOML：周期、点评方式、期限、分类规则，见 docs/policy.md；也可用环境变量 "
     "REVIEWFLOW_POLICY） / the deployment's policy file",
+)
+@click.option(
+    "--outbox/--no-outbox",
+    default=None,
+    envvar="REVIEWFLOW_OUTBOX",
+    expose_value=False,
+    callback=_keeps("outbox"),
+    help="把各项变动的通知写入数据库的待发队列，由 reviewflow outbox run 发送（也可用环境变量 "
+    "REVIEWFLOW_OUTBOX=1） / queue each change's events in the store's outbox",
 )
 @click.version_option(rf.__version__, prog_name="reviewflow")
 @click.pass_context

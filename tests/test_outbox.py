@@ -525,3 +525,23 @@ def now_drained(store: rf.Store) -> list[rf.OutboxMessage]:
     later = datetime.now(UTC) + timedelta(days=1)
     rf.dispatch(store, sent.append, clock=lambda: later)  # type: ignore[arg-type]
     return sent
+
+
+def test_cli_purges_only_what_was_delivered_long_ago(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'reviews.db'}"
+    store = rf.open_store(url)
+    queue(store, "old", "new", "waiting")
+    assert isinstance(store, rf.OutboxStore)
+    store.claim(datetime.now(UTC), 10, timedelta(minutes=5))
+    store.mark_delivered("old", datetime.now(UTC) - timedelta(days=40))
+    store.mark_delivered("new", datetime.now(UTC) - timedelta(days=3))
+    store.close()
+    done = cli(url, "outbox", "purge", "--days", "30")
+    assert done.exit_code == 0, done.output
+    assert "已删除 30 天前送达的通知 1 条" in done.output
+    store = rf.open_store(url)
+    assert isinstance(store, rf.OutboxStore)
+    assert store.delivery("old") is None
+    assert store.delivery("new") is not None
+    assert store.delivery("waiting") is not None
+    store.close()

@@ -544,6 +544,20 @@ class OutboxStoreContract:
         with pytest.raises(rf.NotFound):
             store.mark_delivered("m-404", CLOCK)
 
+    def test_purge_deletes_only_what_was_delivered_before_the_time(self, store: Any) -> None:
+        """Purge deletes the messages delivered before its time; later, queued and dead stay."""
+        self.queue(store, "m-1", "m-2", "m-3", "m-4")
+        store.claim(CLOCK, 10, self.LEASE)
+        store.mark_delivered("m-1", CLOCK)
+        store.mark_delivered("m-2", CLOCK + timedelta(days=2))
+        store.mark_failed("m-3", "refused", None)
+        assert store.purge(CLOCK + timedelta(days=1)) == 1
+        assert store.delivery("m-1") is None
+        assert [store.delivery(i).state for i in ("m-2", "m-3", "m-4")] == [
+            rf.DeliveryState.DELIVERED, rf.DeliveryState.DEAD, rf.DeliveryState.QUEUED,
+        ]  # fmt: skip
+        assert store.purge(CLOCK + timedelta(days=1)) == 0
+
     def test_a_message_queued_twice_is_kept_once(self, store: Any) -> None:
         """A message id queued twice is stored once."""
         self.queue(store, "m-1")

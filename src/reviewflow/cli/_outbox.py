@@ -114,6 +114,23 @@ def outbox_dead() -> None:
     out_console().print(table)
 
 
+@outbox.command("purge", epilog=EPILOG)
+@click.option(
+    "--days", type=click.IntRange(min=0), default=30, show_default=True,
+    help="删除多少天以前已送达的通知 / delete what was delivered this many days ago or earlier",
+)  # fmt: skip
+@common_options
+def outbox_purge(days: int) -> None:
+    """删除早已送达的通知（待发送和停发的保留）。 / Delete messages delivered long ago."""
+    gone = _outbox_store().purge(_now() - timedelta(days=days))
+    out_console().print(
+        zh_en(
+            f"已删除 {days} 天前送达的通知 {gone} 条",
+            f"deleted {gone} message(s) delivered {days} or more days ago",
+        )
+    )
+
+
 @outbox.command("retry", epilog=EPILOG)
 @click.argument("message_id", metavar="ID")
 @common_options

@@ -281,6 +281,19 @@ class MemoryStore:
             self._outbox[message_id] = again
             return again
 
+    def purge(self, delivered_before: datetime) -> int:
+        """Delete the messages delivered before ``delivered_before``; returns how many."""
+        check_aware("delivered_before", delivered_before)
+        with self._lock:
+            old = [
+                i
+                for i, d in self._outbox.items()
+                if d.delivered is not None and d.delivered < delivered_before
+            ]
+            for message_id in old:
+                del self._outbox[message_id]
+            return len(old)
+
     def _delivery(self, message_id: str) -> Delivery:
         found = self._outbox.get(message_id)
         if found is None:

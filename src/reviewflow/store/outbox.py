@@ -89,6 +89,12 @@ class OutboxStore(Protocol):
         :class:`~reviewflow.errors.InvalidInput` for a message that is not dead."""
         ...
 
+    def purge(self, delivered_before: datetime) -> int:
+        """Delete the messages delivered before ``delivered_before``; returns how many. Queued
+        and dead messages stay. A reminder's id names its day, so a purged day's reminders are
+        not queued again by a later check of another day."""
+        ...
+
 
 def check_aware(name: str, value: datetime) -> datetime:
     """``value``, refused unless it is a timezone-aware datetime."""

@@ -144,6 +144,17 @@ class OutboxTable:
         assert again is not None  # noqa: S101 - just written
         return again
 
+    def purge(self, delivered_before: datetime) -> int:
+        """See :meth:`~reviewflow.store.outbox.OutboxStore.purge`."""
+        db = self._db
+        with db.write() as cur:
+            db.q(
+                cur,
+                "DELETE FROM outbox WHERE state = ? AND delivered < ?",
+                [DeliveryState.DELIVERED.value, utc_text(delivered_before)],
+            )
+            return int(cur.rowcount)
+
     def _update(self, message_id: str, assignments: str, values: list[Any]) -> None:
         db = self._db
         with db.write() as cur:

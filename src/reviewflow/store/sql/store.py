@@ -309,6 +309,10 @@ class SqlStore:
         """Queue a dead message again, due at ``at``."""
         return self._outbox.requeue(message_id, at)
 
+    def purge(self, delivered_before: datetime) -> int:
+        """Delete the messages delivered before ``delivered_before``; returns how many."""
+        return self._outbox.purge(delivered_before)
+
     def close(self) -> None:
         """Close the connection."""
         self._db.close()

@@ -543,3 +543,20 @@ def test_reviewflow_db_upgrade_brings_an_older_database_to_the_current_schema(
     service.schedule(OFFICE, QUARTER)
     assert service.verify(OFFICE) == ()
     service.store.close()
+
+
+@pytest.mark.parametrize("kind", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def test_upgrade_on_rolls_back_with_the_host_where_ddl_is_transactional(
+    kind: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    url = (
+        f"sqlite:///{tmp_path / 'rb.db'}"
+        if kind == "sqlite"
+        else request.getfixturevalue("postgres_url")
+    )
+    engine = sa.create_engine(sa_url(url))
+    with engine.connect() as conn:
+        assert upgrade_on(conn) == SCHEMA_VERSION
+        conn.rollback()
+    assert sa.inspect(engine).get_table_names() == []
+    engine.dispose()

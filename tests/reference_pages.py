@@ -65,6 +65,13 @@ SUBMODULES = (
         "reviewflow.export",
         "Word forms and Excel reports (extra `export`).",
     ),
+    (
+        "reviewflow.contrib.sqlalchemy",
+        "contrib-sqlalchemy.md",
+        "reviewflow.contrib.sqlalchemy",
+        "The store inside a SQLAlchemy host's transaction, the tables as `MetaData`, the Alembic "
+        "revisions (extra `sqlalchemy`; see [embedding](../embedding.md)).",
+    ),
 )
 
 

@@ -32,6 +32,7 @@ PUBLIC_MODULES = (
     "reviewflow.store.sql",
     "reviewflow.testing",
     "reviewflow.export",
+    "reviewflow.contrib.sqlalchemy",
 )
 
 

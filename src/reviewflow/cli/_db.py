@@ -47,7 +47,14 @@ def db_init() -> None:
 @db.command("upgrade", epilog=EPILOG)
 @common_options
 def db_upgrade() -> None:
-    """把数据库升级到本版本的结构（先备份）。 / Upgrade the schema (back it up first)."""
+    """把数据库升级到本版本的结构（先备份）。 / Upgrade the schema (back it up first).
+
+    SQLite、PostgreSQL、MySQL/MariaDB 均可，已是本版本结构的数据库不变；使用 Alembic 的宿主系统
+    改用 reviewflow 的迁移版本（见 docs/embedding.md）。
+
+    Any SQL store; a database at this version is left alone. Hosts with Alembic use
+    reviewflow's revisions instead (see docs/embedding.md).
+    """
     state = cli_state()
     version = rf.upgrade_store(state.store_url)
     out_console().print(

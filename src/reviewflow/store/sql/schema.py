@@ -25,6 +25,7 @@ __all__ = [
     "SCHEMA_VERSION",
     "SchemaMismatch",
     "history_table",
+    "migrate",
     "reviews_table",
 ]
 
@@ -318,13 +319,21 @@ def upgrade(db: Database) -> int:
         raise SchemaMismatch(db.url, found, SCHEMA_VERSION)
     for version in range(found + 1, SCHEMA_VERSION + 1):
         with db.write() as cur:
-            for statement in (*MIGRATIONS[version](db.dialect), *db.dialect.migration(version)):
-                cur.execute(statement)
-            fill = FILLS.get(version)
-            if fill is not None:
-                fill(db, cur)
-            upsert = db.dialect.upsert("reviewflow_meta", ("name", "value"), ("name",))
-            db.q(cur, upsert, ["schema", str(version)])
-            if version == 1:
-                db.q(cur, "INSERT INTO reviewflow_meta VALUES (?, ?)", ["roster", "0"])
+            migrate(db, cur, version)
     return SCHEMA_VERSION
+
+
+def migrate(db: Database, cur: Any, version: int) -> None:
+    """The migration to schema ``version`` (from the one before), in the transaction of
+    ``cur``: its statements, the database's own, its fill and the new version noted. An
+    upgrade runs one per version; so does each Alembic revision of
+    :mod:`reviewflow.contrib.sqlalchemy`."""
+    for statement in (*MIGRATIONS[version](db.dialect), *db.dialect.migration(version)):
+        cur.execute(statement)
+    fill = FILLS.get(version)
+    if fill is not None:
+        fill(db, cur)
+    upsert = db.dialect.upsert("reviewflow_meta", ("name", "value"), ("name",))
+    db.q(cur, upsert, ["schema", str(version)])
+    if version == 1:
+        db.q(cur, "INSERT INTO reviewflow_meta VALUES (?, ?)", ["roster", "0"])

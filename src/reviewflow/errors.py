@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from datetime import date
 from typing import Any, ClassVar, NamedTuple
 
 from reviewflow.reasons import Reason, field_zh, kind_zh, phrase_zh
@@ -135,7 +136,11 @@ def _shown_zh(value: object) -> str:
         return "空白"
     if isinstance(value, str):
         return f"“{value}”"
-    return repr(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, list | tuple):
+        return "、".join(map(str, value))
+    return str(value)
 
 
 def _ended(sentence: str) -> str:
@@ -275,15 +280,17 @@ class CalendarDataMissing(ReviewflowError, LookupError):
 class NotFound(ReviewflowError, LookupError):
     """No record of this kind with this key."""
 
-    def __init__(self, kind: str, key: object) -> None:
+    def __init__(self, kind: str, key: object, *, key_zh: str = "") -> None:
         self.kind = kind
         self.key = key
+        self.key_zh = key_zh
         super().__init__(f"no {kind} with id {key!r}; check the id, or list what exists first")
 
     def _zh(self) -> str:
         key = "、".join(map(str, self.key)) if isinstance(self.key, tuple) else str(self.key)
         kind = kind_zh(self.kind)
-        return f"未找到编号为“{key}”的{kind}：请核对编号，或先查看现有的{kind}。"
+        what = self.key_zh or f"编号为“{key}”的{kind}"
+        return f"未找到{what}：请核对编号，或先查看现有的{kind}。"
 
     def details(self) -> dict[str, Any]:
         return {"kind": self.kind, "key": repr(self.key)}
@@ -328,7 +335,7 @@ class OutOfScope(_Reasoned, ReviewflowError, PermissionError):
     def _zh(self) -> str:
         why = f"：{self.because.zh}" if self.because else ""
         return (
-            f"超出权限：“{self.actor}”不能对“{phrase_zh(self.subject)}”{phrase_zh(self.action)}"
+            f"超出权限：“{self.actor}”不能{phrase_zh(self.action)}（对象：{phrase_zh(self.subject)}）"
             f"{why}。请由负责这一步的点评领导、点评对象或办公室办理。"
         )
 

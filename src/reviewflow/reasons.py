@@ -60,7 +60,7 @@ REASONS: Final[Mapping[str, tuple[str, str]]] = {
             "（从 Word 或表格中粘贴常会带入此类字符）"
         ),
     ),
-    "not_a_record": ("must be a roster record (a {kind})", "须为名册记录（{kind}）"),
+    "not_a_record": ("must be a roster record (a {kind})", "须为名册记录（{kind_zh}）"),
     "not_a_date": ("must be a date (datetime.date)", "须为日期"),
     "in_future": (
         "lies in the future (today is {today})",
@@ -94,9 +94,9 @@ REASONS: Final[Mapping[str, tuple[str, str]]] = {
     # -- a step's arguments and content (payloads.py, content.py) -------------------------------
     "unknown_arguments": (
         "not an argument of this step; it takes {takes}",
-        "不是这一步骤的填写项：这一步骤只填写 {takes}",
+        "不是这一步骤的填写项：这一步骤只填写{takes_zh}",
     ),
-    "no_arguments": ("no arguments", "（无）"),
+    "no_arguments": ("no arguments", "（无填写项）"),
     "missing_arguments": ("missing: this step needs them", "未填写：这一步骤需要这些项"),
     "ids_unique": (
         "ids must be unique within the review",
@@ -369,7 +369,10 @@ REASONS: Final[Mapping[str, tuple[str, str]]] = {
         "a person id is used for a member and for office staff",
         "同一个人员编号既用于党员又用于办公室工作人员：请为他们分别编号",
     ),
-    "appears_twice": ("{what} {key!r} appears twice", "{what}“{key}”出现了两次：请删去重复的一条"),
+    "appears_twice": (
+        "{what} {key!r} appears twice",
+        "{what_zh}“{key}”出现了两次：请删去重复的一条",
+    ),
     "parent_not_on_roster": (
         "organization {org!r} names parent {parent!r}, which is not on the roster",
         "党组织“{org}”的上级党组织“{parent}”不在名册中：请先导入上级党组织",
@@ -661,7 +664,8 @@ KINDS_ZH: Final[Mapping[str, str]] = {
     "review": "领导点评", "organization": "党组织", "member": "党员", "person": "人员",
     "office staff": "办公室工作人员", "liaison assignment": "联系点", "liaison point": "联系点",
     "supervision order": "整改通知", "inspection": "督导检查", "exemplar": "典型",
-    "summary": "点评情况总结", "step": "步骤", "guard": "条件",
+    "summary": "点评情况总结", "step": "步骤", "guard": "条件", "record": "记录",
+    "planned review": "计划中的领导点评",
 }  # fmt: skip
 """The Chinese name of each kind of record (``NotFound.kind``)."""
 

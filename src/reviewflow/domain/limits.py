@@ -23,7 +23,7 @@ from typing import Any, cast
 import attrs
 
 from reviewflow.errors import InvalidInput
-from reviewflow.reasons import Reason, because
+from reviewflow.reasons import Reason, because, kind_zh
 
 __all__ = [
     "ID_MAX",
@@ -111,7 +111,9 @@ def check_record(kind: str, record: object) -> None:
     ``org_type``, ``post_category``) up to :data:`NAME_MAX`, any other text up to
     :data:`TEXT_MAX`. The field is named ``kind.field`` (``member.id``)."""
     if not attrs.has(type(record)):
-        raise InvalidInput(kind, cut(repr(record)), because("not_a_record", kind=kind))
+        raise InvalidInput(
+            kind, cut(repr(record)), because("not_a_record", kind=kind, kind_zh=kind_zh(kind))
+        )
     for attribute in attrs.fields(cast("type[attrs.AttrsInstance]", type(record))):
         value = getattr(record, attribute.name)
         field = f"{kind}.{attribute.name}"

@@ -48,7 +48,7 @@ from reviewflow.domain.vocabulary import (
     ParticipantCapacity,
 )
 from reviewflow.errors import InvalidInput
-from reviewflow.reasons import because
+from reviewflow.reasons import because, field_zh
 
 __all__ = ["NO_DATA", "PAYLOADS", "Payload", "PayloadBuild", "StepInput", "choice", "plain"]
 
@@ -112,7 +112,10 @@ class Payload:
         unknown = sorted(str(name) for name in arguments if name not in known)
         if unknown:
             takes = list(known) or because("no_arguments")
-            raise InvalidInput("arguments", unknown, because("unknown_arguments", takes=takes))
+            takes_zh = [f"“{field_zh(name)}”" for name in known] or because("no_arguments")
+            raise InvalidInput(
+                "arguments", unknown, because("unknown_arguments", takes=takes, takes_zh=takes_zh)
+            )
         missing = [name for name in self.required if name not in arguments]
         if missing:
             raise InvalidInput("arguments", missing, because("missing_arguments"))

@@ -15,7 +15,7 @@ import attrs
 from reviewflow.domain.periods import Period
 from reviewflow.domain.vocabulary import MemberStatus, OrgKind, ReviewKind, Role
 from reviewflow.errors import InvalidInput, RosterConflict
-from reviewflow.reasons import because
+from reviewflow.reasons import because, kind_zh
 
 _T = TypeVar("_T")
 _K = TypeVar("_K")
@@ -456,7 +456,9 @@ def _unique(what: str, items: Iterable[_T], key: Callable[[_T], _K]) -> dict[_K,
     for item in items:
         k = key(item)
         if k in out:
-            raise RosterConflict(because("appears_twice", what=what, key=k), [str(k)])
+            raise RosterConflict(
+                because("appears_twice", what=what, key=k, what_zh=kind_zh(what)), [str(k)]
+            )
         out[k] = item
     return out
 

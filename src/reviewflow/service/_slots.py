@@ -209,4 +209,8 @@ def _planned(
             and slot.period == period
         ):
             return slot
-    raise NotFound("planned review", f"{kind.value} {subject_id} by {reviewer_id} in {period}")
+    raise NotFound(
+        "planned review",
+        f"{kind.value} {subject_id} by {reviewer_id} in {period}",
+        key_zh=f"{period}由“{reviewer_id}”点评“{subject_id}”的{kind.label_zh}点评计划",
+    )

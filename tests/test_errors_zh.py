@@ -7,6 +7,7 @@ them; and the example app and the command line show no English reason to a Chine
 
 from __future__ import annotations
 
+import ast
 import html
 import re
 import sys
@@ -327,3 +328,28 @@ def test_the_command_line_speaks_english_when_asked() -> None:
     )
     assert result.exit_code == 1
     assert result.stderr.startswith("error (invalid_period): period: the month of a period")
+
+
+_REASON_ARGUMENT = {
+    "InvalidInput": 2, "RosterConflict": 0, "OutOfScope": 3, "GuardFailed": 3,
+    "InvalidPolicy": 1, "InvalidCalendar": 1, "InvalidPeriod": 1, "InvalidDeadline": 1,
+}  # fmt: skip
+"""Where each error with a reason takes it."""
+
+
+def test_no_raise_site_in_the_library_gives_a_reason_in_plain_english() -> None:
+    """Every reason the library gives is keyed (``because(...)``), never a text of its own."""
+    plain = []
+    for path in (ROOT / "src" / "reviewflow").rglob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.Call):
+                continue
+            name = getattr(node.func, "id", getattr(node.func, "attr", ""))
+            index = _REASON_ARGUMENT.get(name)
+            if index is None or len(node.args) <= index:
+                continue
+            reason = node.args[index]
+            if isinstance(reason, ast.Constant | ast.JoinedStr | ast.BinOp):
+                plain.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert plain == []

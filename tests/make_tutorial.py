@@ -137,15 +137,16 @@ someone else's change:
 
 ## 6. The library's errors, in plain Chinese, next to the field
 
-The library's errors carry the data an app needs: `rf.InvalidInput.field`,
-`rf.GuardFailed.guard` and `.missing`, the guard's Chinese label in `rf.WORKFLOW.guards`. The app
-only translates; a refused step has changed nothing, so the page is simply shown again, with
-the message beside the field:
+Every library error says what is wrong and what to do in a whole Chinese sentence of its own,
+`error.message_zh` (and in English, `error.message_en`), built from its data: the review, the
+field, the step and who takes the next one. `rf.InvalidInput.field` names the form field it
+belongs to. The app translates nothing; a refused step has changed nothing, so the page is simply
+shown again, with the library's sentence beside the field:
 
 ```python
 """,
         "def explain(error: Exception) -> tuple[str, str]:",
-        "\n\n\ndef _step_label(",
+        "\n\n\n_OVERRIDES",
     ),
     (
         """```

@@ -69,8 +69,10 @@ SUBMODULES = (
         "reviewflow.contrib.sqlalchemy",
         "contrib-sqlalchemy.md",
         "reviewflow.contrib.sqlalchemy",
-        "The store inside a SQLAlchemy host's transaction, the tables as `MetaData`, the Alembic "
-        "revisions (extra `sqlalchemy`; see [embedding](../embedding.md)).",
+        (
+            "The store inside a SQLAlchemy host's transaction, the tables as `MetaData`, the "
+            "Alembic revisions (extra `sqlalchemy`; see [embedding](../embedding.md))."
+        ),
     ),
 )
 

@@ -32,6 +32,7 @@ from hypothesis import strategies as st
 import reviewflow as rf
 from reviewflow.demo import OFFICE, QUARTER, run_quarter, scenario_roster
 from reviewflow.domain.serial import canonical_json
+from reviewflow.reasons import because
 from scope_oracle import OPEN, ScenarioScope
 
 START = datetime(2023, 12, 28, 9, tzinfo=rf.Policy.default().zone)
@@ -172,7 +173,7 @@ def one_at_a_time(
     results: dict[str, rf.StepResult] = {}
     for review_id in ids:
         if review_id in results and results[review_id].ok:
-            twice = rf.InvalidInput("review_ids", review_id, "a review is named twice")
+            twice = rf.InvalidInput("review_ids", review_id, because("named_twice"))
             service._core.log_refusal(actor, trigger, review_id, twice)
             continue
         try:

@@ -437,7 +437,8 @@ def test_schedule_refuses_a_bad_period(run: Run, tmp_path: Path) -> None:
     assert _import_scenario(run, tmp_path).exit_code == 0
     result = run("schedule", "2024-13", "--as", OFFICE)
     assert result.exit_code == 1
-    assert "周期无效" in result.stderr
+    assert "“周期”填写有误" in result.stderr
+    assert "2024-13" in result.stderr
 
 
 def test_work_lists_due_and_overdue_reviews(run: Run) -> None:
@@ -561,7 +562,7 @@ def test_coverage_out_of_scope_exits_1(run: Run) -> None:
     result = run("coverage", "2023-Q4", "--as", "wu")
     assert result.exit_code == 1
     assert "超出权限" in result.stderr
-    assert "'wu'" in result.stderr
+    assert "“wu”" in result.stderr
     assert "Traceback" not in result.output
 
 
@@ -774,7 +775,7 @@ def test_r_roster_3_the_command_line_imports_a_new_secretary_with_its_date(
     changed = _write_csv(tmp_path / "组织-调整.csv", ORG_HEADER_ZH, rows, bom=True)
     refused = run("roster", "import", str(changed), "--as", OFFICE)
     assert refused.exit_code == 3, refused.output
-    assert "change_head(internal -> wu)" in refused.stderr
+    assert "负责人调整（internal → wu）" in refused.stderr
     assert "--effective" in refused.stderr
     assert _roster_of(url).organizations["internal"].head_id == "zhou"
     applied = run("roster", "import", str(changed), "--as", OFFICE, "--effective", "2023-11-15")
@@ -1011,7 +1012,7 @@ def test_a_step_refused_or_mistyped_says_why_without_a_traceback(
     rid = _short_id(run("reviews", "--period", "2024-01", "--as", "zhou").stdout, "吴红")
     early = run("step", rid, "conclude_review", "--as", "zhou")
     assert early.exit_code == 1
-    assert "conclude_review" in early.stderr
+    assert "不能完成点评" in early.stderr
     bad_date = run("step", rid, "report", "summary=x", "reported_on=下周", "--as", "wu")
     assert bad_date.exit_code == 2
     assert "reported_on" in bad_date.stderr

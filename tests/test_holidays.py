@@ -182,7 +182,8 @@ def test_r_deadline_the_command_line_takes_a_calendar_file(tmp_path: Path) -> No
     assert ok.exit_code == 0, ok.output
     refused = runner.invoke(main, [*args, "--calendar", str(bad)])
     assert refused.exit_code == 1
-    assert "节假日文件无效" in refused.output
+    assert "节假日文件" in refused.output
+    assert "有误" in refused.output
     assert "2027.workdays" in refused.output
     by_env = runner.invoke(main, args, env={"REVIEWFLOW_CALENDAR": str(bad)})
     assert by_env.exit_code == 1

@@ -471,7 +471,7 @@ def test_cli_lists_the_dead_and_queues_one_again(tmp_path: Path) -> None:
         assert cli(url, "outbox", "retry", "m-2").exit_code == 0
         refused = cli(url, "outbox", "retry", "m-2")
         assert refused.exit_code == 1
-        assert "not dead" in refused.output
+        assert "不是“停发”：无需重新入队" in refused.output
         assert cli(url, "outbox", "retry", "m-404").exit_code == 1
         done = cli(url, "outbox", "run", "--webhook", receiver.url)
         assert "已送达 1 条" in done.output

@@ -338,6 +338,13 @@ def test_a_refusal_is_an_invalid_input_naming_key_and_source(tmp_path: pathlib.P
         "key": "cadence.member",
         "reason": "unknown value 'weekly'; expected one of: month, quarter, year",
         "source": str(path),
+        "reason_key": "policy_unknown_value",
+        "reason_params": {
+            "value": "weekly",
+            "suggest": "",
+            "suggest_zh": "",
+            "choices": "month, quarter, year",
+        },
     }
     assert str(path) in str(info.value)
 

@@ -392,6 +392,7 @@ def test_r_live_a_step_out_of_order_names_the_way_on(any_service: rf.ReviewServi
         "by": ["reviewer"],
         "label_zh": "完成点评",
         "label_en": "conclude the review",
+        "by_zh": ["点评领导"],
     }
 
 

@@ -181,7 +181,7 @@ def test_bad_date_shows_an_error_and_writes_nothing(app: Flask) -> None:
     assert 'value="2023-13-45"' in page  # the form keeps what was typed
     future = post_step(client, rid, "record_method", method="centralized", held_on="2024-02-01")
     assert future.status_code == 400
-    assert "点评日期：不能晚于今天" in future.get_data(as_text=True)
+    assert "“点评日期”填写有误：不能晚于今天" in future.get_data(as_text=True)
     assert service(app).review(OFFICE, rid).version == before
 
 
@@ -285,7 +285,7 @@ def test_r_reopen_r_na_the_office_ends_a_review_as_not_applicable_and_reopens_an
         f"/reviews/{cancelled}/reopen", data={"csrf_token": token, "reason": "再开"}
     )
     assert again.status_code == 400
-    assert "该点评位置已有其他点评" in again.get_data(as_text=True)
+    assert "该点评位置已有其他领导点评" in again.get_data(as_text=True)
     login(client, "zhou")
     assert 'id="reopen"' not in client.get(f"/reviews/{cancelled}").get_data(as_text=True)
 
@@ -631,7 +631,7 @@ def test_a_ledger_item_due_in_working_days_from_the_page(app: Flask) -> None:
     item = {"requirement_id": review.requirements[0].id, "measure": "每周学习", "owner": "吴红"}
     refused = post_step(client, review.id, "plan_item", due="下个月", **item)
     assert refused.status_code == 400
-    assert "完成时限：期限写作日期" in refused.data.decode()
+    assert "“完成时限”填写有误：期限写作日期" in refused.data.decode()
     taken = post_step(client, review.id, "plan_item", due="10个工作日", **item)
     assert taken.status_code == 302
     # From Thu 2023-12-28: 12-29 is the 1st, New Year's Day is off, 01-12 the 10th.

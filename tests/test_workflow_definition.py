@@ -193,7 +193,7 @@ def _by_table(review: rf.Review, trigger: str, ctx: GuardContext) -> object:
     for name in step.guards:
         failure = rf.WORKFLOW.guards[name].check(review, ctx)
         if failure is not None:
-            return ("guard", name, failure.reason, failure.missing)
+            return ("guard", name, str(failure.reason), failure.missing)
     return step.dest or review.state
 
 

@@ -57,46 +57,12 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "same-origin",
 }
 
-# The form fields' Chinese labels; a library error about a field is shown next to it.
-LABELS = {
-    "summary": "工作情况", "ideas_and_measures": "思路和措施", "commitments": "公开承诺",
-    "reported_on": "汇报日期", "method": "点评方式", "occasion": "结合场合", "held_on": "点评日期",
-    "aspect": "点评方面", "achievements": "肯定成绩", "direction": "努力方向",
-    "suggestions": "意见建议", "commitment_id": "公开承诺", "status": "状态", "name": "姓名",
-    "capacity": "身份", "opinion": "意见", "problem_ids": "针对的问题",
-    "participant_id": "意见来源",
-    "filled_on": "填表日期", "filing_no": "备案编号", "filed_on": "备案日期", "scope": "公开范围",
-    "medium": "公开形式", "published_on": "公开日期", "requirement_id": "整改要求",
-    "measure": "整改措施", "owner": "责任人", "due": "完成时限", "item_id": "台账事项",
-    "done_on": "完成日期", "note": "说明", "text": "内容", "replied_on": "回复日期",
-    "remark": "备注", "confirmed_on": "销号日期", "reason": "理由", "period": "周期",
-    "criticism": "批评意见", "requirement": "整改要求", "deadline": "整改期限",
-    "subject_id": "对象",
-}  # fmt: skip
 # Where the library's field name is not the form field's (a vocabulary names its class).
 FORM_FIELD = {
     "Method": "method", "Occasion": "occasion", "Aspect": "aspect", "Medium": "medium",
     "ParticipantCapacity": "capacity", "FulfilmentStatus": "status", "ItemStatus": "status",
     "evidence": "commitments", "ledger": "text", "closeout": "remark", "kind": "subject_id",
 }  # fmt: skip
-
-# The library's reasons, in plain Chinese (first matching fragment wins).
-REASONS = (
-    ("non-empty", "不能为空"),
-    ("in the future", "不能晚于今天"),
-    ("must be one of", "请从列表中选择"),
-    ("state achievements or problems", "请填写成绩或问题"),
-    ("state the direction", "请填写努力方向"),
-    ("say why the review ends", "请说明理由"),
-    ("must be unique", "编号重复，请重新提交"),
-    ("no such", "所选项目不存在"),
-    ("only a done item", "只有已完成的事项才填完成日期"),
-    (
-        "period is written",
-        "周期写作 2023年11月、2023年第四季度、2023年（或 2023-11、2023-Q4、2023）",
-    ),
-    ("deadline is written", "期限写作日期（如 2024-01-15），或如“20个工作日”“15天”"),
-)
 
 
 class FormError(Exception):
@@ -193,48 +159,17 @@ STEP_FORMS: dict[str, dict[str, Callable[[Any, str], Any]]] = {
 
 
 def explain(error: Exception) -> tuple[str, str]:
-    """The form field an error belongs to, and what to tell the user."""
+    """The form field an error belongs to, and what to tell the user: the library's own Chinese
+    sentence (``message_zh``), which names the object and what to do."""
     if isinstance(error, FormError):
         return error.field, error.message
     if isinstance(error, rf.InvalidInput):
-        field = FORM_FIELD.get(error.field, error.field)
-        label = LABELS.get(field, "填写内容")
-        plain = next((zh for en, zh in REASONS if en in error.reason), "填写有误")
-        return field, f"{label}：{plain}"
-    if isinstance(error, rf.GuardFailed) and error.guard == "slot_free":
-        taken = f"该点评位置已有其他点评（{error.reason}）"
-        return "_step", f"不能{_step_label(error.trigger)}：{taken}"
-    if isinstance(error, rf.GuardFailed):
-        guard = rf.WORKFLOW.guards[error.guard].label_zh
-        todo = "、".join(error.missing_zh)
-        return "_step", f"暂不能{_step_label(error.trigger)}：尚未满足“{guard}”" + (
-            f"，请先完成：{todo}" if todo else ""
-        ) + _next(error.next_steps)
-    if isinstance(error, rf.TransitionNotAllowed):
-        state = rf.ReviewState(error.state).label_zh
-        if not error.next_steps:
-            return "_step", f"该点评已{state}，不能再{_step_label(error.trigger)}"
-        return "_step", (
-            f"当前环节（{state}）不能{_step_label(error.trigger)}" + _next(error.next_steps)
-        )
-    if isinstance(error, rf.ConcurrencyConflict):
-        return "_step", "该点评已被他人更新，请查看最新内容后重试"
+        return FORM_FIELD.get(error.field, error.field), error.message_zh
     if isinstance(error, rf.CalendarDataMissing):  # R-DEADLINE: a year past the holiday data
-        return "due", (
-            f"尚无{error.year}年的节假日安排，无法按工作日计算期限：请填写具体日期（如 "
-            f"{error.year}-01-15），或请管理员提供节假日文件（REVIEWFLOW_CALENDAR）"
-        )
+        return "due", error.message_zh
+    if isinstance(error, rf.ReviewflowError):
+        return "_step", error.message_zh
     return "_step", "操作未能完成，请稍后重试"
-
-
-def _next(steps: tuple[rf.NextStep, ...]) -> str:
-    """R-LIVE: what unblocks the step, and who takes it (下一步：汇报情况（由点评对象办理）)."""
-    if not steps:
-        return ""
-    named = "；".join(
-        f"{s.label_zh}（由{'或'.join(rf.Party(p).label_zh for p in s.by)}办理）" for s in steps
-    )
-    return f"。下一步：{named}"
 
 
 _OVERRIDES = frozenset({"waive", "cancel", "mark_not_applicable"})
@@ -248,37 +183,6 @@ def _who_acts_next(review: rf.Review) -> list[tuple[str, str]]:
         for trigger in rf.WORKFLOW.open(review)
         if trigger not in _OVERRIDES and (step := rf.WORKFLOW.steps[trigger])
     ]
-
-
-_OFFICE_ACTIONS = {"reopen": "重新点评", "mark_slot_not_applicable": "标记不适用"}
-"""The office's operations on slots, which are no step of the workflow, by label."""
-
-
-def _roster_refusal(error: Exception) -> str:
-    """What to tell the office when a roster change is refused."""
-    if isinstance(error, FormError):
-        return error.message
-    if isinstance(error, rf.NotFound):
-        return "请选择名单中的党组织和党员"
-    if isinstance(error, rf.InvalidInput):
-        if error.field == "on":
-            return "日期有误：调整日期须晚于现任书记任职日期（或上一任期结束日期）"
-        return explain(error)[1]
-    reason = str(error)
-    for en, zh in (
-        ("move_member", "新任书记须是本组织党员：请先办理组织关系转接"),
-        ("already", "未作调整：该党员已在此任职或已在该组织"),
-        ("dissolved", "该党组织已撤销"),
-        ("has left", "该党员已离开党组织"),
-    ):
-        if en in reason:
-            return zh
-    return "名册冲突，未作调整"
-
-
-def _step_label(trigger: str) -> str:
-    step = rf.WORKFLOW.steps.get(trigger)
-    return step.label_zh if step is not None else _OFFICE_ACTIONS.get(trigger, trigger)
 
 
 # -- the app ----------------------------------------------------------------------------------
@@ -604,7 +508,7 @@ def create_app(  # noqa: PLR0915 (an app factory: a few statements per route)
                 reason=_text(form, "reason") or "书记调整",
             )
         except (FormError, rf.InvalidInput, rf.RosterConflict, rf.NotFound) as error:
-            return office_page({"head": _roster_refusal(error)}, 400)
+            return office_page({"head": explain(error)[1]}, 400)
         flash(
             f"书记调整已办理：移交点评 {len(done.reassigned)} 项，撤销 {len(done.cancelled)} 项，"
             f"新安排 {len(done.created)} 项"
@@ -622,7 +526,7 @@ def create_app(  # noqa: PLR0915 (an app factory: a few statements per route)
                 on=_required_date(form, "on"),
             )
         except (FormError, rf.InvalidInput, rf.RosterConflict, rf.NotFound) as error:
-            return office_page({"move": _roster_refusal(error)}, 400)
+            return office_page({"move": explain(error)[1]}, 400)
         flash(f"组织关系转接已办理：撤销点评 {len(cancelled)} 项")
         return redirect(url_for("office", period=form.get("period")) + "#roster")
 
@@ -642,7 +546,7 @@ def create_app(  # noqa: PLR0915 (an app factory: a few statements per route)
             )
             service.import_roster(actor() or "", organizations=[org])
         except (FormError, rf.InvalidInput, rf.RosterConflict, rf.NotFound) as error:
-            return office_page({"found": _roster_refusal(error)}, 400)
+            return office_page({"found": explain(error)[1]}, 400)
         flash(f"已新建党组织：{org.name}（{org.founded_on}成立）")
         return redirect(url_for("office", period=form.get("period")) + "#roster")
 

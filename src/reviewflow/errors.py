@@ -25,15 +25,21 @@
         ├── IntegrityError                   a write the store's constraints refuse: .reason
         └── StoreUnavailable                 the store cannot be opened: .url (no password)
 
-Every message says what went wrong and what to do about it, in plain words. Refused steps leave the
-data as it was; only the attempt log (R-AUDIT) records them.
+Every message says what went wrong and what to do about it, in plain words, in English
+(``message_en``, ``str(error)``) and in Chinese (``message_zh``). A free-text reason is a keyed
+:class:`~reviewflow.reasons.Reason` of the catalogue in :mod:`reviewflow.reasons`: ``reason`` is its
+English sentence, ``reason_key`` its key (also in ``params``). Refused steps leave the data as it
+was; only the attempt log (R-AUDIT) records them.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from datetime import date
 from typing import Any, ClassVar, NamedTuple
+
+from reviewflow.reasons import Reason, field_zh, kind_zh, phrase_zh
 
 __all__ = [
     "CalendarDataMissing",
@@ -64,7 +70,7 @@ class ReviewflowError(Exception):
 
     Each kind of refusal has a stable :attr:`code` (``out_of_scope``, ``guard_failed`` ...) and
     carries its data as :attr:`params`, so that a host can key its own texts and handling on
-    them; :attr:`message_en` is the library's sentence.
+    them; :attr:`message_en` and :attr:`message_zh` are the library's sentences.
     """
 
     code: ClassVar[str] = "reviewflow_error"
@@ -85,49 +91,98 @@ class ReviewflowError(Exception):
         """The library's sentence in English: what is wrong and what to do."""
         return str(self)
 
+    @property
+    def message_zh(self) -> str:
+        """The library's sentence in Chinese, for the people who use the host system: it names
+        the object (the review, the member, the field ...) and says what to do."""
+        return self._zh()
+
+    def _zh(self) -> str:
+        return "操作未能完成，未作任何更改。"
+
     def details(self) -> dict[str, Any]:
         """The data this error carries, as a plain mapping (for logs and the attempt log)."""
         return {}
 
 
-class InvalidInput(ReviewflowError, ValueError):
+class _Reasoned:
+    """An error with a reason: ``reason`` is its English sentence, ``because`` the keyed
+    :class:`~reviewflow.reasons.Reason` (None for a plain text, a host's own) and ``reason_key``
+    its key."""
+
+    reason: str
+    because: Reason | None
+    reason_key: str | None
+
+    def _set_reason(self, reason: str | Reason) -> None:
+        self.reason = str(reason)
+        self.because = reason if isinstance(reason, Reason) else None
+        self.reason_key = self.because.key if self.because else None
+
+    @property
+    def reason_zh(self) -> str:
+        """``reason`` in Chinese (a plain-text reason, a host's own, as it is)."""
+        return self.because.zh if self.because else self.reason
+
+    def _reason_details(self) -> dict[str, Any]:
+        if self.because is None:
+            return {"reason_key": None, "reason_params": {}}
+        return {"reason_key": self.because.key, "reason_params": self.because.plain_params()}
+
+
+def _shown_zh(value: object) -> str:
+    """A value the user gave, as a Chinese sentence quotes it."""
+    if value is None or value == "":
+        return "空白"
+    if isinstance(value, str):
+        return f"“{value}”"
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, list | tuple):
+        return "、".join(map(str, value))
+    return str(value)
+
+
+def _ended(sentence: str) -> str:
+    return sentence if sentence.endswith(("。", "！", "？")) else sentence + "。"
+
+
+class InvalidInput(_Reasoned, ReviewflowError, ValueError):
     """A value that cannot be accepted where it enters the library."""
 
-    def __init__(self, field: str, value: object, reason: str) -> None:
+    def __init__(self, field: str, value: object, reason: str | Reason) -> None:
         self.field = field
         self.value = value
-        self.reason = reason
-        super().__init__(f"{field}: {reason} (got {value!r})")
+        self._set_reason(reason)
+        super().__init__(f"{field}: {self.reason} (got {value!r})")
+
+    def _zh(self) -> str:
+        why = self.because.zh if self.because else "不能接受，请改正后重试"
+        return _ended(f"“{field_zh(self.field)}”填写有误：{why}（填写的是{_shown_zh(self.value)}）")
 
     def details(self) -> dict[str, Any]:
-        return {"field": self.field, "value": repr(self.value), "reason": self.reason}
+        return {
+            "field": self.field,
+            "value": repr(self.value),
+            "reason": self.reason,
+            **self._reason_details(),
+        }
 
 
 class InvalidPeriod(InvalidInput):
     """A period that does not parse. Periods read ``2023-11``, ``2023-Q4`` or ``2023``."""
 
-    def __init__(self, text: object, reason: str | None = None) -> None:
+    def __init__(self, text: object, reason: str | Reason | None = None) -> None:
         self.text = text
-        super().__init__(
-            "period",
-            text,
-            reason
-            or "a period is written as a month '2023-11', a quarter '2023-Q4' or a year '2023'",
-        )
+        super().__init__("period", text, reason or Reason("period_forms"))
 
 
 class InvalidDeadline(InvalidInput):
     """A deadline that does not parse."""
 
-    def __init__(self, text: object, reason: str | None = None) -> None:
+    def __init__(self, text: object, reason: str | Reason | None = None) -> None:
         self.text = text
-        super().__init__(
-            "deadline",
-            text,
-            reason
-            or "a deadline is written as a date '2023-12-30', a day of the year '12-30', "
-            "'10 working days' or '15 calendar days'",
-        )
+        super().__init__("deadline", text, reason or Reason("deadline_forms"))
 
 
 class _InvalidFile(InvalidInput):
@@ -136,19 +191,38 @@ class _InvalidFile(InvalidInput):
 
     place = "key"
     remedy = "fix the file and load it again"
+    place_zh = "设置文件"
+    remedy_zh = "请改正该文件后重新加载"
 
-    def __init__(self, key: str, reason: str, *, value: object = None, source: str = "") -> None:
+    def __init__(
+        self, key: str, reason: str | Reason, *, value: object = None, source: str = ""
+    ) -> None:
         self.key = key
         self.source = source
         where = f" in {source}" if source else ""
         super().__init__(key, value, reason)
-        self.args = (f"{self.place} {key!r}{where}: {reason}; {self.remedy}",)
+        self.args = (f"{self.place} {key!r}{where}: {self.reason}; {self.remedy}",)
 
     def __str__(self) -> str:
         return str(self.args[0])
 
+    def _zh(self) -> str:
+        where = f"（{self.source}）" if self.source and not self.source.startswith("<") else ""
+        why = self.because.zh if self.because else "不能使用，文件中的设置均未采用"
+        place = "文件本身" if self.key in _WHOLE_FILE else f"“{self.key}”一项"
+        return _ended(f"{self.place_zh}{where}的{place}有误：{why}；{self.remedy_zh}")
+
     def details(self) -> dict[str, Any]:
-        return {"key": self.key, "reason": self.reason, "source": self.source}
+        return {
+            "key": self.key,
+            "reason": self.reason,
+            "source": self.source,
+            **self._reason_details(),
+        }
+
+
+_WHOLE_FILE = frozenset({"(file)", "<file>", "<toml>"})
+"""The keys that name a file as a whole, not a place in it."""
 
 
 class InvalidPolicy(_InvalidFile):
@@ -156,6 +230,8 @@ class InvalidPolicy(_InvalidFile):
 
     place = "policy key"
     remedy = "fix the policy file and load it again"
+    place_zh = "政策文件"
+    remedy_zh = "请改正政策文件后重新加载"
 
 
 class InvalidCalendar(_InvalidFile):
@@ -163,6 +239,7 @@ class InvalidCalendar(_InvalidFile):
     ``key`` is the dotted place in it (``2027.workdays``). Nothing of it is applied."""
 
     place = "holiday calendar"
+    place_zh = "节假日文件"
 
 
 class CalendarDataMissing(ReviewflowError, LookupError):
@@ -183,6 +260,14 @@ class CalendarDataMissing(ReviewflowError, LookupError):
             "or give the deadline as a date"
         )
 
+    def _zh(self) -> str:
+        more = f"，节假日文件提供了{'、'.join(map(str, self.supplied))}年" if self.supplied else ""
+        return (
+            f"尚无{self.year}年的节假日安排（包内数据覆盖{self.first}—{self.last}年{more}），"
+            f"无法按工作日计算期限：请直接填写具体日期（如 {self.year}-01-15），或请系统管理员"
+            f"在节假日文件中补充{self.year}年的节假日和调休安排。"
+        )
+
     def details(self) -> dict[str, Any]:
         return {
             "year": self.year,
@@ -195,40 +280,63 @@ class CalendarDataMissing(ReviewflowError, LookupError):
 class NotFound(ReviewflowError, LookupError):
     """No record of this kind with this key."""
 
-    def __init__(self, kind: str, key: object) -> None:
+    def __init__(self, kind: str, key: object, *, key_zh: str = "") -> None:
         self.kind = kind
         self.key = key
+        self.key_zh = key_zh
         super().__init__(f"no {kind} with id {key!r}; check the id, or list what exists first")
+
+    def _zh(self) -> str:
+        key = "、".join(map(str, self.key)) if isinstance(self.key, tuple) else str(self.key)
+        kind = kind_zh(self.kind)
+        what = self.key_zh or f"编号为“{key}”的{kind}"
+        return f"未找到{what}：请核对编号，或先查看现有的{kind}。"
 
     def details(self) -> dict[str, Any]:
         return {"kind": self.kind, "key": repr(self.key)}
 
 
-class RosterConflict(ReviewflowError):
+class RosterConflict(_Reasoned, ReviewflowError):
     """A roster change that would leave the roster inconsistent."""
 
-    def __init__(self, reason: str, blocking: Sequence[str] = ()) -> None:
-        self.reason = reason
+    def __init__(self, reason: str | Reason, blocking: Sequence[str] = ()) -> None:
+        self._set_reason(reason)
         self.blocking = tuple(blocking)
         names = f" ({', '.join(self.blocking)})" if self.blocking else ""
-        super().__init__(f"{reason}{names}")
+        super().__init__(f"{self.reason}{names}")
+
+    def _zh(self) -> str:
+        why = self.because.zh if self.because else "这项调整会使名册前后不一致"
+        names = f"（涉及：{'、'.join(self.blocking)}）" if self.blocking else ""
+        return _ended(f"名册冲突，未作调整：{why}{names}")
 
     def details(self) -> dict[str, Any]:
-        return {"reason": self.reason, "blocking": list(self.blocking)}
+        return {
+            "reason": self.reason,
+            "blocking": list(self.blocking),
+            **self._reason_details(),
+        }
 
 
-class OutOfScope(ReviewflowError, PermissionError):
+class OutOfScope(_Reasoned, ReviewflowError, PermissionError):
     """R-SCOPE-4: the actor may not do this to this subject. Nothing was written."""
 
-    def __init__(self, actor: str, subject: str, action: str, reason: str = "") -> None:
+    def __init__(self, actor: str, subject: str, action: str, reason: str | Reason = "") -> None:
         self.actor = actor
         self.subject = subject
         self.action = action
-        self.reason = reason
-        why = f": {reason}" if reason else ""
+        self._set_reason(reason)
+        why = f": {self.reason}" if self.reason else ""
         super().__init__(
             f"{actor!r} may not {action} for {subject!r}{why}; "
             "ask the reviewer, the subject or the office whose part this is"
+        )
+
+    def _zh(self) -> str:
+        why = f"：{self.because.zh}" if self.because else ""
+        return (
+            f"超出权限：“{self.actor}”不能{phrase_zh(self.action)}（对象：{phrase_zh(self.subject)}）"
+            f"{why}。请由负责这一步的点评领导、点评对象或办公室办理。"
         )
 
     def details(self) -> dict[str, Any]:
@@ -237,11 +345,15 @@ class OutOfScope(ReviewflowError, PermissionError):
             "subject": self.subject,
             "action": self.action,
             "reason": self.reason,
+            **self._reason_details(),
         }
 
 
 class WorkflowError(ReviewflowError):
     """A step of the four-step workflow that cannot be taken now."""
+
+    def _zh(self) -> str:
+        return "这一步骤现在不能办理，未作任何更改。"
 
 
 class InvalidDefinition(WorkflowError, ValueError):
@@ -253,6 +365,10 @@ class InvalidDefinition(WorkflowError, ValueError):
         self.names = tuple(str(getattr(n, "value", n)) for n in names)
         named = f": {', '.join(self.names)}" if self.names else ""
         super().__init__(f"the workflow definition is refused: {problem}{named}")
+
+    def _zh(self) -> str:
+        named = f"（涉及：{'、'.join(self.names)}）" if self.names else ""
+        return f"点评流程的定义有误，未能建立{named}：请按英文说明改正定义后重新建立。"
 
     def details(self) -> dict[str, Any]:
         return {"problem": self.problem, "names": list(self.names)}
@@ -266,6 +382,8 @@ class NextStep(NamedTuple):
     """The parties who take it: ``reviewer``, ``subject``, ``form_filler``, ``office``."""
     label_zh: str
     label_en: str
+    by_zh: tuple[str, ...] = ()
+    """The parties' Chinese labels (点评领导, 点评对象 ...), in the order of ``by``."""
 
     def describe(self) -> str:
         """The step and its parties, as a message names them: ``conclude_review (reviewer)``."""
@@ -277,7 +395,12 @@ class NextStep(NamedTuple):
             "by": list(self.by),
             "label_zh": self.label_zh,
             "label_en": self.label_en,
+            "by_zh": list(self.by_zh),
         }
+
+    def describe_zh(self) -> str:
+        """The step and its parties in Chinese: ``汇报情况（由点评对象办理）``."""
+        return f"{self.label_zh}（由{'或'.join(self.by_zh or self.by)}办理）"
 
 
 class StepRefused(WorkflowError):
@@ -295,6 +418,12 @@ class StepRefused(WorkflowError):
             return ""
         return "; next: " + ", ".join(step.describe() for step in next_steps)
 
+    @staticmethod
+    def _then_zh(next_steps: Sequence[NextStep]) -> str:
+        if not next_steps:
+            return ""
+        return "下一步：" + "；".join(step.describe_zh() for step in next_steps) + "。"
+
 
 class TransitionNotAllowed(StepRefused):
     """The step (trigger) is not open in the review's current state."""
@@ -307,29 +436,43 @@ class TransitionNotAllowed(StepRefused):
         allowed: Sequence[str] = (),
         *,
         next_steps: Sequence[NextStep] = (),
+        state_zh: str = "",
+        step_zh: str = "",
     ) -> None:
         self.review_id = review_id
         self.state = state
         self.trigger = trigger
         self.allowed = tuple(allowed)
         self.next_steps = tuple(next_steps)
+        self.state_zh = state_zh or state
+        self.step_zh = step_zh or trigger
         open_now = ", ".join(self.allowed) or "none: the review has ended"
         super().__init__(
             f"review {review_id!r} is {state!r}: {trigger!r} is not open there "
             f"(open now: {open_now}){self._then(self.next_steps)}"
         )
 
+    def _zh(self) -> str:
+        if not self.next_steps:
+            return f"领导点评 {self.review_id} 已{self.state_zh}，不能再{self.step_zh}。"
+        return (
+            f"领导点评 {self.review_id} 当前处于“{self.state_zh}”环节，不能{self.step_zh}。"
+            + self._then_zh(self.next_steps)
+        )
+
     def details(self) -> dict[str, Any]:
         return {
             "review_id": self.review_id,
             "state": self.state,
+            "state_zh": self.state_zh,
             "trigger": self.trigger,
+            "step_zh": self.step_zh,
             "allowed": list(self.allowed),
             "next_steps": [step.details() for step in self.next_steps],
         }
 
 
-class GuardFailed(StepRefused):
+class GuardFailed(_Reasoned, StepRefused):
     """A guard of R-STEP-1..4 holds the step; ``missing`` names what to record first, and
     ``next_steps`` the steps that record it and who takes them.
 
@@ -341,39 +484,55 @@ class GuardFailed(StepRefused):
         review_id: str,
         trigger: str,
         guard: str,
-        reason: str,
+        reason: str | Reason,
         missing: Sequence[str] = (),
         *,
         missing_zh: Sequence[str] = (),
         next_steps: Sequence[NextStep] = (),
+        step_zh: str = "",
+        guard_zh: str = "",
     ) -> None:
         self.review_id = review_id
         self.trigger = trigger
         self.guard = guard
-        self.reason = reason
+        self._set_reason(reason)
+        self.step_zh = step_zh or trigger
+        self.guard_zh = guard_zh or guard
         self.missing = tuple(missing)
         self.missing_zh = tuple(missing_zh) or self.missing
         self.next_steps = tuple(next_steps)
         todo = f"; record first: {', '.join(self.missing)}" if self.missing else ""
         super().__init__(
-            f"review {review_id!r}: {trigger!r} refused by guard {guard!r}: {reason}{todo}"
+            f"review {review_id!r}: {trigger!r} refused by guard {guard!r}: {self.reason}{todo}"
             f"{self._then(self.next_steps)}"
         )
+
+    def _zh(self) -> str:
+        why = f"（{self.because.zh}）" if self.because else ""
+        todo = f"，请先完成：{'、'.join(self.missing_zh)}" if self.missing_zh else ""
+        held = f"领导点评 {self.review_id} 暂不能{self.step_zh}：尚未满足“{self.guard_zh}”"
+        return f"{held}{why}{todo}。" + self._then_zh(self.next_steps)
 
     def details(self) -> dict[str, Any]:
         return {
             "review_id": self.review_id,
             "trigger": self.trigger,
+            "step_zh": self.step_zh,
             "guard": self.guard,
+            "guard_zh": self.guard_zh,
             "reason": self.reason,
             "missing": list(self.missing),
             "missing_zh": list(self.missing_zh),
             "next_steps": [step.details() for step in self.next_steps],
+            **self._reason_details(),
         }
 
 
 class StoreError(ReviewflowError):
     """The store could not do what was asked."""
+
+    def _zh(self) -> str:
+        return "数据库未能完成这项操作，未作任何更改：请稍后重试，或联系系统管理员。"
 
 
 class ConcurrencyConflict(StoreError):
@@ -388,6 +547,12 @@ class ConcurrencyConflict(StoreError):
             "since you read it; nothing was written, read it again and retry"
         )
 
+    def _zh(self) -> str:
+        return (
+            f"领导点评 {self.review_id} 在您查看之后已被他人更新（版本 {self.expected} → "
+            f"{self.actual}），本次未作任何更改：请刷新查看最新内容后重试。"
+        )
+
     def details(self) -> dict[str, Any]:
         return {"review_id": self.review_id, "expected": self.expected, "actual": self.actual}
 
@@ -398,6 +563,12 @@ class IntegrityError(StoreError):
     def __init__(self, reason: str) -> None:
         self.reason = reason
         super().__init__(f"{reason}; nothing was written")
+
+    def _zh(self) -> str:
+        return (
+            "数据库的约束拒绝了这次写入（如编号重复或引用的记录不存在），未作任何更改："
+            "请不要直接重试，把这条消息报告给系统管理员。"
+        )
 
     def details(self) -> dict[str, Any]:
         return {"reason": self.reason}
@@ -410,6 +581,12 @@ class StoreUnavailable(StoreError):
         self.url = url
         self.reason = reason
         super().__init__(f"store {url} is unavailable: {reason}")
+
+    def _zh(self) -> str:
+        return (
+            f"数据库无法打开（{self.url}）：请检查数据库地址，确认数据库已启动、所需的驱动已安装，"
+            "或联系系统管理员。"
+        )
 
     def details(self) -> dict[str, Any]:
         return {"url": self.url, "reason": self.reason}

@@ -33,6 +33,7 @@ from reviewflow.events import (
     ReviewsScheduled,
     StepTaken,
 )
+from reviewflow.reasons import because
 from reviewflow.store.base import OutboxMessage
 from reviewflow.store.outbox import Delivery, OutboxStore, check_aware
 
@@ -86,11 +87,11 @@ class Backoff:
 
     def __attrs_post_init__(self) -> None:
         if self.first <= timedelta(0):
-            raise InvalidInput("first", self.first, "the first delay must be longer than zero")
+            raise InvalidInput("first", self.first, because("first_delay"))
         if self.factor < 1:
-            raise InvalidInput("factor", self.factor, "must be at least 1")
+            raise InvalidInput("factor", self.factor, because("at_least_one"))
         if self.attempts < 1:
-            raise InvalidInput("attempts", self.attempts, "must be at least 1")
+            raise InvalidInput("attempts", self.attempts, because("at_least_one"))
 
     def delay(self, failures: int) -> timedelta | None:
         """How long to wait after the ``failures``-th failure; None: the message is dead."""
@@ -133,9 +134,9 @@ def dispatch(
     now = clock if clock is not None else (lambda: datetime.now(UTC))
     rule = backoff if backoff is not None else Backoff()
     if batch < 1:
-        raise InvalidInput("batch", batch, "must be at least 1")
+        raise InvalidInput("batch", batch, because("at_least_one"))
     if lease <= timedelta(0):
-        raise InvalidInput("lease", lease, "must be longer than zero")
+        raise InvalidInput("lease", lease, because("longer_than_zero"))
     delivered: list[str] = []
     retrying: list[str] = []
     dead: list[str] = []
@@ -175,7 +176,7 @@ def event_of(message: OutboxMessage) -> Event:
     """The event a message carries, rebuilt from its payload."""
     cls = _EVENTS.get(message.kind)
     if cls is None:
-        raise InvalidInput("kind", message.kind, f"must be one of: {', '.join(sorted(_EVENTS))}")
+        raise InvalidInput("kind", message.kind, because("event_kind", kinds=sorted(_EVENTS)))
     event: Event = structure(json.loads(message.payload), cls)
     return event
 
@@ -201,7 +202,7 @@ def webhook(
     :func:`message_json`), its id in the :data:`MESSAGE_ID_HEADER` header. An answer that is not
     2xx, or none within ``timeout`` seconds, is a failed attempt."""
     if not url.startswith(("http://", "https://")):
-        raise InvalidInput("url", url, "a webhook is an http:// or https:// URL")
+        raise InvalidInput("url", url, because("webhook_url"))
 
     def post(message: OutboxMessage) -> None:
         data = json.dumps(body(message), ensure_ascii=False).encode()

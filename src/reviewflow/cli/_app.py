@@ -106,25 +106,6 @@ def zh_en(zh: str, en: str) -> str:
     return en if cli_state().lang == "en" else zh
 
 
-_ERROR_LABELS: dict[str, str] = {
-    "OutOfScope": "超出权限",
-    "GuardFailed": "条件未满足",
-    "TransitionNotAllowed": "当前状态不允许此步骤",
-    "NotFound": "未找到",
-    "RosterConflict": "名册冲突",
-    "ConcurrencyConflict": "记录已被他人修改",
-    "IntegrityError": "数据约束不允许",
-    "InvalidInput": "输入无效",
-    "InvalidPeriod": "周期无效",
-    "InvalidDeadline": "期限无效",
-    "InvalidPolicy": "政策配置无效",
-    "InvalidCalendar": "节假日文件无效",
-    "CalendarDataMissing": "缺少节假日数据",
-    "StoreUnavailable": "数据库无法打开",
-    "SchemaMismatch": "数据库结构版本不符",
-}
-
-
 # -- state shared by the commands ----------------------------------------------------------------
 
 
@@ -283,10 +264,10 @@ def fail(message: str, code: int) -> NoReturn:
 
 
 def _error_text(error: rf.ReviewflowError) -> str:
-    name = type(error).__name__
+    """The library's sentence in the output language (``--lang``), with the error's code."""
     if cli_state().lang == "en":
-        return f"error ({name}): {error}"
-    return f"错误（{_ERROR_LABELS.get(name, name)}）：{error}"
+        return f"error ({error.code}): {error.message_en}"
+    return f"错误：{error.message_zh}"
 
 
 class _Main(click.Group):

@@ -201,7 +201,7 @@ def _conflict_rows(rows: Sequence[ParsedRow], conflict: rf.RosterConflict) -> li
             row.file,
             row.row,
             row.header("committee_member_id" if row.kind == "liaisons" else "id"),
-            f"名册冲突：{conflict}",
+            conflict.message_zh,
         )
         for row in rows
     ]

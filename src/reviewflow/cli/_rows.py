@@ -493,7 +493,7 @@ def parse_rows(
             except rf.InvalidInput as error:
                 field = error.field.rpartition(".")[2]  # member.name -> name
                 if all(p.field != field for p in row.problems):  # not said already
-                    problems.append((field, error.reason))
+                    problems.append((field, error.reason_zh))
             problems[:0] = [(p.field, p.reason) for p in row.problems]
             if problems:
                 bad.extend(
@@ -605,6 +605,12 @@ def _reference_problem(
     return None
 
 
+_ABOUT_LIAISON = frozenset(
+    {"liaison_not_member", "liaison_not_committee", "liaison_org_not_on_roster", "self_liaison"}
+)
+"""The reasons of a conflict that blame a liaison's rows (reviewflow.reasons)."""
+
+
 def rows_naming(rows: Iterable[ParsedRow], conflict: rf.RosterConflict) -> Iterator[ParsedRow]:
     """The rows a :class:`~reviewflow.RosterConflict` blames (its ``blocking`` ids).
 
@@ -612,7 +618,7 @@ def rows_naming(rows: Iterable[ParsedRow], conflict: rf.RosterConflict) -> Itera
     naming them are to blame, not the member's or the organization's own row.
     """
     wanted = set(conflict.blocking)
-    about_liaison = conflict.reason.startswith("liaison")
+    about_liaison = conflict.reason_key in _ABOUT_LIAISON
     for row in rows:
         record = row.record
         if not about_liaison:

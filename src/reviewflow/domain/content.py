@@ -17,6 +17,7 @@ from reviewflow.domain.vocabulary import (
     ParticipantCapacity,
 )
 from reviewflow.errors import InvalidInput
+from reviewflow.reasons import because
 
 __all__ = [
     "AspectComment",
@@ -38,17 +39,17 @@ __all__ = [
 
 def _text(_instance: object, attribute: attrs.Attribute[str], value: str) -> None:
     if not isinstance(value, str) or not value.strip():
-        raise InvalidInput(attribute.name, value, "must be a non-empty text")
+        raise InvalidInput(attribute.name, value, because("empty_text"))
 
 
 def _optional_text(_instance: object, attribute: attrs.Attribute[str], value: str) -> None:
     if not isinstance(value, str):
-        raise InvalidInput(attribute.name, value, "must be a text")
+        raise InvalidInput(attribute.name, value, because("not_a_text"))
 
 
 def _a_date(_instance: object, attribute: attrs.Attribute[date], value: date) -> None:
     if not isinstance(value, date):
-        raise InvalidInput(attribute.name, value, "must be a date (datetime.date)")
+        raise InvalidInput(attribute.name, value, because("not_a_date"))
 
 
 def _strs(values: Iterable[str]) -> tuple[str, ...]:
@@ -124,13 +125,17 @@ class MethodRecord:
 
     def __attrs_post_init__(self) -> None:
         if self.held_on is not None and not isinstance(self.held_on, date):
-            raise InvalidInput("held_on", self.held_on, "must be a date (datetime.date)")
+            raise InvalidInput("held_on", self.held_on, because("not_a_date"))
         if self.occasion is not None and self.occasion.method is not self.method:
             raise InvalidInput(
                 "occasion",
                 self.occasion.value,
-                f"{self.occasion.label_zh} belongs to {self.occasion.method.label_zh}, "
-                f"not to {self.method.label_zh}; choose an occasion of that method",
+                because(
+                    "occasion_of_other_method",
+                    occasion=self.occasion.label_zh,
+                    occasion_method=self.occasion.method.label_zh,
+                    method=self.method.label_zh,
+                ),
             )
 
 
@@ -161,7 +166,7 @@ class AspectComment:
             raise InvalidInput(
                 "achievements",
                 self.achievements,
-                f"a comment on {self.aspect.label_zh} needs achievements or problems",
+                because("comment_needs_content", aspect=self.aspect.label_zh),
             )
 
 

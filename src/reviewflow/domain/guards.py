@@ -13,6 +13,7 @@ import attrs
 
 from reviewflow.domain.review import Review
 from reviewflow.domain.vocabulary import ItemStatus
+from reviewflow.reasons import Reason, because
 
 __all__ = [
     "GUARDS",
@@ -38,12 +39,14 @@ class GuardContext:
 class Failure:
     """Why a guard holds a step, and what to record first (in English and in Chinese)."""
 
-    reason: str
+    reason: str | Reason
+    """Why the guard holds the step: a keyed reason of :mod:`reviewflow.reasons` (a custom
+    guard's may be a plain text)."""
     missing: tuple[str, ...] = ()
     missing_zh: tuple[str, ...] = ()
 
 
-def _fail(reason: str, missing: list[tuple[str, str]]) -> Failure:
+def _fail(reason: Reason, missing: list[tuple[str, str]]) -> Failure:
     return Failure(reason, tuple(en for en, _ in missing), tuple(zh for _, zh in missing))
 
 
@@ -76,14 +79,14 @@ class Guard:
 def _has_situation_report(review: Review, _ctx: GuardContext) -> Failure | None:
     if review.reports:
         return None
-    return _fail("no situation report has been heard", [("situation report", "情况汇报")])
+    return _fail(because("no_situation_report"), [("situation report", "情况汇报")])
 
 
 def _method_and_date(review: Review, _ctx: GuardContext) -> Failure | None:
     if review.method is not None and review.method.held_on is not None:
         return None
     return _fail(
-        "the method and date of the review are not recorded",
+        because("no_method_and_date"),
         [("method and date", "点评方式和日期")],
     )
 
@@ -92,7 +95,7 @@ def _every_aspect_commented(review: Review, _ctx: GuardContext) -> Failure | Non
     missing = [(a.label_en, a.label_zh) for a in review.aspects if review.comment_on(a) is None]
     if not missing:
         return None
-    return _fail("not every aspect has a comment", missing)
+    return _fail(because("aspects_uncommented"), missing)
 
 
 def _achievements_and_direction(review: Review, _ctx: GuardContext) -> Failure | None:
@@ -103,7 +106,7 @@ def _achievements_and_direction(review: Review, _ctx: GuardContext) -> Failure |
         missing.append(("direction", "努力方向"))
     if not missing:
         return None
-    return _fail("achievements and direction must both be stated", missing)
+    return _fail(because("no_achievements_or_direction"), missing)
 
 
 def _problems_have_requirements(review: Review, _ctx: GuardContext) -> Failure | None:
@@ -114,8 +117,7 @@ def _problems_have_requirements(review: Review, _ctx: GuardContext) -> Failure |
     if not open_problems:
         return None
     return _fail(
-        "a problem raised has no rectification requirement, and the reviewer has not stated "
-        "that none is needed",
+        because("problems_without_requirements"),
         [(f"requirement for: {text}", f"整改要求：{text}") for text in open_problems],
     )
 
@@ -123,14 +125,14 @@ def _problems_have_requirements(review: Review, _ctx: GuardContext) -> Failure |
 def _form_complete(review: Review, _ctx: GuardContext) -> Failure | None:
     if review.form is not None:
         return None
-    return _fail("the review form has not been filled in", [("review form", "点评表")])
+    return _fail(because("form_not_filled"), [("review form", "点评表")])
 
 
 def _filed(review: Review, _ctx: GuardContext) -> Failure | None:
     if review.filing is not None:
         return None
     return _fail(
-        "the form has not been filed with the office",
+        because("not_filed"),
         [("filing number and date", "备案编号和日期")],
     )
 
@@ -139,7 +141,7 @@ def _publicized(review: Review, _ctx: GuardContext) -> Failure | None:
     if review.publicity is not None:
         return None
     return _fail(
-        "the review has not been made public",
+        because("not_publicized"),
         [("publicity scope, medium and date", "公开范围、形式和日期")],
     )
 
@@ -151,7 +153,7 @@ def ledger_done(review: Review, _ctx: GuardContext) -> Failure | None:
     if not unplanned and not undone:
         return None
     return _fail(
-        "the rectification ledger is not done",
+        because("ledger_not_done"),
         [
             *((f"ledger item for: {text}", f"整改台账：{text}") for text in unplanned),
             *((f"finish: {measure}", f"完成整改：{measure}") for measure in undone),
@@ -162,15 +164,13 @@ def ledger_done(review: Review, _ctx: GuardContext) -> Failure | None:
 def reply_recorded(review: Review, _ctx: GuardContext) -> Failure | None:
     if review.reply is not None or not review.requirements:
         return None
-    return _fail(
-        "the written reply to the reviewer is not recorded", [("written reply", "书面回复")]
-    )
+    return _fail(because("no_written_reply"), [("written reply", "书面回复")])
 
 
 def _closeout_confirmed(review: Review, ctx: GuardContext) -> Failure | None:
     if not ctx.closeout_required or review.closeout is not None:
         return None
-    return _fail("the reviewer has not confirmed the closeout", [("closeout", "点评领导确认销号")])
+    return _fail(because("closeout_not_confirmed"), [("closeout", "点评领导确认销号")])
 
 
 def ledger_open(review: Review, ctx: GuardContext) -> Failure | None:
@@ -179,10 +179,7 @@ def ledger_open(review: Review, ctx: GuardContext) -> Failure | None:
     was not done, leaves the ledger open until it is: the review can still be closed.)"""
     if (review.reply is None and review.closeout is None) or ledger_done(review, ctx) is not None:
         return None
-    return Failure(
-        "the written reply is recorded on the finished ledger, which is now closed: "
-        "the reviewer confirms the closeout and closes the review"
-    )
+    return Failure(because("ledger_closed"))
 
 
 GUARDS: tuple[Guard, ...] = (

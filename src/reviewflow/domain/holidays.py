@@ -37,6 +37,7 @@ import attrs
 
 from reviewflow.domain.periods import ChineseWorkCalendar, WorkCalendar
 from reviewflow.errors import CalendarDataMissing, InvalidCalendar
+from reviewflow.reasons import because
 
 __all__ = ["HolidayCalendar", "YearSchedule"]
 
@@ -100,12 +101,12 @@ class HolidayCalendar:
             text = pathlib.Path(path).read_bytes().decode("utf-8-sig")
         except OSError as error:
             raise InvalidCalendar(
-                "(file)", f"cannot be read: {error.strerror or error}", source=where
+                "(file)",
+                because("calendar_unreadable", detail=str(error.strerror or error)),
+                source=where,
             ) from None
         except UnicodeDecodeError:
-            raise InvalidCalendar(
-                "(file)", "is not UTF-8 text: save it as UTF-8", source=where
-            ) from None
+            raise InvalidCalendar("(file)", because("calendar_not_utf8"), source=where) from None
         return cls.from_toml(text, source=where, fallback=fallback)
 
     @classmethod
@@ -116,7 +117,9 @@ class HolidayCalendar:
         try:
             data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as error:
-            raise InvalidCalendar("(file)", f"is not valid TOML: {error}", source=source) from None
+            raise InvalidCalendar(
+                "(file)", because("calendar_not_toml", detail=str(error)), source=source
+            ) from None
         return cls.from_mapping(data, source=source, fallback=fallback)
 
     @classmethod
@@ -129,7 +132,7 @@ class HolidayCalendar:
     ) -> HolidayCalendar:
         """The calendar of ``{"2027": {"holidays": [...], "workdays": [...]}, ...}``."""
         if not isinstance(data, Mapping):
-            raise InvalidCalendar("(file)", "must be a table of years", value=data, source=source)
+            raise InvalidCalendar("(file)", because("calendar_years"), value=data, source=source)
         years: dict[int, YearSchedule] = {}
         for key, table in data.items():
             schedule = _year(str(key), table, source)
@@ -139,14 +142,12 @@ class HolidayCalendar:
 
 def _year(key: str, table: object, source: str) -> YearSchedule:
     if not (key.isascii() and key.isdigit() and len(key) == 4):
-        raise InvalidCalendar(key, "a table's name is a year, like [2027]", source=source)
+        raise InvalidCalendar(key, because("calendar_year_name"), source=source)
     if not isinstance(table, Mapping):
-        raise InvalidCalendar(key, "must be a table with holidays and workdays", source=source)
+        raise InvalidCalendar(key, because("calendar_year_table"), source=source)
     unknown = sorted(str(k) for k in table if k not in _LISTS)
     if unknown:
-        raise InvalidCalendar(
-            f"{key}.{unknown[0]}", "not a key of a year; use holidays and workdays", source=source
-        )
+        raise InvalidCalendar(f"{key}.{unknown[0]}", because("calendar_unknown_key"), source=source)
     year = int(key)
     holidays = _days(year, f"{key}.holidays", table.get("holidays", []), source)
     workdays = _days(year, f"{key}.workdays", table.get("workdays", []), source)
@@ -154,8 +155,7 @@ def _year(key: str, table: object, source: str) -> YearSchedule:
         if day.weekday() < _SATURDAY:
             raise InvalidCalendar(
                 f"{key}.workdays",
-                f"{day.isoformat()} is a {day.strftime('%A')}, a working day anyway: list only "
-                "the Saturdays and Sundays that are worked (调休上班)",
+                because("calendar_weekday_worked", day=day, weekday=day.strftime("%A")),
                 value=day.isoformat(),
                 source=source,
             )
@@ -163,7 +163,7 @@ def _year(key: str, table: object, source: str) -> YearSchedule:
     if both:
         raise InvalidCalendar(
             f"{key}.workdays",
-            f"{both[0].isoformat()} is listed both as a holiday and as a workday",
+            because("calendar_both", day=both[0]),
             value=both[0].isoformat(),
             source=source,
         )
@@ -172,7 +172,7 @@ def _year(key: str, table: object, source: str) -> YearSchedule:
 
 def _days(year: int, key: str, entries: object, source: str) -> set[date]:
     if not isinstance(entries, list):
-        raise InvalidCalendar(key, "must be a list of dates", value=entries, source=source)
+        raise InvalidCalendar(key, because("calendar_list"), value=entries, source=source)
     days: set[date] = set()
     for entry in entries:
         days.update(_entry(year, key, entry, source))
@@ -186,22 +186,23 @@ def _entry(year: int, key: str, entry: object, source: str) -> Iterable[date]:
     elif isinstance(entry, str):
         ends = entry.split("/")
         if len(ends) > 2:
-            raise InvalidCalendar(key, "a range has two ends: 2027-02-06/2027-02-12",
-                                  value=entry, source=source)  # fmt: skip
+            raise InvalidCalendar(key, because("calendar_range_ends"), value=entry, source=source)
         try:
             first, last = date.fromisoformat(ends[0].strip()), date.fromisoformat(ends[-1].strip())
         except ValueError:
             raise InvalidCalendar(
-                key, "write a date as 2027-01-01, a range as 2027-02-06/2027-02-12",
-                value=entry, source=source,
-            ) from None  # fmt: skip
+                key, because("calendar_date_form"), value=entry, source=source
+            ) from None
     else:
-        raise InvalidCalendar(key, "must be a date or a range of dates", value=entry, source=source)
+        raise InvalidCalendar(key, because("calendar_entry"), value=entry, source=source)
     if last < first:
-        raise InvalidCalendar(key, "the range runs backwards", value=str(entry), source=source)
+        raise InvalidCalendar(key, because("calendar_backwards"), value=str(entry), source=source)
     for day in (first, last):
         if day.year != year:
             raise InvalidCalendar(
-                key, f"{day.isoformat()} is not in {year}", value=str(entry), source=source
+                key,
+                because("calendar_other_year", day=day, year=year),
+                value=str(entry),
+                source=source,
             )
     return (first + timedelta(days=n) for n in range((last - first).days + 1))

@@ -23,6 +23,7 @@ from typing import Any, cast
 import attrs
 
 from reviewflow.errors import InvalidInput
+from reviewflow.reasons import Reason, because, kind_zh
 
 __all__ = [
     "ID_MAX",
@@ -50,31 +51,25 @@ LOGGED_MAX = 200
 _ALLOWED_CONTROLS = frozenset("\n\t")
 
 
-def _problem(value: str) -> str | None:
+def _problem(value: str) -> Reason | None:
     """What is wrong with the characters of ``value``, or None."""
     for position, char in enumerate(value):
         if char.isprintable() or char in _ALLOWED_CONTROLS or char == " ":
             continue
         category = unicodedata.category(char)
         if category == "Cs":
-            return f"holds half of a surrogate pair at character {position + 1}: not text"
+            return because("surrogate", position=position + 1)
         if category == "Cc":
-            return (
-                f"holds the control character U+{ord(char):04X} at character {position + 1}: "
-                "only line feeds and tabs are kept; remove it (a paste from Word or a "
-                "spreadsheet often brings one)"
-            )
+            return because("control_character", code=ord(char), position=position + 1)
     return None
 
 
 def check_text(field: str, value: object, limit: int = TEXT_MAX) -> str:
     """``value``, a text of at most ``limit`` characters without control characters."""
     if not isinstance(value, str):
-        raise InvalidInput(field, cut(value), "must be a text")
+        raise InvalidInput(field, cut(value), because("not_a_text"))
     if len(value) > limit:
-        raise InvalidInput(
-            field, cut(value), f"is {len(value):,} characters long; at most {limit:,} are kept"
-        )
+        raise InvalidInput(field, cut(value), because("too_long", length=len(value), limit=limit))
     if not value.isprintable():
         problem = _problem(value)
         if problem is not None:
@@ -85,9 +80,9 @@ def check_text(field: str, value: object, limit: int = TEXT_MAX) -> str:
 def check_id(field: str, value: object) -> str:
     """``value``, an id: a text of 1 to :data:`ID_MAX` characters, no control characters."""
     if not isinstance(value, str):
-        raise InvalidInput(field, cut(value), "must be an id (a text)")
+        raise InvalidInput(field, cut(value), because("not_an_id"))
     if not value:
-        raise InvalidInput(field, value, "must not be empty")
+        raise InvalidInput(field, value, because("empty"))
     return check_text(field, value, ID_MAX)
 
 
@@ -116,7 +111,9 @@ def check_record(kind: str, record: object) -> None:
     ``org_type``, ``post_category``) up to :data:`NAME_MAX`, any other text up to
     :data:`TEXT_MAX`. The field is named ``kind.field`` (``member.id``)."""
     if not attrs.has(type(record)):
-        raise InvalidInput(kind, cut(repr(record)), f"must be a roster record (a {kind})")
+        raise InvalidInput(
+            kind, cut(repr(record)), because("not_a_record", kind=kind, kind_zh=kind_zh(kind))
+        )
     for attribute in attrs.fields(cast("type[attrs.AttrsInstance]", type(record))):
         value = getattr(record, attribute.name)
         field = f"{kind}.{attribute.name}"

@@ -48,6 +48,7 @@ from reviewflow.domain.vocabulary import (
     ParticipantCapacity,
 )
 from reviewflow.errors import InvalidInput
+from reviewflow.reasons import because, field_zh
 
 __all__ = ["NO_DATA", "PAYLOADS", "Payload", "PayloadBuild", "StepInput", "choice", "plain"]
 
@@ -74,11 +75,9 @@ class StepInput:
         if day is None:
             return self.today
         if not isinstance(day, date) or isinstance(day, datetime):
-            raise InvalidInput(field, day, "must be a date (datetime.date)")
+            raise InvalidInput(field, day, because("not_a_date"))
         if day > self.today:
-            raise InvalidInput(
-                field, day, f"lies in the future (today is {self.today.isoformat()})"
-            )
+            raise InvalidInput(field, day, because("in_future", today=self.today))
         return day
 
     def due(self, value: object) -> date:
@@ -87,11 +86,11 @@ class StepInput:
             try:
                 value = Deadline.parse(value)
             except InvalidInput as error:  # named as the argument it came in, not "deadline"
-                raise InvalidInput("due", value, error.reason) from None
+                raise InvalidInput("due", value, error.because or error.reason) from None
         if isinstance(value, Deadline):
             return value.due(self.today, self.calendar)
         if isinstance(value, datetime) or not isinstance(value, date):
-            raise InvalidInput("due", value, "must be a date or a deadline like '10 working days'")
+            raise InvalidInput("due", value, because("not_a_date_or_deadline"))
         return value
 
 
@@ -120,13 +119,14 @@ class Payload:
         known = (*self.required, *self.optional)
         unknown = sorted(str(name) for name in arguments if name not in known)
         if unknown:
-            takes = ", ".join(known) if known else "no arguments"
+            takes = list(known) or because("no_arguments")
+            takes_zh = [f"“{field_zh(name)}”" for name in known] or because("no_arguments")
             raise InvalidInput(
-                "arguments", unknown, f"not an argument of this step; it takes {takes}"
+                "arguments", unknown, because("unknown_arguments", takes=takes, takes_zh=takes_zh)
             )
         missing = [name for name in self.required if name not in arguments]
         if missing:
-            raise InvalidInput("arguments", missing, "missing: this step needs them")
+            raise InvalidInput("arguments", missing, because("missing_arguments"))
         for name, value in arguments.items():
             check_texts(name, value)  # R-INPUT: lengths and characters, whatever the step
         return self.build(review, arguments, given)
@@ -143,24 +143,26 @@ def choice(cls: type[_E], value: Any, field: str) -> _E:
     try:
         return cls(value)
     except InvalidInput as error:
-        raise InvalidInput(field, value, error.reason) from None
+        raise InvalidInput(field, value, error.because or error.reason) from None
     except (TypeError, ValueError):
-        raise InvalidInput(field, value, f"must be a {cls.__name__} value") from None
+        raise InvalidInput(
+            field, value, because("not_a_value_of", vocabulary=cls.__name__)
+        ) from None
 
 
 def _text(arguments: Mapping[str, Any], field: str, *, required: bool = False) -> str:
     value = arguments.get(field, "")
     if not isinstance(value, str):
-        raise InvalidInput(field, value, "must be a text")
+        raise InvalidInput(field, value, because("not_a_text"))
     if required and not value.strip():
-        raise InvalidInput(field, value, "must not be empty")
+        raise InvalidInput(field, value, because("empty"))
     return value
 
 
 def _unique_ids(field: str, ids: Sequence[str], taken: set[str]) -> None:
     clash = sorted({i for i in ids if ids.count(i) > 1} | (set(ids) & taken))
     if clash:
-        raise InvalidInput(field, clash, "ids must be unique within the review")
+        raise InvalidInput(field, clash, because("ids_unique"))
 
 
 def _none(_review: Review, _arguments: Mapping[str, Any], _given: StepInput) -> Mapping[str, Any]:
@@ -169,7 +171,7 @@ def _none(_review: Review, _arguments: Mapping[str, Any], _given: StepInput) -> 
 
 def _end(_review: Review, _arguments: Mapping[str, Any], given: StepInput) -> Mapping[str, Any]:
     if not given.reason.strip():  # a text already: the kernel checks every step's reason
-        raise InvalidInput("reason", given.reason, "must not be empty: say why the review ends")
+        raise InvalidInput("reason", given.reason, because("say_why_review_ends"))
     return {}
 
 
@@ -204,8 +206,7 @@ def _comment(review: Review, a: Mapping[str, Any], given: StepInput) -> Mapping[
         raise InvalidInput(
             "aspect",
             chosen.value,
-            f"not an aspect of a {review.kind.value} review; use one of "
-            + ", ".join(x.value for x in review.aspects),
+            because("not_an_aspect", kind=review.kind, aspects=list(review.aspects)),
         )
     achievements = _text(a, "achievements")
     problems = a.get("problems", ())
@@ -216,23 +217,21 @@ def _comment(review: Review, a: Mapping[str, Any], given: StepInput) -> Mapping[
     earlier = review.comment_on(chosen)
     kept = tuple(p for p in earlier.problems if p.id in cited) if earlier else ()
     if not achievements.strip() and not found and not kept:
-        raise InvalidInput("achievements", achievements, "state achievements or problems, or both")
+        raise InvalidInput("achievements", achievements, because("achievements_or_problems"))
     return plain(AspectComment(chosen, achievements, (*kept, *found)))
 
 
 def _set_direction(_review: Review, a: Mapping[str, Any], _given: StepInput) -> Mapping[str, Any]:
     direction = a["direction"]
     if not isinstance(direction, str) or not direction.strip():
-        raise InvalidInput("direction", direction, "state the direction of effort")
+        raise InvalidInput("direction", direction, because("state_direction"))
     return {"direction": direction, "suggestions": _text(a, "suggestions")}
 
 
 def _judge_commitment(review: Review, a: Mapping[str, Any], _given: StepInput) -> Mapping[str, Any]:
     commitment_id = a["commitment_id"]
     if commitment_id not in {c.id for c in review.commitments()}:
-        raise InvalidInput(
-            "commitment_id", commitment_id, "no commitment with this id was reported"
-        )
+        raise InvalidInput("commitment_id", commitment_id, because("no_such_commitment"))
     status = choice(FulfilmentStatus, a["status"], "status")
     return plain(CommitmentJudgement(commitment_id, status, a.get("remark", "")))
 
@@ -249,10 +248,10 @@ def _require(review: Review, a: Mapping[str, Any], given: StepInput) -> Mapping[
     cited = tuple(a.get("problem_ids", ()))
     unknown = [p for p in cited if p not in review.problem_ids()]
     if unknown:
-        raise InvalidInput("problem_ids", unknown, "no such problem in this review")
+        raise InvalidInput("problem_ids", unknown, because("no_such_problem"))
     participant_id = a.get("participant_id")
     if participant_id is not None and participant_id not in {p.id for p in review.participants}:
-        raise InvalidInput("participant_id", participant_id, "no such participant in this review")
+        raise InvalidInput("participant_id", participant_id, because("no_such_participant"))
     requirement = RectificationRequirement(
         given.new_id("requirement"), a["text"], cited, participant_id
     )
@@ -276,7 +275,7 @@ def _publicize(_review: Review, a: Mapping[str, Any], given: StepInput) -> Mappi
 def _plan_item(review: Review, a: Mapping[str, Any], given: StepInput) -> Mapping[str, Any]:
     requirement_id = a["requirement_id"]
     if requirement_id not in {r.id for r in review.requirements}:
-        raise InvalidInput("requirement_id", requirement_id, "no such requirement in this review")
+        raise InvalidInput("requirement_id", requirement_id, because("no_such_requirement"))
     item = RectificationItem(
         given.new_id("item"), requirement_id, a["measure"], a["owner"], given.due(a["due"])
     )
@@ -286,14 +285,14 @@ def _plan_item(review: Review, a: Mapping[str, Any], given: StepInput) -> Mappin
 def _update_item(review: Review, a: Mapping[str, Any], given: StepInput) -> Mapping[str, Any]:
     item_id = a["item_id"]
     if item_id not in {i.id for i in review.ledger}:
-        raise InvalidInput("item_id", item_id, "no such ledger item in this review")
+        raise InvalidInput("item_id", item_id, because("no_such_item"))
     status = choice(ItemStatus, a["status"], "status")
     done_on = a.get("done_on")
     when = None
     if status is ItemStatus.DONE:
         when = given.past_or_today("done_on", done_on)
     elif done_on is not None:
-        raise InvalidInput("done_on", done_on, "only a done item has a done date")
+        raise InvalidInput("done_on", done_on, because("done_date_only_when_done"))
     return plain(ItemUpdate(item_id, status, when, a.get("note", "")))
 
 

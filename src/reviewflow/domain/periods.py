@@ -20,6 +20,7 @@ import attrs
 import chinese_calendar
 
 from reviewflow.errors import CalendarDataMissing, InvalidDeadline, InvalidInput, InvalidPeriod
+from reviewflow.reasons import because
 
 __all__ = [
     "ChineseWorkCalendar",
@@ -78,10 +79,7 @@ _QUARTER_ZH = ("一", "二", "三", "四")
 _MIN_YEAR = 1900
 _MAX_YEAR = 9999
 
-_PERIOD_FORMS = (
-    "a period is written as a month '2023-11', a quarter '2023-Q4' or a year '2023' "
-    "(or as 2023年11月, 2023年第四季度, 2023年)"
-)
+_PERIOD_FORMS = because("period_forms")
 _MONTH_RE = re.compile(r"([0-9]{4})-([0-9]{2})")
 _QUARTER_RE = re.compile(r"([0-9]{4})-[Qq]([0-9])")
 _YEAR_RE = re.compile(r"[0-9]{4}")
@@ -114,21 +112,20 @@ class Period:
     @year.validator
     def _check_year(self, _attribute: attrs.Attribute[int], value: int) -> None:
         if not _is_int(value) or not _MIN_YEAR <= value <= _MAX_YEAR:
-            raise InvalidPeriod(
-                value, f"the year of a period is a whole number from {_MIN_YEAR} to {_MAX_YEAR}"
-            )
+            raise InvalidPeriod(value, because("period_year", first=_MIN_YEAR, last=_MAX_YEAR))
 
     @kind.validator
     def _check_kind(self, _attribute: attrs.Attribute[PeriodKind], value: PeriodKind) -> None:
         if not isinstance(value, PeriodKind):
-            raise InvalidPeriod(value, "the kind of a period is PeriodKind.MONTH, QUARTER or YEAR")
+            raise InvalidPeriod(value, because("period_kind"))
 
     @index.validator
     def _check_index(self, _attribute: attrs.Attribute[int], value: int) -> None:
         count = 12 // _KIND_MONTHS[self.kind]
         if not _is_int(value) or not 1 <= value <= count:
-            what = "a year's index is always 1" if count == 1 else f"runs from 1 to {count}"
-            raise InvalidPeriod(value, f"the {self.kind.label_en} of a period {what}")
+            if count == 1:
+                raise InvalidPeriod(value, because("period_index_year"))
+            raise InvalidPeriod(value, because("period_index", kind=self.kind, count=count))
 
     # ---- constructors ----------------------------------------------------------------------------
 
@@ -151,7 +148,7 @@ class Period:
     def containing(cls, kind: PeriodKind, day: date) -> Period:
         """The period of ``kind`` that ``day`` falls in."""
         if not isinstance(kind, PeriodKind):
-            raise InvalidPeriod(kind, "the kind of a period is PeriodKind.MONTH, QUARTER or YEAR")
+            raise InvalidPeriod(kind, because("period_kind"))
         day = _as_date(day)
         return cls(day.year, kind, (day.month - 1) // _KIND_MONTHS[kind] + 1)
 
@@ -238,14 +235,13 @@ class Period:
         :class:`InvalidPeriod` (a :class:`ValueError`).
         """
         if not isinstance(kind, PeriodKind):
-            raise InvalidPeriod(kind, "the kind of a period is PeriodKind.MONTH, QUARTER or YEAR")
+            raise InvalidPeriod(kind, because("period_kind"))
         size = _KIND_MONTHS[kind]
         own = _KIND_MONTHS[self.kind]
         if size > own:
             raise InvalidPeriod(
                 str(self),
-                f"a {self.kind.label_en} cannot be split into {kind.label_en}s: "
-                f"a {kind.label_en} is longer than a {self.kind.label_en}",
+                because("period_split", kind=self.kind, part=kind),
             )
         first = (self._first_month - 1) // size + 1
         return tuple(Period(self.year, kind, first + i) for i in range(own // size))
@@ -333,8 +329,7 @@ def next_workday_on_or_after(calendar: WorkCalendar, day: date) -> date:
     raise InvalidInput(
         "calendar",
         calendar,
-        f"has no working day in the {_MAX_WORKDAY_GAP} days up to {day.isoformat()}; "
-        "pass a calendar with working days",
+        because("no_workday", days=_MAX_WORKDAY_GAP, day=day),
     )
 
 
@@ -345,7 +340,7 @@ def add_workdays(calendar: WorkCalendar, start: date, n: int) -> date:
     :func:`next_workday_on_or_after`). A negative ``n`` raises :class:`InvalidInput`.
     """
     if not _is_int(n) or n < 0:
-        raise InvalidInput("n", n, "the number of working days is a whole number, 0 or more")
+        raise InvalidInput("n", n, because("whole_number"))
     day = _as_date(start)
     if n == 0:
         return next_workday_on_or_after(calendar, day)
@@ -368,10 +363,7 @@ class DeadlineKind(enum.StrEnum):
     WORKING_DAYS = "working_days"
 
 
-_DEADLINE_FORMS = (
-    "a deadline is written as a date '2023-12-30', a day of the year '12-30', "
-    "'10 working days' or '15 calendar days' (also '1 working day', '10个工作日', '15天', '15日')"
-)
+_DEADLINE_FORMS = because("deadline_forms")
 _DATE_RE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
 _DAY_OF_YEAR_RE = re.compile(r"([0-9]{2})-([0-9]{2})")
 _WORKING_RE = re.compile(r"([0-9]+) working days?|([0-9]+)个工作日")
@@ -397,22 +389,22 @@ class Deadline:
     def __attrs_post_init__(self) -> None:
         kind = self.kind
         if not isinstance(kind, DeadlineKind):
-            raise InvalidDeadline(kind, "the kind of a deadline is a DeadlineKind")
+            raise InvalidDeadline(kind, because("deadline_kind"))
         has = (self.fixed_date is not None, self.month is not None, self.count is not None)
         if kind is DeadlineKind.DATE:
             if has != (True, False, False) or self.day is not None:
-                raise InvalidDeadline(self, "a fixed-date deadline has a date and nothing else")
+                raise InvalidDeadline(self, because("deadline_fixed_shape"))
             if isinstance(self.fixed_date, datetime) or not isinstance(self.fixed_date, date):
-                raise InvalidDeadline(self.fixed_date, "a fixed deadline is a date (no time)")
+                raise InvalidDeadline(self.fixed_date, because("deadline_fixed_date"))
         elif kind is DeadlineKind.DAY_OF_YEAR:
             if has != (False, True, False) or self.day is None:
-                raise InvalidDeadline(self, "a day-of-year deadline has a month and a day only")
+                raise InvalidDeadline(self, because("deadline_day_of_year_shape"))
             _check_day_of_year(self.month, self.day)
         else:
             if has != (False, False, True) or self.day is not None:
-                raise InvalidDeadline(self, "a deadline in days has a day count only")
+                raise InvalidDeadline(self, because("deadline_days_shape"))
             if not _is_int(self.count) or self.count < 1:
-                raise InvalidDeadline(self.count, "a deadline in days counts 1 day or more")
+                raise InvalidDeadline(self.count, because("deadline_days_count"))
 
     # ---- constructors ----------------------------------------------------------------------------
 
@@ -453,7 +445,7 @@ class Deadline:
                 try:
                     fixed = date(int(m[1]), int(m[2]), int(m[3]))
                 except ValueError as exc:
-                    raise InvalidDeadline(text, f"no such date: {exc}") from exc
+                    raise InvalidDeadline(text, because("no_such_date", detail=str(exc))) from exc
                 return cls.on(fixed)
             if m := _DAY_OF_YEAR_RE.fullmatch(text):
                 return cls.day_of_year(int(m[1]), int(m[2]))
@@ -462,7 +454,10 @@ class Deadline:
             if m := _CALENDAR_RE.fullmatch(text):
                 return cls.calendar_days(int(m[1] or m[2]))
         except InvalidDeadline as exc:
-            raise InvalidDeadline(text, f"{exc.reason}; {_DEADLINE_FORMS}") from exc
+            raise InvalidDeadline(
+                text,
+                because("deadline_part", inner=exc.because or exc.reason, forms=_DEADLINE_FORMS),
+            ) from exc
         raise InvalidDeadline(text, _DEADLINE_FORMS)
 
     # ---- reading ---------------------------------------------------------------------------------
@@ -522,35 +517,34 @@ class Deadline:
                 return next_workday_on_or_after(calendar, start + timedelta(days=value))
             return add_workdays(calendar, start, value)
         except OverflowError as exc:
-            raise InvalidDeadline(
-                str(self), f"from {start.isoformat()} it would fall after 9999-12-31"
-            ) from exc
+            raise InvalidDeadline(str(self), because("deadline_after_9999", start=start)) from exc
 
 
 def _check_day_of_year(month: object, day: object) -> None:
     """Raise :class:`InvalidDeadline` unless ``month``-``day`` is a day of some year."""
     if not _is_int(month) or not _is_int(day):
-        raise InvalidDeadline((month, day), "a day of the year is a month and a day, as numbers")
+        raise InvalidDeadline((month, day), because("day_of_year_numbers"))
     try:
         date(_LEAP_YEAR, month, day)
     except ValueError as exc:
         raise InvalidDeadline(
             f"{month:02d}-{day:02d}",
-            "no such day of the year (months 01-12, days as in a leap year)",
+            because("no_such_day_of_year"),
         ) from exc
 
 
 def _resolve_day_of_year(year: int, month: int, day: int) -> date:
     """``month``-``day`` in ``year``; 02-29 becomes 02-28 outside leap years."""
     if not _is_int(year):
-        raise InvalidDeadline(year, "the year of a day-of-year deadline is a whole number")
+        raise InvalidDeadline(year, because("day_of_year_year"))
     if month == 2 and day == 29 and not stdcalendar.isleap(year):
         day = 28
     try:
         return date(year, month, day)
     except ValueError as exc:
         raise InvalidDeadline(
-            f"{month:02d}-{day:02d}", f"cannot fall in the year {year}: {exc}"
+            f"{month:02d}-{day:02d}",
+            because("day_of_year_not_in_year", year=year, detail=str(exc)),
         ) from exc
 
 
@@ -576,5 +570,8 @@ def _parse(text: str) -> Period:
         if m := _YEAR_ZH_RE.fullmatch(text):
             return Period.of_year(int(m[1]))
     except InvalidPeriod as exc:
-        raise InvalidPeriod(text, f"{exc.reason} (got {exc.value!r}); {_PERIOD_FORMS}") from exc
+        inner = exc.because or exc.reason
+        raise InvalidPeriod(
+            text, because("period_part", inner=inner, value=exc.value, forms=_PERIOD_FORMS)
+        ) from exc
     raise InvalidPeriod(text, _PERIOD_FORMS)

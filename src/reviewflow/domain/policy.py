@@ -55,6 +55,7 @@ from reviewflow.domain.holidays import HolidayCalendar
 from reviewflow.domain.periods import ChineseWorkCalendar, Deadline, PeriodKind, WorkCalendar
 from reviewflow.domain.vocabulary import Method, Occasion
 from reviewflow.errors import InvalidDeadline, InvalidPolicy
+from reviewflow.reasons import Reason, because
 
 __all__ = ["ClassRule", "Policy"]
 
@@ -81,6 +82,14 @@ def _did_you_mean(word: object, candidates: Iterable[str]) -> str:
         return ""
     close = difflib.get_close_matches(word, list(candidates), n=1)
     return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _did_you_mean_zh(word: object, candidates: Iterable[str]) -> str:
+    """:func:`_did_you_mean` in Chinese."""
+    if not isinstance(word, str):
+        return ""
+    close = difflib.get_close_matches(word, list(candidates), n=1)
+    return f"（是否应为“{close[0]}”？）" if close else ""
 
 
 def _kind_of(value: object) -> str:
@@ -112,12 +121,16 @@ def _occasions_of(method: Method) -> str:
     return _choices(occasion.value for occasion in Occasion if occasion.method is method)
 
 
-def _occasion_mismatch(occasion: Occasion, method: Method) -> str:
-    return (
-        f"the occasion {occasion.value!r} ({occasion.label_zh}) belongs to the method "
-        f"{occasion.method.value!r} ({occasion.method.label_zh}), not to {method.value!r}; "
-        f"set the method to {occasion.method.value!r}, or choose an occasion of "
-        f"{method.value!r}: {_occasions_of(method) or 'none'}"
+def _occasion_mismatch(occasion: Occasion, method: Method) -> Reason:
+    return because(
+        "policy_occasion_mismatch",
+        occasion=occasion.value,
+        occasion_zh=occasion.label_zh,
+        occasion_method=occasion.method.value,
+        occasion_method_zh=occasion.method.label_zh,
+        method=method.value,
+        method_zh=method.label_zh,
+        occasions=_occasions_of(method) or "none",
     )
 
 
@@ -137,7 +150,9 @@ def _member_of(
         if not isinstance(value, enum_cls):
             raise InvalidPolicy(
                 key(attribute.name),
-                f"expected a {enum_cls.__name__}, one of: {_enum_choices(enum_cls)}",
+                because(
+                    "policy_expected_enum", enum=enum_cls.__name__, choices=_enum_choices(enum_cls)
+                ),
                 value=value,
             )
 
@@ -247,17 +262,14 @@ def _check_rules(section: str) -> _Validator:
     ) -> None:
         for name, rule in rules.items():
             if not isinstance(name, str) or not name.strip():
-                raise InvalidPolicy(
-                    section, "every entry needs a name that is not blank", value=name
-                )
+                raise InvalidPolicy(section, because("policy_blank_name"), value=name)
             where = f"{section}.{name}"
             if not isinstance(rule, ClassRule):
-                raise InvalidPolicy(where, "expected a ClassRule", value=rule)
+                raise InvalidPolicy(where, because("policy_expected_rule"), value=rule)
             if section == "post_categories" and rule.liaison_cadence is not None:
                 raise InvalidPolicy(
                     f"{where}.liaison_cadence",
-                    "a post category applies to member reviews only; "
-                    "set the liaison cadence per organization type (org_types)",
+                    because("policy_post_category_liaison"),
                     value=rule.liaison_cadence,
                 )
 
@@ -303,7 +315,7 @@ def _check_occasion(method_field: str) -> _Validator:
         if not isinstance(value, Occasion):
             raise InvalidPolicy(
                 _policy_key(attribute.name),
-                f"expected an Occasion, one of: {_enum_choices(Occasion)}, or None",
+                because("policy_expected_occasion", choices=_enum_choices(Occasion)),
                 value=value,
             )
         method = getattr(instance, method_field)
@@ -317,14 +329,16 @@ def _check_occasion(method_field: str) -> _Validator:
 
 def _check_deadline(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
     if not isinstance(value, Deadline):
-        raise InvalidPolicy(_policy_key(attribute.name), "expected a Deadline", value=value)
+        raise InvalidPolicy(
+            _policy_key(attribute.name), because("policy_expected_deadline"), value=value
+        )
 
 
 def _check_bool(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
     if not isinstance(value, bool):
         raise InvalidPolicy(
             _policy_key(attribute.name),
-            f"expected true or false, not {_kind_of(value)}",
+            because("policy_expected_bool", kind=_kind_of(value)),
             value=value,
         )
 
@@ -333,7 +347,7 @@ def _check_holidays(_instance: object, attribute: attrs.Attribute[Any], value: o
     if not isinstance(value, str):
         raise InvalidPolicy(
             _policy_key(attribute.name),
-            f"expected the path of a holiday calendar file, not {_kind_of(value)}",
+            because("policy_expected_path", kind=_kind_of(value)),
             value=value,
         )
 
@@ -341,11 +355,9 @@ def _check_holidays(_instance: object, attribute: attrs.Attribute[Any], value: o
 def _check_reminder_days(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
     key = _policy_key(attribute.name)
     if isinstance(value, bool) or not isinstance(value, int):
-        raise InvalidPolicy(
-            key, f"expected a whole number of days, 0 or more, not {_kind_of(value)}", value=value
-        )
+        raise InvalidPolicy(key, because("policy_expected_days", kind=_kind_of(value)), value=value)
     if value < 0:
-        raise InvalidPolicy(key, f"expected 0 or more days, not {value}", value=value)
+        raise InvalidPolicy(key, because("policy_negative_days", value=value), value=value)
 
 
 def _check_timezone(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
@@ -353,7 +365,7 @@ def _check_timezone(_instance: object, attribute: attrs.Attribute[Any], value: o
     if not isinstance(value, str):
         raise InvalidPolicy(
             key,
-            f"expected a time zone name such as 'Asia/Shanghai', not {_kind_of(value)}",
+            because("policy_expected_timezone", kind=_kind_of(value)),
             value=value,
         )
     try:
@@ -361,8 +373,7 @@ def _check_timezone(_instance: object, attribute: attrs.Attribute[Any], value: o
     except (ZoneInfoNotFoundError, ValueError, OSError):
         raise InvalidPolicy(
             key,
-            f"unknown time zone {value!r}; expected an IANA time zone name such as "
-            "'Asia/Shanghai' (names are case-sensitive)",
+            because("policy_unknown_timezone", value=value),
             value=value,
         ) from None
 
@@ -451,22 +462,21 @@ class Policy:
         except FileNotFoundError:
             raise InvalidPolicy(
                 "<file>",
-                "the policy file is missing: no file at this path",
+                because("policy_missing"),
                 value=source,
                 source=source,
             ) from None
         except UnicodeDecodeError as exc:
             raise InvalidPolicy(
                 "<file>",
-                f"the policy file is not UTF-8 text (byte {exc.start} cannot be read); "
-                "save it as UTF-8",
+                because("policy_not_utf8", byte=exc.start),
                 value=source,
                 source=source,
             ) from None
         except OSError as exc:
             raise InvalidPolicy(
                 "<file>",
-                f"the policy file cannot be read: {exc.strerror or exc}",
+                because("policy_unreadable", detail=str(exc.strerror or exc)),
                 value=source,
                 source=source,
             ) from None
@@ -488,7 +498,9 @@ class Policy:
         try:
             data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
-            raise InvalidPolicy("<toml>", f"not valid TOML: {exc}", source=source) from None
+            raise InvalidPolicy(
+                "<toml>", because("not_toml", detail=str(exc)), source=source
+            ) from None
         return cls.from_mapping(data, source=source)
 
     @classmethod
@@ -505,7 +517,9 @@ class Policy:
         except InvalidPolicy as exc:
             if exc.source:
                 raise
-            raise InvalidPolicy(exc.key, exc.reason, value=exc.value, source=source) from None
+            raise InvalidPolicy(
+                exc.key, exc.because or exc.reason, value=exc.value, source=source
+            ) from None
 
     def to_mapping(self) -> dict[str, object]:
         """This policy as plain data in the policy file's layout, every setting spelled out.
@@ -612,7 +626,9 @@ def _rule_to_mapping(rule: ClassRule) -> dict[str, object]:
 
 def _table(key: str, value: object, what: str = "a table") -> Mapping[str, object]:
     if not isinstance(value, Mapping):
-        raise InvalidPolicy(key, f"expected {what}, not {_kind_of(value)}", value=value)
+        raise InvalidPolicy(
+            key, because("policy_expected_table", what=what, kind=_kind_of(value)), value=value
+        )
     return value
 
 
@@ -620,20 +636,39 @@ def _unknown(key: str, word: object, what: str, known: Iterable[str]) -> Invalid
     known = sorted(known)
     return InvalidPolicy(
         key,
-        f"unknown {what}{_did_you_mean(word, known)}; expected one of: {_choices(known)}",
+        because(
+            "policy_unknown_name",
+            what=what,
+            word=word,
+            suggest=_did_you_mean(word, known),
+            suggest_zh=_did_you_mean_zh(word, known),
+            choices=_choices(known),
+        ),
         value=word,
     )
 
 
 def _read_enum(key: str, raw: object, enum_cls: type[_E]) -> _E:
-    expected = f"expected one of: {_enum_choices(enum_cls)}"
+    choices = _enum_choices(enum_cls)
     if not isinstance(raw, str):
-        raise InvalidPolicy(key, f"{expected} (a string), not {_kind_of(raw)}", value=raw)
+        raise InvalidPolicy(
+            key, because("policy_expected_string", choices=choices, kind=_kind_of(raw)), value=raw
+        )
     try:
         return enum_cls(raw)
     except ValueError:
-        close = _did_you_mean(raw, (member.value for member in enum_cls))
-        raise InvalidPolicy(key, f"unknown value {raw!r}{close}; {expected}", value=raw) from None
+        values = [member.value for member in enum_cls]
+        raise InvalidPolicy(
+            key,
+            because(
+                "policy_unknown_value",
+                value=raw,
+                suggest=_did_you_mean(raw, values),
+                suggest_zh=_did_you_mean_zh(raw, values),
+                choices=choices,
+            ),
+            value=raw,
+        ) from None
 
 
 def _read_occasion(key: str, raw: object) -> Occasion | None:
@@ -642,7 +677,9 @@ def _read_occasion(key: str, raw: object) -> Occasion | None:
     try:
         return _read_enum(key, raw, Occasion)
     except InvalidPolicy as exc:
-        raise InvalidPolicy(key, f'{exc.reason}, or "" for none', value=raw) from None
+        raise InvalidPolicy(
+            key, because("policy_or_none", inner=exc.because or exc.reason), value=raw
+        ) from None
 
 
 def _read_deadline(key: str, raw: object) -> Deadline:
@@ -650,12 +687,12 @@ def _read_deadline(key: str, raw: object) -> Deadline:
     text = raw.isoformat() if isinstance(raw, dt.date) and not isinstance(raw, dt.datetime) else raw
     if not isinstance(text, str):
         raise InvalidPolicy(
-            key, f"expected a deadline as a string such as '12-30', not {_kind_of(raw)}", value=raw
+            key, because("policy_expected_deadline_text", kind=_kind_of(raw)), value=raw
         )
     try:
         return Deadline.parse(text)
     except InvalidDeadline as exc:
-        raise InvalidPolicy(key, exc.reason, value=raw) from None
+        raise InvalidPolicy(key, exc.because or exc.reason, value=raw) from None
 
 
 def _as_is(_key: str, raw: object) -> object:
@@ -723,8 +760,7 @@ def _read_rules(section: str, body: object) -> dict[str, ClassRule]:
             if key == "liaison_cadence" and section == "post_categories":
                 raise InvalidPolicy(
                     f"{where}.{key}",
-                    "a post category applies to member reviews only; set the liaison cadence "
-                    f"per organization type (org_types); expected one of: {_choices(allowed)}",
+                    because("policy_post_category_liaison_in", choices=_choices(allowed)),
                     value=raw,
                 )
             if key not in allowed:
@@ -733,5 +769,7 @@ def _read_rules(section: str, body: object) -> dict[str, ClassRule]:
         try:
             rules[name] = ClassRule(**given)
         except InvalidPolicy as exc:
-            raise InvalidPolicy(f"{where}.{exc.key}", exc.reason, value=exc.value) from None
+            raise InvalidPolicy(
+                f"{where}.{exc.key}", exc.because or exc.reason, value=exc.value
+            ) from None
     return rules

@@ -15,6 +15,7 @@ import attrs
 from reviewflow.domain.periods import Period
 from reviewflow.domain.vocabulary import MemberStatus, OrgKind, ReviewKind, Role
 from reviewflow.errors import InvalidInput, RosterConflict
+from reviewflow.reasons import because, kind_zh
 
 _T = TypeVar("_T")
 _K = TypeVar("_K")
@@ -34,7 +35,7 @@ __all__ = [
 
 def _non_empty(_instance: object, attribute: attrs.Attribute[str], value: str) -> None:
     if not isinstance(value, str) or not value.strip():
-        raise InvalidInput(attribute.name, value, "must be a non-empty string")
+        raise InvalidInput(attribute.name, value, because("empty_string"))
 
 
 def _roles(roles: Iterable[Role | str]) -> frozenset[Role]:
@@ -264,7 +265,7 @@ class Roster:
         staff = _unique("office staff", sorted(office_staff, key=lambda s: s.id), lambda s: s.id)
         clash = sorted(set(mems) & set(staff))
         if clash:
-            raise RosterConflict("a person id is used for a member and for office staff", clash)
+            raise RosterConflict(because("person_id_twice"), clash)
         children = _children_by_parent(orgs)
         _check_acyclic(orgs)
         members_of = _members_by_org(orgs, mems)
@@ -494,7 +495,9 @@ def _unique(what: str, items: Iterable[_T], key: Callable[[_T], _K]) -> dict[_K,
     for item in items:
         k = key(item)
         if k in out:
-            raise RosterConflict(f"{what} {k!r} appears twice", [str(k)])
+            raise RosterConflict(
+                because("appears_twice", what=what, key=k, what_zh=kind_zh(what)), [str(k)]
+            )
         out[k] = item
     return out
 
@@ -506,8 +509,7 @@ def _children_by_parent(orgs: Mapping[str, Organization]) -> dict[str, list[str]
         if org.parent_id is not None:
             if org.parent_id not in orgs:
                 raise RosterConflict(
-                    f"organization {org.id!r} names parent {org.parent_id!r}, "
-                    "which is not on the roster",
+                    because("parent_not_on_roster", org=org.id, parent=org.parent_id),
                     [org.id],
                 )
             children.setdefault(org.parent_id, []).append(org.id)
@@ -523,7 +525,7 @@ def _members_by_org(
     for mem in mems.values():
         if mem.org_id not in orgs:
             raise RosterConflict(
-                f"member {mem.id!r} names organization {mem.org_id!r}, which is not on the roster",
+                because("org_not_on_roster", member=mem.id, org=mem.org_id),
                 [mem.id],
             )
         if mem.active:
@@ -538,8 +540,7 @@ def _check_heads(orgs: Mapping[str, Organization], mems: Mapping[str, Member]) -
             head = mems.get(org.head_id)
             if head is None or head.org_id != org.id:
                 raise RosterConflict(
-                    f"the head {org.head_id!r} of organization {org.id!r} must be a member "
-                    "of that organization",
+                    because("head_not_member", head=org.head_id, org=org.id),
                     [org.id],
                 )
 
@@ -550,16 +551,14 @@ def _check_history(orgs: Mapping[str, Organization], mems: Mapping[str, Member])
         for term in org.former_heads:
             if term.member_id not in mems:
                 raise RosterConflict(
-                    f"organization {org.id!r} names former head {term.member_id!r}, "
-                    "who is not on the roster",
+                    because("former_head_not_on_roster", org=org.id, head=term.member_id),
                     [org.id],
                 )
     for mem in mems.values():
         for stint in mem.former_orgs:
             if stint.org_id not in orgs:
                 raise RosterConflict(
-                    f"member {mem.id!r} names former organization {stint.org_id!r}, "
-                    "which is not on the roster",
+                    because("former_org_not_on_roster", member=mem.id, org=stint.org_id),
                     [mem.id],
                 )
 
@@ -577,19 +576,18 @@ def _liaisons_by_org(
         committee_member = mems.get(link.committee_member_id)
         if committee_member is None:
             raise RosterConflict(
-                f"liaison {link.key!r}: {link.committee_member_id!r} is not a member",
+                because("liaison_not_member", link=link.key, member=link.committee_member_id),
                 [link.committee_member_id],
             )
         home = orgs[committee_member.org_id]
         if link.active and (home.kind is not OrgKind.COMMITTEE or not committee_member.roles):
             raise RosterConflict(
-                f"liaison {link.key!r}: {link.committee_member_id!r} is not on the leadership "
-                "team of a Party committee (R-SCOPE-1)",
+                because("liaison_not_committee", link=link.key, member=link.committee_member_id),
                 [link.committee_member_id],
             )
         if link.org_id not in orgs:
             raise RosterConflict(
-                f"liaison {link.key!r}: organization {link.org_id!r} is not on the roster",
+                because("liaison_org_not_on_roster", link=link.key, org=link.org_id),
                 [link.org_id],
             )
         if link.active:
@@ -604,7 +602,7 @@ def _check_acyclic(orgs: Mapping[str, Organization]) -> None:
         while parent is not None:
             if parent in seen:
                 raise RosterConflict(
-                    f"organization {start.id!r} is its own ancestor: the tree has a cycle",
+                    because("tree_cycle", org=start.id),
                     sorted(seen),
                 )
             seen.add(parent)

@@ -18,6 +18,7 @@ from reviewflow.domain.roster import (
     RosterRecord,
 )
 from reviewflow.errors import RosterConflict
+from reviewflow.reasons import KINDS_ZH, because
 
 __all__ = [
     "RosterOperation",
@@ -44,9 +45,7 @@ def refuse_self_liaison(roster: Roster, links: Iterable[LiaisonAssignment]) -> N
         member = roster.member(link.committee_member_id)
         if link.active and member is not None and member.org_id == link.org_id:
             raise RosterConflict(
-                f"liaison {link.key!r}: {link.org_id!r} is {member.name}'s own organization, "
-                "and nobody reviews themselves (R-SCOPE-3): name a point outside it; the "
-                "organization above reviews this one",
+                because("self_liaison", link=link.key, org=link.org_id, name=member.name),
                 [link.committee_member_id, link.org_id],
             )
 
@@ -86,6 +85,21 @@ class RosterOperation:
         to = f" -> {self.value}" if self.value is not None else ""
         return f"{self.name}({self.target}{to})"
 
+    def describe_zh(self) -> str:
+        """The operation in Chinese: ``负责人调整（internal → wu）``."""
+        to = f" → {self.value}" if self.value is not None else ""
+        return f"{_OPERATIONS_ZH.get(self.name, self.name)}（{self.target}{to}）"
+
+
+_OPERATIONS_ZH = {
+    "move_member": "党员组织关系转接",
+    "member_leaves": "党员离开",
+    "change_head": "负责人调整",
+    "end_liaison": "联系点结束",
+    "dissolve_organization": "撤销党组织",
+}
+"""The office's roster operations, in Chinese."""
+
 
 def roster_operations(
     current: Roster,
@@ -113,18 +127,14 @@ def roster_operations(
             continue
         if old_org.parent_id != o.parent_id:
             raise RosterConflict(
-                "an import may not re-parent organizations: found a new parent for "
-                f"{o.id!r}; set up the organization under its new parent and move its members "
-                "(move_member)",
+                because("import_reparents", org=o.id),
                 [o.id],
             )
         if o.head_id is not None and old_org.head_id != o.head_id:
             heads.append(RosterOperation("change_head", o.id, o.head_id, None))
         elif o.head_id is None and old_org.head_id is not None and o.dissolved_on is None:
             raise RosterConflict(
-                f"the file names no head for {o.id!r}, whose head is {old_org.head_id!r}: "
-                "name the new head (change_head), or record the head's departure "
-                "(member_leaves, move_member)",
+                because("import_drops_head", org=o.id, head=old_org.head_id),
                 [o.id],
             )
         if old_org.dissolved_on is not None and o.dissolved_on != old_org.dissolved_on:
@@ -143,10 +153,21 @@ def roster_operations(
     return [*moves, *heads, *leaves, *ends, *dissolutions]
 
 
+_VERBS_ZH = {"was dissolved": "撤销", "left": "离开", "ended": "结束", "was moved": "转出"}
+"""What an import may not re-date, in Chinese."""
+
+
 def _refuse_redating(what: str, target: str, verb: str, on: date) -> None:
     raise RosterConflict(
-        f"{what} {target!r} {verb} on {on.isoformat()}: an import does not change or undo that "
-        "(leave the record out of the file, or give the same date)",
+        because(
+            "import_redates",
+            what=what,
+            target=target,
+            verb=verb,
+            on=on,
+            verb_zh=_VERBS_ZH[verb],
+            what_zh=KINDS_ZH.get(what, what),
+        ),
         [target.split("->", maxsplit=1)[0]],
     )
 
@@ -163,9 +184,11 @@ def refuse_hidden_changes(
     if found:
         names = " / ".join(sorted({op.name for op in found}))
         raise RosterConflict(
-            "the file changes what only an office operation changes: "
-            + ", ".join(str(op) for op in found)
-            + "; import it with the day the changes take effect (effective_on, the command "
-            f"line's --effective), or use {names}, which deal with the reviews already scheduled",
+            because(
+                "import_hidden_changes",
+                operations=[str(op) for op in found],
+                operations_zh=[op.describe_zh() for op in found],
+                names=names,
+            ),
             list(dict.fromkeys(op.target for op in found)),
         )

@@ -10,6 +10,7 @@ from reviewflow.domain.review import Review, ReviewRef
 from reviewflow.domain.roster import Roster
 from reviewflow.domain.vocabulary import Party, ReviewKind
 from reviewflow.errors import NotFound, OutOfScope
+from reviewflow.reasons import because
 
 __all__ = [
     "form_filler",
@@ -104,13 +105,13 @@ def require_known(roster: Roster, actor: str, action: str) -> None:
     """Refuse anyone who is neither on the roster nor office staff (R-SCOPE-4): a read by an
     unknown id is refused as every other operation is, not answered with nothing."""
     if not (isinstance(actor, str) and (roster.is_office(actor) or roster.member(actor))):
-        raise OutOfScope(str(actor), "the roster", action, "they are not on the roster")
+        raise OutOfScope(str(actor), "the roster", action, because("not_on_roster"))
 
 
 def require_office(roster: Roster, actor: str, subject: str, action: str) -> None:
     """Refuse anyone but the office (R-SCOPE-4)."""
     if not roster.is_office(actor):
-        raise OutOfScope(actor, subject, action, "only the office may")
+        raise OutOfScope(actor, subject, action, because("only_office"))
 
 
 def require_office_or_head(roster: Roster, actor: str, root_id: str | None, action: str) -> None:
@@ -121,5 +122,5 @@ def require_office_or_head(roster: Roster, actor: str, root_id: str | None, acti
         actor,
         root_id or "the whole roster",
         action,
-        "only the office, or the head of the organization or one above it, may",
+        because("only_office_or_head"),
     )

@@ -11,6 +11,7 @@ import enum
 from typing import Self
 
 from reviewflow.errors import InvalidInput
+from reviewflow.reasons import because
 
 __all__ = [
     "Aspect",
@@ -58,7 +59,11 @@ class Labelled(enum.StrEnum):
             if value in (member.label_zh, member.label_en):
                 return member
         choices = ", ".join(f"{m.value} ({m.label_zh})" for m in cls)
-        raise InvalidInput(cls.__name__, value, f"must be one of: {choices}")
+        raise InvalidInput(
+            cls.__name__,
+            value,
+            because("one_of", choices=choices, labels=[m.label_zh for m in cls]),
+        )
 
 
 class OrgKind(Labelled):

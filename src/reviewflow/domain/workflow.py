@@ -43,6 +43,7 @@ from reviewflow.errors import (
     NextStep,
     TransitionNotAllowed,
 )
+from reviewflow.reasons import because
 
 __all__ = [
     "STEPS",
@@ -411,7 +412,8 @@ class WorkflowDefinition:
         if step is None or review.state not in step.sources:
             raise TransitionNotAllowed(
                 review.id, review.state.value, trigger, self.open(review),
-                next_steps=self._way_to(review.state, step),
+                next_steps=self._way_to(review.state, step), state_zh=review.state.label_zh,
+                step_zh=step.label_zh if step is not None else "",
             )  # fmt: skip
         cursor = _Cursor(review, ctx)
         if not self._machine.events[trigger].trigger(cursor):
@@ -422,14 +424,18 @@ class WorkflowDefinition:
                 review.id, trigger, name, failure.reason, failure.missing,
                 missing_zh=failure.missing_zh,
                 next_steps=[self.next_step(t) for t in unblocked_by],
+                step_zh=self.steps[trigger].label_zh, guard_zh=self.guards[name].label_zh,
             )  # fmt: skip
         return ReviewState(cursor.state)
 
     def next_step(self, trigger: str) -> NextStep:
         """``trigger`` as a refusal names it: the step, who takes it, its labels."""
         step = self.steps[trigger]
-        by = tuple(sorted(party.value for party in step.by))
-        return NextStep(trigger, by, step.label_zh, step.label_en)
+        by = sorted(step.by, key=lambda party: party.value)
+        return NextStep(
+            trigger, tuple(p.value for p in by), step.label_zh, step.label_en,
+            tuple(p.label_zh for p in by),
+        )  # fmt: skip
 
     def _way_to(self, state: ReviewState, step: Step | None) -> tuple[NextStep, ...]:
         """The first moves on the shortest way from ``state`` to where ``step`` is open; when
@@ -472,14 +478,14 @@ class WorkflowDefinition:
         for name in self.steps[trigger].guards:
             failure = self.guards[name].check(review, ctx)
             if failure is not None:
-                out.append((name, failure.reason))
+                out.append((name, str(failure.reason)))
         return tuple(out)
 
     def step(self, trigger: str) -> Step:
         """The step ``trigger`` names; refused with :class:`InvalidInput` when there is none."""
         found = self.steps.get(trigger)
         if found is None:
-            raise InvalidInput("trigger", trigger, "not a step of the workflow")
+            raise InvalidInput("trigger", trigger, because("not_a_step"))
         return found
 
     def payload(self, trigger: str) -> Payload:
@@ -494,18 +500,16 @@ class WorkflowDefinition:
         entry's state, version and digest (and its reason, when it ends the review)."""
         if entry.action in CREATING_ACTIONS:
             if review is not None:
-                raise InvalidInput("action", entry.action, "a review is created only once")
+                raise InvalidInput("action", entry.action, because("created_once"))
             return created_by(entry)
         if review is None:
-            raise InvalidInput(
-                "action", entry.action, "the first entry of a history creates the review"
-            )
+            raise InvalidInput("action", entry.action, because("history_starts_with_creation"))
         if entry.action == REASSIGN_ACTION:
             changed = reassigned_by(review, entry)
             return _moved(changed, entry.to_state, entry.seq, changed.end_reason, entry.digest)
         step = self.steps.get(entry.action)
         if step is None:
-            raise InvalidInput("action", entry.action, "not an action of the workflow")
+            raise InvalidInput("action", entry.action, because("not_an_action"))
         changed = self.effects[step.effect].apply(review, entry.data)
         end_reason = entry.reason if entry.reason and entry.to_state.final else changed.end_reason
         return _moved(changed, entry.to_state, entry.seq, end_reason, entry.digest)

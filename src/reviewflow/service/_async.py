@@ -25,6 +25,7 @@ from typing import Any, Concatenate, ParamSpec, Self, TypeVar
 
 from reviewflow.errors import InvalidInput
 from reviewflow.events import Listener
+from reviewflow.reasons import because
 from reviewflow.service._facade import ReviewService
 
 __all__ = ["AsyncReviewService"]
@@ -88,7 +89,7 @@ class AsyncReviewService:
 
     def _init(self, source: ReviewService | Callable[[], ReviewService], workers: int) -> None:
         if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
-            raise InvalidInput("workers", workers, "must be a whole number of at least 1")
+            raise InvalidInput("workers", workers, because("whole_at_least_one"))
         self._executor = ThreadPoolExecutor(workers, thread_name_prefix="reviewflow")
         self._workers = workers
         self._source = source  # the one service, or what makes one per thread

@@ -36,6 +36,7 @@ from reviewflow.domain.vocabulary import Party, ReviewKind
 from reviewflow.domain.workflow import WORKFLOW, WorkflowDefinition
 from reviewflow.errors import InvalidInput, NotFound
 from reviewflow.events import DeadlineNear, Listener
+from reviewflow.reasons import because
 from reviewflow.service._core import Clock, Core, IdFactory, uuid_ids
 from reviewflow.service._coverage import Coverage
 from reviewflow.service._kernel import Steps
@@ -89,9 +90,7 @@ class ReviewService(StepMethods):
         outbox: bool = False,
     ) -> None:
         if outbox and not isinstance(store, OutboxStore):
-            raise InvalidInput(
-                "outbox", outbox, f"the store {store.url} has no outbox (OutboxStore) to queue in"
-            )
+            raise InvalidInput("outbox", outbox, because("no_outbox", url=store.url))
         policy = policy if policy is not None else Policy.default()
         zone = policy.zone
         core = Core(
@@ -146,7 +145,7 @@ class ReviewService(StepMethods):
     @schedule_batch.setter
     def schedule_batch(self, size: int) -> None:
         if size < 1:
-            raise InvalidInput("schedule_batch", size, "must be at least 1")
+            raise InvalidInput("schedule_batch", size, because("at_least_one"))
         self._scheduler.batch = size
 
     # -- time, listeners ---------------------------------------------------------------------------
@@ -558,5 +557,5 @@ def _year(value: int | Period | str) -> Period:
         return Period.of_year(value)
     period = _period(str(value) if isinstance(value, int) else value)
     if period.kind is not PeriodKind.YEAR:
-        raise InvalidInput("year", str(period), "a summary covers a year, like 2023")
+        raise InvalidInput("year", str(period), because("summary_year"))
     return period

@@ -30,6 +30,7 @@ from reviewflow.errors import (
     ReviewflowError,
 )
 from reviewflow.events import StepTaken
+from reviewflow.reasons import because
 from reviewflow.service._core import Core
 from reviewflow.store.base import ChangeSet, ReviewQuery
 
@@ -77,7 +78,11 @@ class Steps:
                 actor,
                 review.subject_id,
                 f"{trigger} ({step.label_zh})",
-                "only the " + " or the ".join(sorted(p.label_en for p in step.by)) + " may",
+                because(
+                    "only_parties",
+                    parties=" or the ".join(sorted(p.label_en for p in step.by)),
+                    parties_zh="或".join(p.label_zh for p in sorted(step.by)),
+                ),
             )
         if expected_version is not None and expected_version != review.version:
             raise ConcurrencyConflict(review.id, expected_version, review.version)
@@ -139,7 +144,7 @@ class Steps:
         with core.refusals(actor, trigger):
             core.workflow.step(trigger)  # an unknown step refuses the call as a whole
             if isinstance(review_ids, str):
-                raise InvalidInput("review_ids", review_ids, "must be a list of review ids")
+                raise InvalidInput("review_ids", review_ids, because("not_an_id_list"))
             ids = list(review_ids)
         roster = core.store.roster()
         # One read for all of them; the write refuses any review another writer changed since.
@@ -153,7 +158,7 @@ class Steps:
             try:
                 check_id("review_ids", review_id)
                 if review_id in results and results[review_id].ok:
-                    raise InvalidInput("review_ids", review_id, "a review is named twice")
+                    raise InvalidInput("review_ids", review_id, because("named_twice"))
                 review = loaded.get(review_id)
                 if review is None:
                     raise NotFound("review", review_id)

@@ -28,6 +28,7 @@ from reviewflow.domain.summary import Summary, build_summary
 from reviewflow.domain.vocabulary import ItemStatus, OrderStatus, ReviewKind
 from reviewflow.errors import InvalidInput, NotFound, OutOfScope
 from reviewflow.events import DeadlineNear, DueKind, ExemplarRecorded, OrderChanged, OrderIssued
+from reviewflow.reasons import because
 from reviewflow.service._core import Core
 from reviewflow.service._coverage import Coverage
 from reviewflow.service._records import Records
@@ -65,7 +66,7 @@ class Office:
             org_id = org_of_subject(roster, chosen, subject_id)
             for field, text in (("criticism", criticism), ("requirement", requirement)):
                 if not isinstance(text, str) or not text.strip():
-                    raise InvalidInput(field, text, "must be a non-empty text")
+                    raise InvalidInput(field, text, because("empty_text"))
             if inspection_id is not None:
                 self.records.check_inspection(roster, inspection_id, org_id)
             order = SupervisionOrder(
@@ -92,11 +93,13 @@ class Office:
             order = self._order(order_id)
             roster = self.core.store.roster()
             if not speaks_for(roster, actor, order.kind, order.subject_id):
-                raise OutOfScope(actor, order.subject_id, "report on this order", "not its subject")
+                raise OutOfScope(
+                    actor, order.subject_id, "report on this order", because("not_order_subject")
+                )
             if order.status is not OrderStatus.ISSUED:
-                raise InvalidInput("status", order.status.value, "only an issued order is reported")
+                raise InvalidInput("status", order.status.value, because("order_not_issued"))
             if not report.strip():
-                raise InvalidInput("report", report, "say what was done")
+                raise InvalidInput("report", report, because("say_what_was_done"))
             changed = attrs.evolve(
                 order,
                 status=OrderStatus.REPORTED,
@@ -121,9 +124,7 @@ class Office:
                 self.core.store.roster(), actor, order.subject_id, "verify a supervision order"
             )
             if order.status is not OrderStatus.REPORTED:
-                raise InvalidInput(
-                    "status", order.status.value, "only a reported order can be verified"
-                )
+                raise InvalidInput("status", order.status.value, because("order_not_reported"))
             if accepted:
                 changed = attrs.evolve(
                     order,
@@ -188,15 +189,15 @@ class Office:
             source = self.core.load(source_review_id) if source_review_id is not None else None
             if source is not None and (source.kind, source.subject_id) != (chosen, subject_id):
                 raise InvalidInput(
-                    "source_review_id", source_review_id, "that review is of another subject"
+                    "source_review_id", source_review_id, because("review_of_other_subject")
                 )
             is_reviewer = source is not None and source.reviewer_id == actor
             if not (roster.is_office(actor) or is_reviewer):
                 raise OutOfScope(
-                    actor, subject_id, "record an exemplar", "only the office or its reviewer may"
+                    actor, subject_id, "record an exemplar", because("only_office_or_reviewer")
                 )
             if not isinstance(deeds, str) or not deeds.strip():
-                raise InvalidInput("deeds", deeds, "describe the deeds")
+                raise InvalidInput("deeds", deeds, because("describe_deeds"))
             exemplar = Exemplar(
                 id=self.core.ids("exemplar"),
                 kind=chosen,

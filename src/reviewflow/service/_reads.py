@@ -15,6 +15,7 @@ from reviewflow.domain.scope import parties, require_known, require_office
 from reviewflow.domain.verification import Tampering, verify_history
 from reviewflow.domain.vocabulary import Party
 from reviewflow.errors import OutOfScope
+from reviewflow.reasons import because
 from reviewflow.service._core import Core
 from reviewflow.store.base import ReviewQuery
 
@@ -145,5 +146,5 @@ class Reads:
     def _require_reader(self, actor: str, review: Review) -> None:
         if not parties(self.core.store.roster(), actor, review):
             raise OutOfScope(
-                actor, review.subject_id, "read this review", "it is not one of their reviews"
+                actor, review.subject_id, "read this review", because("not_their_review")
             )

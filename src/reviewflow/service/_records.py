@@ -21,6 +21,7 @@ from reviewflow.domain.roster import Roster
 from reviewflow.domain.scope import heads, require_known, require_office
 from reviewflow.domain.vocabulary import OrgKind
 from reviewflow.errors import CalendarDataMissing, InvalidInput, NotFound, OutOfScope
+from reviewflow.reasons import because
 from reviewflow.service._core import Core
 from reviewflow.store.base import ChangeSet
 
@@ -73,7 +74,7 @@ class Records:
             if root_id is not None and roster.organization(root_id) is None:
                 raise NotFound("organization", root_id)
             if year is not None and (isinstance(year, bool) or not isinstance(year, int)):
-                raise InvalidInput("year", year, "a year, like 2023")
+                raise InvalidInput("year", year, because("a_year"))
         return tuple(
             i
             for i in self.core.store.office_records().inspections
@@ -95,7 +96,7 @@ class Records:
             raise InvalidInput(
                 "inspection_id",
                 inspection_id,
-                f"that inspection was of {found.org_id!r}, and the subject lies outside it",
+                because("inspection_elsewhere", org=found.org_id),
             )
 
     def with_publicity(self, exemplars: Iterable[Exemplar]) -> tuple[Exemplar, ...]:
@@ -153,20 +154,16 @@ class Records:
                 raise NotFound("organization", org_id)
             head = roster.head_of(org_id)
             if org.kind is OrgKind.GROUP:
-                raise InvalidInput(
-                    "org_id", org_id, "a Party group (党小组) submits no summary of its own"
-                )
+                raise InvalidInput("org_id", org_id, because("group_no_summary"))
             if not (roster.is_office(actor) or (head is not None and head.id == actor)):
                 raise OutOfScope(
                     actor, org_id, "submit the yearly summary",
-                    "only the organization's head, or the office on its behalf, may",
+                    because("only_office_or_own_head"),
                 )  # fmt: skip
             chosen = self._year(year)
             day = self._past_day(actor, "submitted_on", submitted_on)
             if day.year < chosen:
-                raise InvalidInput(
-                    "submitted_on", day, f"lies before the year {chosen} the summary covers"
-                )
+                raise InvalidInput("submitted_on", day, because("summary_before_year", year=chosen))
             earlier = next(
                 (
                     s
@@ -179,8 +176,13 @@ class Records:
                 raise InvalidInput(
                     "year",
                     chosen,
-                    f"the {chosen} summary of {org_id!r} was submitted already, on "
-                    f"{earlier.submitted_on.isoformat()} (reference {earlier.reference!r})",
+                    because(
+                        "summary_submitted",
+                        year=chosen,
+                        org=org_id,
+                        on=earlier.submitted_on,
+                        reference=earlier.reference,
+                    ),
                 )
             submission = SummarySubmission(
                 id=self.core.ids("submission"),
@@ -207,7 +209,7 @@ class Records:
             if not any(heads(roster, actor, o.org_id) for o in found):
                 raise OutOfScope(
                     actor, "the summaries submitted", "list the summaries submitted",
-                    "only the office, or the head of an organization, may",
+                    because("only_office_or_any_head"),
                 )  # fmt: skip
         return tuple(o for o in found if heads(roster, actor, o.org_id))
 
@@ -242,10 +244,10 @@ class Records:
 
     def _year(self, year: object) -> int:
         if isinstance(year, bool) or not isinstance(year, int):
-            raise InvalidInput("year", year, "a year, like 2023")
+            raise InvalidInput("year", year, because("a_year"))
         today = self.core.today()
         if not 1900 <= year <= today.year:
-            raise InvalidInput("year", year, f"a year up to this one ({today.year})")
+            raise InvalidInput("year", year, because("a_year_up_to", year=today.year))
         return year
 
     def _past_day(self, actor: str, field: str, day: object) -> date:
@@ -274,15 +276,15 @@ def _filled(field: str, value: object, limit: int | None = None) -> str:
     """``value``, a text with something in it (R-INPUT's limits)."""
     text = check_text(field, value) if limit is None else check_text(field, value, limit)
     if not text.strip():
-        raise InvalidInput(field, text, "must not be empty")
+        raise InvalidInput(field, text, because("empty"))
     return text
 
 
 def _names(field: str, value: object) -> tuple[str, ...]:
     """``value``, one or more names (not a single text)."""
     if isinstance(value, str) or not isinstance(value, Iterable):
-        raise InvalidInput(field, value, "a list of names, one or more")
+        raise InvalidInput(field, value, because("names_list"))
     names = tuple(_filled(field, name, NAME_MAX) for name in value)
     if not names:
-        raise InvalidInput(field, value, "name at least one")
+        raise InvalidInput(field, value, because("name_one"))
     return names

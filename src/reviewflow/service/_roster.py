@@ -34,6 +34,7 @@ from reviewflow.domain.scope import require_office
 from reviewflow.domain.vocabulary import Role
 from reviewflow.errors import InvalidInput, NotFound, OutOfScope, RosterConflict
 from reviewflow.events import ReviewsScheduled, StepTaken
+from reviewflow.reasons import because
 from reviewflow.service._core import Core
 from reviewflow.service._kernel import Steps
 from reviewflow.service._plans import Plans
@@ -92,7 +93,7 @@ class RosterChanges:
                     actor,
                     "roster",
                     "import the roster",
-                    "the first import must name its actor among the office staff it imports",
+                    because("first_import_actor"),
                 )
             if not bootstrap:
                 require_office(self.core.store.roster(), actor, "roster", "import the roster")
@@ -152,7 +153,7 @@ class RosterChanges:
             link = LiaisonAssignment(committee_member_id, org_id, since or self.core.today())
             existing = roster.liaisons.get(link.key)
             if existing is not None and existing.active:
-                raise RosterConflict("this liaison assignment exists already", [str(link.key)])
+                raise RosterConflict(because("liaison_exists"), [str(link.key)])
             refuse_self_liaison(roster.with_records((link,)), (link,))
             self.core.store.apply(ChangeSet(roster=(link,)))
             return link
@@ -195,7 +196,7 @@ class RosterChanges:
                 raise NotFound("organization", org_id)
             require_office(roster, actor, org_id, "change the head of an organization")
             if not reason.strip():
-                raise InvalidInput("reason", reason, "say why the head changes (书记调整, 换届)")
+                raise InvalidInput("reason", reason, because("say_why_head_changes"))
             new = _member(roster, member_id)
             _refuse_head(org, new, on)
             records = _head_records(roster, org, new, on)
@@ -220,7 +221,7 @@ class RosterChanges:
             roster = self.core.store.roster()
             require_office(roster, actor, org_id, "change a liaison reviewer")
             if not reason.strip():
-                raise InvalidInput("reason", reason, "say why the liaison reviewer changes")
+                raise InvalidInput("reason", reason, because("say_why_liaison_changes"))
             link = roster.liaisons.get((from_id, org_id))
             if link is None or not link.active:
                 raise NotFound("liaison assignment", (from_id, org_id))
@@ -228,11 +229,11 @@ class RosterChanges:
                 raise InvalidInput(
                     "on",
                     on,
-                    f"the liaison point began on {link.since.isoformat()}: give a later day",
+                    because("liaison_since", since=link.since),
                 )
             taken = roster.liaisons.get((to_id, org_id))
             if taken is not None and taken.active:
-                raise RosterConflict("this liaison assignment exists already", [to_id, org_id])
+                raise RosterConflict(because("liaison_exists"), [to_id, org_id])
             new = LiaisonAssignment(to_id, org_id, on)
             refuse_self_liaison(roster.with_records((new,)), (new,))
             records = [attrs.evolve(link, until=on), new]
@@ -348,11 +349,11 @@ class RosterChanges:
             if roster.organization(to_org_id) is None:
                 raise NotFound("organization", to_org_id)
             if not roster.organizations[to_org_id].active:
-                raise RosterConflict("the organization is dissolved", [to_org_id])
+                raise RosterConflict(because("org_dissolved"), [to_org_id])
             if not member.active:
-                raise RosterConflict("the member has left", [member_id])
+                raise RosterConflict(because("member_left"), [member_id])
             if member.org_id == to_org_id:
-                raise InvalidInput("to_org_id", to_org_id, "the member is there already")
+                raise InvalidInput("to_org_id", to_org_id, because("member_there_already"))
             moved = attrs.evolve(
                 member,
                 org_id=to_org_id,
@@ -380,9 +381,9 @@ class RosterChanges:
             member = _member(roster, member_id)
             require_office(self.core.store.roster(), actor, member_id, "record a departure")
             if not reason.strip():
-                raise InvalidInput("reason", reason, "say why the member left")
+                raise InvalidInput("reason", reason, because("say_why_member_left"))
             if not member.active:
-                raise RosterConflict("the member has left already", [member_id])
+                raise RosterConflict(because("member_left_already"), [member_id])
             records = [
                 *released_head(roster, member, on),
                 attrs.evolve(member, left_on=on, left_reason=reason, roles=frozenset()),
@@ -401,15 +402,15 @@ class RosterChanges:
                 raise NotFound("organization", org_id)
             require_office(self.core.store.roster(), actor, org_id, "dissolve an organization")
             if not reason.strip():
-                raise InvalidInput("reason", reason, "say why the organization is dissolved")
+                raise InvalidInput("reason", reason, because("say_why_dissolved"))
             if not org.active:
-                raise RosterConflict("the organization is dissolved already", [org_id])
+                raise RosterConflict(because("org_dissolved_already"), [org_id])
             blocking = [m.id for m in roster.members_of(org_id)] + [
                 c for c in roster.children(org_id) if roster.organizations[c].active
             ]
             if blocking:
                 raise RosterConflict(
-                    "move its members and organizations elsewhere first, then dissolve it",
+                    because("dissolve_nonempty"),
                     blocking,
                 )
             records: list[RosterRecord] = [attrs.evolve(org, dissolved_on=on, head_id=None)]
@@ -508,29 +509,27 @@ def _as_it_stands(current: Roster, record: RosterRecord) -> RosterRecord:
 def _refuse_head(org: Organization, new: Member, on: date) -> None:
     """Refuses a change of head that the roster cannot take."""
     if not org.active:
-        raise RosterConflict("the organization is dissolved", [org.id])
+        raise RosterConflict(because("org_dissolved"), [org.id])
     if not new.active:
-        raise RosterConflict(f"{new.name} has left the Party organization", [new.id])
+        raise RosterConflict(because("head_left", name=new.name), [new.id])
     if new.org_id != org.id:
         raise RosterConflict(
-            f"{new.name} is a member of {new.org_id!r}, not of {org.id!r}: move the member "
-            "there first (move_member), then make them its head",
+            because("head_elsewhere", name=new.name, member_org=new.org_id, org=org.id),
             [new.id, org.id],
         )
     if org.head_id == new.id:
-        raise RosterConflict(f"{new.name} is the head of {org.name} already", [new.id, org.id])
+        raise RosterConflict(
+            because("head_already", name=new.name, org_name=org.name), [new.id, org.id]
+        )
     if org.head_since is not None and on <= org.head_since:
         raise InvalidInput(
             "on",
             on,
-            f"the present head took office on {org.head_since.isoformat()}: a change of head "
-            "falls after that day",
+            because("head_since", since=org.head_since),
         )
     last = max((t.until for t in org.former_heads), default=None)
     if last is not None and on < last:
-        raise InvalidInput(
-            "on", on, f"the last recorded term ended on {last.isoformat()}: give a later day"
-        )
+        raise InvalidInput("on", on, because("term_ended", ended=last))
 
 
 def _head_records(roster: Roster, org: Organization, new: Member, on: date) -> list[RosterRecord]:

@@ -16,6 +16,7 @@ from reviewflow.domain.serial import unstructure
 from reviewflow.domain.vocabulary import Method, Occasion
 from reviewflow.errors import InvalidInput, NotFound
 from reviewflow.events import ReviewsScheduled
+from reviewflow.reasons import because
 from reviewflow.service._core import Core, IdFactory
 from reviewflow.service._plans import Plans
 from reviewflow.store.base import ChangeSet, ReviewQuery
@@ -38,7 +39,7 @@ class Scheduler:
 
     def __init__(self, core: Core, plans: Plans, batch: int) -> None:
         if batch < 1:
-            raise InvalidInput("schedule_batch", batch, "must be at least 1")
+            raise InvalidInput("schedule_batch", batch, because("at_least_one"))
         self.core = core
         self.plans = plans
         self.batch = batch

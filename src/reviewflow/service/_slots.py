@@ -36,6 +36,7 @@ from reviewflow.errors import (
     TransitionNotAllowed,
 )
 from reviewflow.events import ReviewsScheduled
+from reviewflow.reasons import Reason, because
 from reviewflow.service._core import Core
 from reviewflow.service._plans import Plans
 from reviewflow.store.base import ChangeSet, ReviewQuery
@@ -43,6 +44,8 @@ from reviewflow.store.base import ChangeSet, ReviewQuery
 __all__ = ["Slots"]
 
 _SLOT_TAKEN = "slot_free"
+_ACTIONS_ZH = {REOPEN_ACTION: "重新点评", "mark_slot_not_applicable": "标记不适用"}
+"""The office's operations on slots, which are no step of the workflow, in Chinese."""
 """The guard a new review of a slot meets: no review of it is live, and none opened it again
 after the one named (R-CAD-4)."""
 _END_STEP = "mark_not_applicable"
@@ -67,9 +70,10 @@ class Slots:
                 workflow = core.workflow
                 raise TransitionNotAllowed(
                     cancelled.id, cancelled.state.value, REOPEN_ACTION, workflow.open(cancelled),
-                    next_steps=workflow.way_on(cancelled),
+                    next_steps=workflow.way_on(cancelled), state_zh=cancelled.state.label_zh,
+                    step_zh=_ACTIONS_ZH[REOPEN_ACTION],
                 )  # fmt: skip
-            _require_reason(reason, "say why the slot is opened again")
+            _require_reason(reason, because("say_why_reopened"))
             later = _latest(self._slot_reviews(cancelled))
             if later.id != cancelled.id:
                 raise _taken(cancelled.id, REOPEN_ACTION, later)
@@ -98,7 +102,7 @@ class Slots:
             check_text("reason", reason)
             roster = core.store.roster()
             require_office(roster, actor, subject_id, "mark a slot not applicable (不适用)")
-            _require_reason(reason, "say why the slot should never have existed")
+            _require_reason(reason, because("say_why_not_applicable"))
             new_id = core.ids("review")
             held = [
                 r
@@ -160,9 +164,9 @@ class Slots:
         return review
 
 
-def _require_reason(reason: str, why: str) -> None:
+def _require_reason(reason: str, why: Reason) -> None:
     if not reason.strip():
-        raise InvalidInput("reason", reason, f"must not be empty: {why}")
+        raise InvalidInput("reason", reason, because("empty_because", why=why))
 
 
 def _latest(reviews: Sequence[Review]) -> Review:
@@ -184,14 +188,14 @@ def _taken(
 ) -> GuardFailed:
     """The refusal of a new review of a slot that ``holder`` holds (R-CAD-4)."""
     if holder.state is ReviewState.CANCELLED:
-        advice = f"open the slot's last review {holder.id!r} again instead"
+        advice = because("slot_reopen_last", review=holder.id)
     elif holder.state.final:
-        advice = f"the slot's review {holder.id!r} has ended as {holder.state.value}"
+        advice = because("slot_ended", review=holder.id, state=holder.state)
     else:
-        advice = f"the slot's review {holder.id!r} is open ({holder.state.value})"
+        advice = because("slot_open", review=holder.id, state=holder.state)
     return GuardFailed(
-        review_id, action, _SLOT_TAKEN, f"the slot has a review already: {advice}",
-        next_steps=next_steps,
+        review_id, action, _SLOT_TAKEN, because("slot_taken", advice=advice),
+        next_steps=next_steps, step_zh=_ACTIONS_ZH.get(action, ""), guard_zh="点评位置空闲",
     )  # fmt: skip
 
 
@@ -207,4 +211,8 @@ def _planned(
             and slot.period == period
         ):
             return slot
-    raise NotFound("planned review", f"{kind.value} {subject_id} by {reviewer_id} in {period}")
+    raise NotFound(
+        "planned review",
+        f"{kind.value} {subject_id} by {reviewer_id} in {period}",
+        key_zh=f"{period}由“{reviewer_id}”点评“{subject_id}”的{kind.label_zh}点评计划",
+    )

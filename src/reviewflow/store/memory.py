@@ -19,6 +19,7 @@ from reviewflow.domain.office import (
 from reviewflow.domain.review import Attempt, HistoryEntry, Review
 from reviewflow.domain.roster import Roster
 from reviewflow.errors import ConcurrencyConflict, IntegrityError, InvalidInput, NotFound
+from reviewflow.reasons import because
 from reviewflow.store.base import (
     Applied,
     ChangeSet,
@@ -275,7 +276,7 @@ class MemoryStore:
             found = self._delivery(message_id)
             if found.state is not DeliveryState.DEAD:
                 raise InvalidInput(
-                    "message_id", message_id, f"the message is {found.state.value}, not dead"
+                    "message_id", message_id, because("message_not_dead", state=found.state)
                 )
             again = attrs.evolve(found, state=DeliveryState.QUEUED, due=at, attempts=0)
             self._outbox[message_id] = again

@@ -20,6 +20,7 @@ import attrs
 
 from reviewflow.domain.vocabulary import Labelled
 from reviewflow.errors import InvalidInput
+from reviewflow.reasons import because
 from reviewflow.store.base import OutboxMessage
 
 __all__ = ["Delivery", "DeliveryState", "OutboxStore", "check_aware", "utc_text"]
@@ -99,7 +100,7 @@ class OutboxStore(Protocol):
 def check_aware(name: str, value: datetime) -> datetime:
     """``value``, refused unless it is a timezone-aware datetime."""
     if not isinstance(value, datetime) or value.utcoffset() is None:
-        raise InvalidInput(name, value, "must be a timezone-aware datetime")
+        raise InvalidInput(name, value, because("aware_datetime"))
     return value
 
 

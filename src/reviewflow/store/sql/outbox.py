@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from reviewflow.errors import InvalidInput, NotFound
+from reviewflow.reasons import because
 from reviewflow.store.base import OutboxMessage
 from reviewflow.store.outbox import Delivery, DeliveryState, check_aware, utc_text
 from reviewflow.store.sql.codec import insert, marks
@@ -134,7 +135,11 @@ class OutboxTable:
             if row is None:
                 raise NotFound("outbox message", message_id)
             if row[0] != _DEAD:
-                raise InvalidInput("message_id", message_id, f"the message is {row[0]}, not dead")
+                raise InvalidInput(
+                    "message_id",
+                    message_id,
+                    because("message_not_dead", state=DeliveryState(row[0])),
+                )
             db.q(
                 cur,
                 "UPDATE outbox SET state = ?, due = ?, attempts = 0 WHERE id = ?",

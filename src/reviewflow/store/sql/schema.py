@@ -52,6 +52,19 @@ class SchemaMismatch(StoreError):
             f"the database {url} has schema version {found}, this library uses {expected}; {todo}"
         )
 
+    def _zh(self) -> str:
+        if self.found < self.expected:
+            todo = "请先备份数据库，再升级一次数据库结构（reviewflow db upgrade）"
+        else:
+            todo = "本系统的版本比数据库旧：请安装较新的版本"
+        return (
+            f"数据库结构版本不符：数据库 {self.url} 的结构版本是 {self.found}，本系统使用的是 "
+            f"{self.expected}；{todo}。"
+        )
+
+    def details(self) -> dict[str, Any]:
+        return {"url": self.url, "found": self.found, "expected": self.expected}
+
 
 def history_table(d: Dialect, name: str) -> str:
     """The statement that creates the history table as ``name``."""

@@ -161,6 +161,8 @@ from reviewflow.store import (
 )
 
 __version__ = "0.1.0.dev0"
+"""This library's version (PEP 440), the same as its distribution's in ``pyproject.toml``: what
+a host pins and a bug report names."""
 
 __all__ = [
     "ID_MAX",

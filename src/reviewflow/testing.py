@@ -144,6 +144,7 @@ class StoreContract:
     # -- the protocol -----------------------------------------------------------------------------
 
     def test_store_satisfies_the_protocol(self, store: rf.Store) -> None:
+        """The store is a ``Store`` (the protocol, checked at run time) with a URL."""
         assert isinstance(store, rf.Store)
         assert "://" in store.url
 
@@ -153,6 +154,7 @@ class StoreContract:
         store.close()
 
     def test_empty_store_reads_empty(self, store: rf.Store) -> None:
+        """A fresh store reads empty everywhere; an unknown review or order reads None."""
         assert store.roster().organizations == {}
         assert store.reviews(rf.ReviewQuery()) == ()
         assert tuple(store.history("review-1")) == ()
@@ -166,6 +168,7 @@ class StoreContract:
     # -- roster -----------------------------------------------------------------------------------
 
     def test_roster_round_trips(self, service: rf.ReviewService, store: rf.Store) -> None:
+        """The roster reads back as written: organizations, members, liaisons."""
         records = scenario_roster()
         expected = rf.Roster.build(
             records["organizations"],  # type: ignore[arg-type]
@@ -182,6 +185,7 @@ class StoreContract:
     def test_roster_change_is_seen_at_once(
         self, service: rf.ReviewService, store: rf.Store
     ) -> None:
+        """A roster change (a member moved) shows in the very next roster read."""
         service.move_member(OFFICE, "feng", to_org_id="internal", on=date(2023, 12, 1))
         assert store.roster().members["feng"].org_id == "internal"
         assert store.roster().organizations["surgery"].head_id == "qian"
@@ -189,6 +193,7 @@ class StoreContract:
     def test_a_refused_roster_change_writes_nothing(
         self, service: rf.ReviewService, store: rf.Store
     ) -> None:
+        """A roster change set that breaks the roster raises RosterConflict, writes none of it."""
         orphan = rf.Member("x", "某", "no-such-org")
         with pytest.raises(rf.RosterConflict):
             store.apply(rf.ChangeSet(roster=(rf.Member("y", "乙", "cdc"), orphan)))
@@ -199,6 +204,7 @@ class StoreContract:
     def test_scheduling_inserts_reviews_with_their_first_entry(
         self, scheduled: rf.ReviewService, store: rf.Store
     ) -> None:
+        """A scheduled review is stored with one history entry: its ``schedule`` entry."""
         reviews = store.reviews(rf.ReviewQuery())
         assert reviews
         for review in reviews:
@@ -209,6 +215,7 @@ class StoreContract:
     def test_r_cad_4_a_second_review_for_a_key_is_skipped(
         self, scheduled: rf.ReviewService, store: rf.Store
     ) -> None:
+        """R-CAD-4: a second review for a (reviewer, subject, period) is skipped, not raised."""
         review = store.reviews(rf.ReviewQuery())[0]
         first = store.history(review.id)[0]
         twin_entry = attrs.evolve(first, review_id="twin", data={**first.data, "id": "twin"})
@@ -235,6 +242,7 @@ class StoreContract:
     def test_reviews_are_ordered_by_period_then_id(
         self, scheduled: rf.ReviewService, store: rf.Store
     ) -> None:
+        """``reviews`` returns the reviews sorted by period, then id."""
         reviews = store.reviews(rf.ReviewQuery())
         assert list(reviews) == sorted(reviews, key=lambda r: (r.period, r.id))
 
@@ -261,6 +269,7 @@ class StoreContract:
     def test_review_queries_filter(
         self, scheduled: rf.ReviewService, store: rf.Store, query: rf.ReviewQuery
     ) -> None:
+        """Each ``ReviewQuery`` filter returns what ``ReviewQuery.matches`` keeps, in order."""
         first = store.reviews(rf.ReviewQuery(reviewer_id="zhou"))[0]
         store.apply(rf.ChangeSet(review_updates=(_step(first),)))
         everything = store.reviews(rf.ReviewQuery())
@@ -270,6 +279,7 @@ class StoreContract:
     def test_a_step_writes_the_review_and_its_entry(
         self, scheduled: rf.ReviewService, store: rf.Store
     ) -> None:
+        """A step writes the changed review and appends its history entry."""
         review = store.reviews(rf.ReviewQuery())[0]
         changed, entry = _step(review)
         store.apply(rf.ChangeSet(review_updates=((changed, entry),)))
@@ -298,6 +308,7 @@ class StoreContract:
     def test_a_change_set_is_all_or_nothing(
         self, scheduled: rf.ReviewService, store: rf.Store
     ) -> None:
+        """A change set with one stale review writes nothing at all, its attempts included."""
         first, second = store.reviews(rf.ReviewQuery())[:2]
         store.apply(rf.ChangeSet(review_updates=(_step(second),)))
         attempt = rf.Attempt("attempt-x", CLOCK, OFFICE, "start", first.id, "E", "m", {})
@@ -312,6 +323,7 @@ class StoreContract:
     def test_an_entry_off_the_chain_is_refused(
         self, scheduled: rf.ReviewService, store: rf.Store
     ) -> None:
+        """An entry not chained to the last one's digest raises IntegrityError, writes nothing."""
         review = store.reviews(rf.ReviewQuery())[0]
         with pytest.raises(rf.IntegrityError):
             store.apply(rf.ChangeSet(review_updates=(_step(review, prev="forged"),)))
@@ -320,6 +332,7 @@ class StoreContract:
     def test_an_entry_that_does_not_match_is_refused(
         self, scheduled: rf.ReviewService, store: rf.Store
     ) -> None:
+        """An entry whose sequence number does not follow on raises IntegrityError."""
         review = store.reviews(rf.ReviewQuery())[0]
         changed, entry = _step(review)
         with pytest.raises(rf.IntegrityError):
@@ -346,6 +359,7 @@ class StoreContract:
     def test_a_reassign_into_a_held_slot_is_refused_and_writes_nothing(
         self, scheduled: rf.ReviewService, store: rf.Store
     ) -> None:
+        """R-ROSTER-2: a reassign into a slot held already raises IntegrityError, writes nothing."""
         review = _by(store, "zhou", "sun", "2023-12")
         assert store.apply(
             rf.ChangeSet(new_reviews=(_twin(store, review, "qian", "twin"),))
@@ -356,6 +370,7 @@ class StoreContract:
         assert len(store.history(review.id)) == 1
 
     def test_a_full_review_round_trips(self, scheduled: rf.ReviewService, store: rf.Store) -> None:
+        """A review through steps 1 and 2 reads back as the service has it and replays to it."""
         service = scheduled
         review = next(r for r in store.reviews(rf.ReviewQuery()) if r.subject_id == "hospital")
         rid = review.id
@@ -382,6 +397,7 @@ class StoreContract:
     def test_attempts_are_appended_in_order(
         self, scheduled: rf.ReviewService, store: rf.Store
     ) -> None:
+        """R-AUDIT: refused attempts are appended in order and read back all or by review."""
         review = store.reviews(rf.ReviewQuery())[0]
         for actor in ("nobody", "wu", OFFICE):
             with pytest.raises(rf.ReviewflowError):
@@ -392,6 +408,7 @@ class StoreContract:
         assert tuple(store.attempts("other")) == ()
 
     def test_orders_are_versioned(self, service: rf.ReviewService, store: rf.Store) -> None:
+        """An order keeps its latest version; writing a stale one raises ConcurrencyConflict."""
         order = service.issue_order(
             OFFICE, kind="organization", subject_id="cdc", criticism="c", requirement="r",
             deadline=date(2024, 1, 5),
@@ -403,6 +420,7 @@ class StoreContract:
         assert tuple(store.orders()) == (reported,)
 
     def test_exemplars_are_kept_in_order(self, service: rf.ReviewService, store: rf.Store) -> None:
+        """Exemplars read back in the order they were recorded."""
         recorded = [
             service.record_exemplar(OFFICE, kind="member", subject_id=m, deeds=f"事迹{m}")
             for m in ("wu", "sun", "lv")
@@ -603,6 +621,7 @@ class CountingStoreContract(StoreContract):
     addition to :class:`StoreContract`; its ``store`` fixture yields a fresh, empty store."""
 
     def test_store_has_the_counting_tier(self, store: rf.CountingStore) -> None:
+        """The store is a ``CountingStore`` (the optional tier, checked at run time)."""
         assert isinstance(store, rf.CountingStore)
 
     @pytest.mark.parametrize(
@@ -621,6 +640,7 @@ class CountingStoreContract(StoreContract):
     def test_refs_are_the_reviews_references(
         self, scheduled: rf.ReviewService, store: rf.CountingStore, query: rf.ReviewQuery
     ) -> None:
+        """``refs`` gives the ``ReviewRef`` of each review ``reviews`` returns, in order."""
         first = store.reviews(rf.ReviewQuery(reviewer_id="zhou"))[0]
         store.apply(rf.ChangeSet(review_updates=(_step(first),)))
         assert list(store.refs(query)) == [rf.ReviewRef.of(r) for r in store.reviews(query)]

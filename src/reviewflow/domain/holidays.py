@@ -50,8 +50,12 @@ class YearSchedule:
     """One year's schedule: the days off that are not weekends, and the weekend days worked."""
 
     year: int
+    """The calendar year this schedule covers; every listed day falls in it."""
     holidays: frozenset[date] = frozenset()
+    """The days off of the statutory holidays (法定节假日) as the State Council's notice lists
+    them; a weekend day listed here is off anyway."""
     workdays: frozenset[date] = frozenset()
+    """The Saturdays and Sundays that are worked (调休上班); only weekend days may be listed."""
 
     def is_workday(self, day: date) -> bool:
         """Whether ``day`` (of this year) is a working day."""
@@ -72,8 +76,13 @@ class HolidayCalendar:
     Chinese data, by default) for the others."""
 
     years: Mapping[int, YearSchedule] = attrs.field(factory=dict, hash=False)
+    """The schedule of each year the file lists, by year; these years override ``fallback``."""
     fallback: WorkCalendar = attrs.field(factory=_default_fallback, hash=False)
+    """The calendar asked for the years not in ``years``: the packaged Chinese data
+    (:class:`ChineseWorkCalendar`) unless the caller gives another."""
     source: str = ""
+    """Where the years came from, as errors name it: the file's path for :meth:`load`,
+    ``<string>`` or ``<mapping>`` unless the caller names it, empty when built directly."""
 
     def is_workday(self, day: date) -> bool:
         """Whether ``day`` is a working day; :class:`CalendarDataMissing` for a year that

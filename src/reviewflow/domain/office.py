@@ -299,7 +299,11 @@ class CoverageFacts:
     then reads the slots of every organization whose live reviews differ from its plan)."""
 
     counts: tuple[tuple[str, str, ReviewKind, str | None, ReviewState, int, int], ...]
+    """The reviews that are not cancelled, one row per group: ``(reviewer_id, org_id, kind,
+    post_category, state, how many, sum of their slot hashes)``."""
     cancelled: tuple[tuple[str, int, int], ...] = ()
+    """The cancelled reviews, one row per organization: ``(org_id, how many, sum of their slot
+    hashes)``; empty when the store does not say."""
     watermark: object = attrs.field(default=None, eq=False)
     """Where the store stood when it counted (None: it cannot say what changed since): given
     back to the store's ``coverage_changes``, it says what was written after these facts."""

@@ -56,8 +56,13 @@ class PeriodKind(enum.StrEnum):
     """The length of a review period: a month, a quarter or a year (周期：月 / 季度 / 年)."""
 
     MONTH = "month"
+    """A calendar month (月), written ``2023-11``: the default cadence of a secretary's member
+    reviews (R-CAD-2)."""
     QUARTER = "quarter"
+    """A calendar quarter (季度), written ``2023-Q4``: the default cadence of a committee
+    member's liaison reviews (R-CAD-1)."""
     YEAR = "year"
+    """A calendar year (年), written ``2023``: the span of the yearly summary (R-SUMMARY)."""
 
     @property
     def label_zh(self) -> str:
@@ -106,8 +111,12 @@ class Period:
     """
 
     year: int = attrs.field()
+    """The calendar year the period lies in, 1900 to 9999."""
     kind: PeriodKind = attrs.field(order=_kind_rank)
+    """Whether the period is a month, a quarter or the whole year."""
     index: int = attrs.field()
+    """The position of the period in its year: the month (1-12), the quarter (1-4), or 1 for
+    the year itself."""
 
     @year.validator
     def _check_year(self, _attribute: attrs.Attribute[int], value: int) -> None:
@@ -358,9 +367,16 @@ class DeadlineKind(enum.StrEnum):
     """How a deadline is stated."""
 
     DATE = "date"
+    """On one fixed date (``2023-12-30``), whatever the start."""
     DAY_OF_YEAR = "day_of_year"
+    """On a month and day of the year in question (``12-30``), as the yearly summary is due
+    (R-DEADLINE)."""
     CALENDAR_DAYS = "calendar_days"
+    """A number of calendar days after the start; a last day that is not a working day moves
+    on to the next working day."""
     WORKING_DAYS = "working_days"
+    """A number of working days after the start: weekends and statutory holidays are skipped,
+    shifted workdays (调休) count."""
 
 
 _DEADLINE_FORMS = because("deadline_forms")
@@ -381,10 +397,16 @@ class Deadline:
     """
 
     kind: DeadlineKind
+    """How the deadline is stated; it decides which of the other fields are set."""
     fixed_date: date | None = None
+    """The day it is due, for ``DATE``; None for every other kind."""
     month: int | None = None
+    """The month (1-12) of the day it is due, for ``DAY_OF_YEAR``; None for every other kind."""
     day: int | None = None
+    """The day of the month it is due, for ``DAY_OF_YEAR``; None for every other kind."""
     count: int | None = None
+    """How many days (1 or more) after the start it is due, for ``CALENDAR_DAYS`` and
+    ``WORKING_DAYS``; None for the other kinds."""
 
     def __attrs_post_init__(self) -> None:
         kind = self.kind

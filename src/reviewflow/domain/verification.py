@@ -21,8 +21,15 @@ class Tampering:
     """
 
     review_id: str
+    """The review whose record is concerned ("" for a history with no entries and no review)."""
     seq: int | None
+    """The history entry's sequence number (1 for the first), or None when the review as a
+    whole is concerned: no history, a history that does not replay, a review that differs
+    from it."""
     problem: str
+    """What is wrong, in English: ``the entry was edited``, ``entries 3-4 are missing``, ``the
+    entry does not follow the one before it``, ``the review differs from what its history
+    says``..."""
 
 
 def verify_history(

@@ -42,8 +42,12 @@ class StepResult:
     """The outcome of one review in :meth:`ReviewService.take_many`: the review, or the error."""
 
     review_id: str
+    """The review id as the caller named it (``repr`` of it, when it was not a string)."""
     review: Review | None = None
+    """The review after the step, as written; None when the step was refused."""
     error: ReviewflowError | None = None
+    """Why the step was refused for this review (it is in the attempt log too); None when it
+    was taken."""
 
     @property
     def ok(self) -> bool:

@@ -29,9 +29,15 @@ class WorkItem:
     """A review waiting for someone: which of its parties they are and which steps they may take."""
 
     review: Review
+    """The open review, as the store holds it."""
     parties: frozenset[Party]
+    """Which parties of the review the actor is: reviewer, subject, form filler, office (one
+    person may be several)."""
     steps: tuple[str, ...]
+    """The steps open in the review's state that the actor's parties may take, by trigger name
+    (``report``, ``fill_form``...); never empty. A guard may still refuse one."""
     due: date
+    """The last day of the review's period: the work list is sorted by it, soonest first."""
 
 
 class Reads:

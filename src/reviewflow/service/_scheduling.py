@@ -29,9 +29,15 @@ class ScheduleResult:
     """What :meth:`ReviewService.schedule` did for a period."""
 
     period: Period
+    """The period scheduled."""
     created: tuple[Review, ...]
+    """The reviews this call created, each in state ``scheduled``, in the plan's order."""
     existing: int
+    """How many of the plan's reviews the store held already (an earlier call, R-CAD-4) and
+    were not created again."""
     gaps: tuple[PlannedGap, ...]
+    """The subjects the rules call to be reviewed in the period but for whom the roster has no
+    reviewer: no review is created for them; the roster must be fixed first."""
 
 
 class Scheduler:

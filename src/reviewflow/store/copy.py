@@ -17,13 +17,25 @@ class CopyReport:
     """What :func:`copy_store` copied and what it found when it compared both stores."""
 
     reviews_copied: int
+    """Reviews written to the target by this run; those it held already (a resumed copy) are
+    not counted."""
     reviews_total: int
+    """Reviews in the source, copied now or before."""
     history_entries: int
+    """History entries copied with this run's reviews (each review goes with its whole
+    history)."""
     attempts_copied: int
+    """Entries of the attempt log (refused actions) copied by this run."""
     orders_copied: int
+    """Supervision orders (责令限期整改) copied by this run."""
     exemplars_copied: int
+    """Exemplars (典型) copied by this run."""
     verified: bool
+    """True when the comparison after the copy found both stores alike: the roster, every
+    review and its history digests, every count; ``differences`` is then empty."""
     differences: tuple[str, ...] = ()
+    """What the comparison found different, one English sentence each (``review review-7: the
+    history digests differ``); empty when ``verified``."""
     office_records_copied: int = 0
     """Inspections, exemplars' publicity and yearly summaries submitted."""
 

@@ -31,6 +31,8 @@ class Dialect:
     """The driver's module and the extra that installs it (``psycopg``, ``postgres``); empty
     where the standard library has it."""
     extra = ""
+    """The reviewflow extra that installs the driver (``pip install 'reviewflow[postgres]'``);
+    empty where the standard library has it."""
 
     def missing_driver(self, error: ModuleNotFoundError) -> str | None:
         """What to say when connecting failed because the driver is not installed, or None
@@ -43,10 +45,20 @@ class Dialect:
         )
 
     placeholder = "%s"
+    """The driver's parameter marker (DB-API paramstyle): ``%s`` (format) or ``?`` (qmark).
+    Statements are written with ``?``; :meth:`sql` puts this in its place."""
     id_type = "VARCHAR(128)"
+    """The column type of ids (of reviews, members, organizations...); it holds
+    :data:`~reviewflow.domain.limits.ID_MAX` characters."""
     text_type = "TEXT"
+    """The column type of names and free texts the roster and the records carry (up to
+    :data:`~reviewflow.domain.limits.TEXT_MAX` characters)."""
     big_text_type = "TEXT"
+    """The column type of whole documents stored as JSON text (a review, a history entry's
+    data, an attempt's details), which can run past 64 KB."""
     table_suffix = ""
+    """Appended to every CREATE TABLE: the storage engine, character set and collation where
+    the database needs them named; empty for none."""
     lock_rows = " FOR UPDATE"
     """Appended to a SELECT to lock the rows it reads until the transaction ends."""
     lock_free_rows = " FOR UPDATE SKIP LOCKED"

@@ -42,8 +42,11 @@ class SchemaMismatch(StoreError):
 
     def __init__(self, url: str, found: int, expected: int) -> None:
         self.url = url
+        """The database's URL, any password in it shown as ``***``."""
         self.found = found
+        """The schema version the database records."""
         self.expected = expected
+        """The schema version this library reads and writes (``SCHEMA_VERSION``)."""
         if found < expected:
             todo = "back it up (copy_store), then run reviewflow.upgrade_store(url) once"
         else:

@@ -38,7 +38,11 @@ class SqliteDialect(Dialect):
     # last rowid says what was written after it.
     snapshot = "BEGIN"
     busy_timeout_ms = 10_000
+    """How long, in milliseconds, a connection waits for another writer's lock on the file
+    before it gives up with "database is locked"."""
     synchronous_levels = ("full", "normal", "extra")
+    """The values the URL's ``synchronous`` option accepts (SQLite's ``PRAGMA synchronous``);
+    ``full``, the default, is durable."""
 
     def has_table(self, cursor: Any, table: str) -> bool:
         cursor.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (table,))

@@ -101,6 +101,8 @@ class SqlStore:
     ) -> None:
         self._url = redact_url(url)
         self.dialect = dialect
+        """What the store speaks to its database with: the SQL differences of SQLite,
+        PostgreSQL or MySQL/MariaDB, and how to connect."""
         if source is None:
             source = OwnedConnection(dialect, self._connect(url, connect))
         if create is None:

@@ -152,7 +152,11 @@ class InvalidInput(_Reasoned, ReviewflowError, ValueError):
 
     def __init__(self, field: str, value: object, reason: str | Reason) -> None:
         self.field = field
+        """What was refused: an argument's or a form field's name (``period``, ``reason``),
+        dotted for a part of a record (``organization.name``); ``message_zh`` names it in
+        Chinese."""
         self.value = value
+        """The value as it was given, of whatever type (``params`` holds its ``repr``)."""
         self._set_reason(reason)
         super().__init__(f"{field}: {self.reason} (got {value!r})")
 
@@ -174,6 +178,7 @@ class InvalidPeriod(InvalidInput):
 
     def __init__(self, text: object, reason: str | Reason | None = None) -> None:
         self.text = text
+        """What was given for the period, as it was (a string, or whatever else came)."""
         super().__init__("period", text, reason or Reason("period_forms"))
 
 
@@ -182,6 +187,8 @@ class InvalidDeadline(InvalidInput):
 
     def __init__(self, text: object, reason: str | Reason | None = None) -> None:
         self.text = text
+        """What was given for the deadline, as it was: neither a date nor a duration in
+        calendar or working days."""
         super().__init__("deadline", text, reason or Reason("deadline_forms"))
 
 
@@ -229,9 +236,13 @@ class InvalidPolicy(_InvalidFile):
     """A policy file or mapping that cannot be used. Nothing of it is applied."""
 
     place = "policy key"
+    """How the English message names the place refused: ``policy key 'cadence.member'``."""
     remedy = "fix the policy file and load it again"
+    """What the English message tells the caller to do."""
     place_zh = "政策文件"
+    """How ``message_zh`` names the file: 政策文件."""
     remedy_zh = "请改正政策文件后重新加载"
+    """What ``message_zh`` tells the user to do: correct the policy file and load it again."""
 
 
 class InvalidCalendar(_InvalidFile):
@@ -239,7 +250,9 @@ class InvalidCalendar(_InvalidFile):
     ``key`` is the dotted place in it (``2027.workdays``). Nothing of it is applied."""
 
     place = "holiday calendar"
+    """How the English message names the file refused: ``holiday calendar '2027.workdays'``."""
     place_zh = "节假日文件"
+    """How ``message_zh`` names the file: 节假日文件."""
 
 
 class CalendarDataMissing(ReviewflowError, LookupError):
@@ -248,9 +261,13 @@ class CalendarDataMissing(ReviewflowError, LookupError):
 
     def __init__(self, year: int, first: int, last: int, supplied: Sequence[int] = ()) -> None:
         self.year = year
+        """The year asked for, which neither the packaged data nor a calendar file covers."""
         self.first = first
+        """The first year of the holiday data packaged with reviewflow."""
         self.last = last
+        """The last year of the packaged holiday data: later years need a calendar file."""
         self.supplied = tuple(sorted(supplied))
+        """The years a calendar file supplies, in order; empty when none was loaded."""
         more = f", a calendar file {', '.join(map(str, self.supplied))}" if self.supplied else ""
         super().__init__(
             f"no holiday data for {year} (the packaged data covers {first}-{last}{more}): "
@@ -282,8 +299,14 @@ class NotFound(ReviewflowError, LookupError):
 
     def __init__(self, kind: str, key: object, *, key_zh: str = "") -> None:
         self.kind = kind
+        """What kind of record was looked for, in English: ``review``, ``member``,
+        ``organization``, ``supervision order``, ``outbox message`` ..."""
         self.key = key
+        """The id looked for, as given; a tuple for a record keyed by two ids (a liaison
+        assignment: the committee member's and the organization's)."""
         self.key_zh = key_zh
+        """How ``message_zh`` names the missing record when its id alone would not say it
+        (a planned review: period, reviewer and subject); empty: by kind and id."""
         super().__init__(f"no {kind} with id {key!r}; check the id, or list what exists first")
 
     def _zh(self) -> str:
@@ -302,6 +325,8 @@ class RosterConflict(_Reasoned, ReviewflowError):
     def __init__(self, reason: str | Reason, blocking: Sequence[str] = ()) -> None:
         self._set_reason(reason)
         self.blocking = tuple(blocking)
+        """The ids of the records that stand in the way (the liaison assignment that exists,
+        the dissolved organization, the member who left); empty when none is named."""
         names = f" ({', '.join(self.blocking)})" if self.blocking else ""
         super().__init__(f"{self.reason}{names}")
 
@@ -323,8 +348,14 @@ class OutOfScope(_Reasoned, ReviewflowError, PermissionError):
 
     def __init__(self, actor: str, subject: str, action: str, reason: str | Reason = "") -> None:
         self.actor = actor
+        """The id of the person refused, as given (a member's or office staff's id, or an
+        unknown one)."""
         self.subject = subject
+        """Whom or what it concerned: the review's subject id, an organization id, or a phrase
+        such as ``the roster`` or ``the whole roster``."""
         self.action = action
+        """What was tried, in English: a step with its Chinese label
+        (``conclude_review (完成点评)``) or an operation (``read this review``)."""
         self._set_reason(reason)
         why = f": {self.reason}" if self.reason else ""
         super().__init__(
@@ -362,7 +393,10 @@ class InvalidDefinition(WorkflowError, ValueError):
 
     def __init__(self, problem: str, names: Sequence[object] = ()) -> None:
         self.problem = problem
+        """What is wrong with the definition, in English (``states that no step reaches``)."""
         self.names = tuple(str(getattr(n, "value", n)) for n in names)
+        """The states, steps, guards, effects or payload rules concerned, by name (a state by
+        its value); empty when the problem names none."""
         named = f": {', '.join(self.names)}" if self.names else ""
         super().__init__(f"the workflow definition is refused: {problem}{named}")
 
@@ -378,10 +412,13 @@ class NextStep(NamedTuple):
     """A step that would unblock a refused one, and who takes it (R-LIVE)."""
 
     trigger: str
+    """The step's trigger, the name a caller takes it by: ``report``."""
     by: tuple[str, ...]
     """The parties who take it: ``reviewer``, ``subject``, ``form_filler``, ``office``."""
     label_zh: str
+    """The step's Chinese label, as the people who use the host system know it: 汇报情况."""
     label_en: str
+    """The step's English label."""
     by_zh: tuple[str, ...] = ()
     """The parties' Chinese labels (点评领导, 点评对象 ...), in the order of ``by``."""
 
@@ -390,6 +427,7 @@ class NextStep(NamedTuple):
         return f"{self.trigger} ({' or '.join(self.by)})"
 
     def details(self) -> dict[str, Any]:
+        """The step as plain data, as a refusal's ``params`` carry it in ``next_steps``."""
         return {
             "trigger": self.trigger,
             "by": list(self.by),
@@ -409,8 +447,13 @@ class StepRefused(WorkflowError):
     them (empty only when the review has ended)."""
 
     review_id: str
+    """The id of the review whose step was refused."""
     trigger: str
+    """What was refused: a step's trigger, or the office's operation on a slot (``reopen``,
+    ``mark_slot_not_applicable``)."""
     next_steps: tuple[NextStep, ...]
+    """The steps that would unblock it, each with who takes it (R-LIVE); empty only when the
+    review has ended."""
 
     @staticmethod
     def _then(next_steps: Sequence[NextStep]) -> str:
@@ -440,12 +483,22 @@ class TransitionNotAllowed(StepRefused):
         step_zh: str = "",
     ) -> None:
         self.review_id = review_id
+        """The id of the review whose state does not open the step."""
         self.state = state
+        """The review's current state, by value (``fact_finding``, ``closed`` ...)."""
         self.trigger = trigger
+        """The step asked for (or ``reopen`` of a review that is not cancelled)."""
         self.allowed = tuple(allowed)
+        """The triggers open in ``state`` now; empty when the review has ended."""
         self.next_steps = tuple(next_steps)
+        """The first steps on the way to where ``trigger`` is open (or, its time past, to
+        closing), with who takes them; empty when the review has ended."""
         self.state_zh = state_zh or state
+        """``state`` in Chinese (了解情况, 已销号 ...), as ``message_zh`` names it; ``state`` when
+        no label was given."""
         self.step_zh = step_zh or trigger
+        """``trigger`` in Chinese (汇报情况 ...), as ``message_zh`` names it; ``trigger`` when no
+        label was given."""
         open_now = ", ".join(self.allowed) or "none: the review has ended"
         super().__init__(
             f"review {review_id!r} is {state!r}: {trigger!r} is not open there "
@@ -493,14 +546,30 @@ class GuardFailed(_Reasoned, StepRefused):
         guard_zh: str = "",
     ) -> None:
         self.review_id = review_id
+        """The id of the review whose step the guard holds (for a slot taken, the review the
+        office acted on)."""
         self.trigger = trigger
+        """The step held: a trigger, or the office's ``reopen`` or ``mark_slot_not_applicable``
+        of a slot another review holds."""
         self.guard = guard
+        """The guard's name (``has_situation_report``, ``ledger_done`` ..., or ``slot_free``
+        for a slot taken, R-CAD-4): :data:`~reviewflow.domain.guards.GUARDS` lists them."""
         self._set_reason(reason)
         self.step_zh = step_zh or trigger
+        """The held step's Chinese label, as ``message_zh`` names it; ``trigger`` when no label
+        was given."""
         self.guard_zh = guard_zh or guard
+        """What the guard requires, in Chinese (已听取汇报 ...); ``guard`` when no label was
+        given."""
         self.missing = tuple(missing)
+        """What to record first, in English (``achievements``, an aspect's label ...); empty
+        when the reason says it all."""
         self.missing_zh = tuple(missing_zh) or self.missing
+        """``missing`` in Chinese (肯定成绩 ...), item by item; ``missing`` when no Chinese was
+        given."""
         self.next_steps = tuple(next_steps)
+        """The steps that record what is missing, with who takes them (the guard's
+        ``unblocked_by``)."""
         todo = f"; record first: {', '.join(self.missing)}" if self.missing else ""
         super().__init__(
             f"review {review_id!r}: {trigger!r} refused by guard {guard!r}: {self.reason}{todo}"
@@ -540,8 +609,13 @@ class ConcurrencyConflict(StoreError):
 
     def __init__(self, review_id: str, expected: int, actual: int | None) -> None:
         self.review_id = review_id
+        """The id of the record written: a review's, or a supervision order's (orders are
+        versioned the same way)."""
         self.expected = expected
+        """The version the writer read the record at (the one it expected in the store); 0 for
+        a new order."""
         self.actual = actual
+        """The version in the store now; None when the record is not there."""
         super().__init__(
             f"review {review_id!r} is at version {actual}, not {expected}: someone changed it "
             "since you read it; nothing was written, read it again and retry"
@@ -562,6 +636,8 @@ class IntegrityError(StoreError):
 
     def __init__(self, reason: str) -> None:
         self.reason = reason
+        """What the store refused, in English: the record and what is wrong with it
+        (``review 'r-1' does not exist``), or the database driver's message."""
         super().__init__(f"{reason}; nothing was written")
 
     def _zh(self) -> str:
@@ -579,7 +655,11 @@ class StoreUnavailable(StoreError):
 
     def __init__(self, url: str, reason: str) -> None:
         self.url = url
+        """The store's URL as it was asked for, its password masked."""
         self.reason = reason
+        """Why, in English: the driver's message, the extra to install when the driver is
+        missing, the schemes this version knows when the URL's is none of them, or a
+        transaction that kept losing races with other writers."""
         super().__init__(f"store {url} is unavailable: {reason}")
 
     def _zh(self) -> str:

@@ -93,18 +93,31 @@ class ChangeSet:
     """Everything one operation writes, applied atomically by :meth:`Store.apply`."""
 
     roster: tuple[RosterRecord, ...] = ()
+    """Roster records (organizations, members, liaison assignments, office staff) added, or
+    replacing the record of the same id, as :meth:`~reviewflow.domain.roster.Roster.with_records`
+    takes them."""
     new_reviews: tuple[tuple[Review, HistoryEntry], ...] = ()
     """New reviews with their ``schedule`` entry; each review is what its entry makes
     (``apply_entry(None, entry)``), so a store may write the record from the entry's data."""
     review_updates: tuple[tuple[Review, HistoryEntry], ...] = ()
+    """Changed reviews, each with the history entry that changed it (``seq`` equal to its new
+    version): written only if the stored review is at ``version - 1``, else
+    :class:`~reviewflow.errors.ConcurrencyConflict`; a review at most once per change set."""
     orders: tuple[SupervisionOrder, ...] = ()
+    """Supervision orders issued (version 1, inserted) or changed (written only if the stored
+    order is at ``version - 1``, else :class:`~reviewflow.errors.ConcurrencyConflict`)."""
     exemplars: tuple[Exemplar, ...] = ()
+    """Exemplars recorded (R-EXEMPLAR)."""
     inspections: tuple[Inspection, ...] = ()
+    """Supervision visits recorded by the office (R-SUPERVISE); appended."""
     exemplar_publicity: tuple[ExemplarPublicity, ...] = ()
+    """Publicities of exemplars recorded (R-EXEMPLAR); appended."""
     submissions: tuple[SummarySubmission, ...] = ()
     """Yearly summaries submitted: at most one per (organization, year), else
     :class:`~reviewflow.errors.IntegrityError` and nothing is written."""
     attempts: tuple[Attempt, ...] = ()
+    """Refused attempts for the attempt log (R-AUDIT), appended in order (a bulk step's come
+    with the changes it did make)."""
     imported: tuple[tuple[Review, tuple[HistoryEntry, ...]], ...] = ()
     """Reviews copied with their whole history (``copy_store``); an existing id is skipped."""
     imported_orders: tuple[SupervisionOrder, ...] = ()
@@ -123,8 +136,12 @@ class OfficeRecords:
     summaries submitted (R-SUMMARY-SUBMIT). Few, and read together."""
 
     inspections: tuple[Inspection, ...] = ()
+    """Every supervision visit the office recorded, oldest first."""
     exemplar_publicity: tuple[ExemplarPublicity, ...] = ()
+    """Every publicity of an exemplar, oldest first (an exemplar's own record does not carry
+    it)."""
     submissions: tuple[SummarySubmission, ...] = ()
+    """Every yearly summary submitted, oldest first: at most one per (organization, year)."""
 
 
 @attrs.frozen
@@ -132,6 +149,9 @@ class Applied:
     """What :meth:`Store.apply` wrote: the ids of the new (or imported) reviews it inserted."""
 
     inserted: tuple[str, ...] = ()
+    """The ids of the reviews written: the new ones, then the imported ones. A new review whose
+    slot and round were filled already, or an imported one whose id exists, is skipped and not
+    listed: how the service tells what it created."""
 
 
 @attrs.frozen
@@ -139,10 +159,17 @@ class ReviewQuery:
     """Which reviews to read. Every given criterion must hold; None means any."""
 
     within: Period | None = None
+    """Only reviews whose period lies wholly inside this one: ``2026`` matches its months,
+    quarters and the year itself."""
     reviewer_id: str | None = None
+    """Only reviews held by this reviewer (a member's id)."""
     subject_id: str | None = None
+    """Only reviews of this subject: an organization's or a member's id."""
     org_ids: frozenset[str] | None = None
+    """Only reviews belonging to these organizations (``Review.org_id``: the organization
+    reviewed, or the member's organization)."""
     states: frozenset[ReviewState] | None = None
+    """Only reviews in one of these states."""
     ids: frozenset[str] | None = None
     """Only these reviews (those that exist): how a bulk step reads its reviews at once."""
     subject_ids: frozenset[str] | None = None

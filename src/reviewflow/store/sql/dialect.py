@@ -42,6 +42,11 @@ class Dialect:
             f"pip install 'reviewflow[{self.extra}]'"
         )
 
+    def drives(self, connection: object) -> bool:
+        """Whether ``connection`` (a host's DB-API connection) is one this dialect's driver
+        made: another driver for the same database (psycopg2, mysqlclient) is not."""
+        return type(connection).__module__.partition(".")[0] == self.driver
+
     placeholder = "%s"
     id_type = "VARCHAR(128)"
     text_type = "TEXT"

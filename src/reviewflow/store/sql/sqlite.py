@@ -39,6 +39,9 @@ class SqliteDialect(Dialect):
     busy_timeout_ms = 10_000
     synchronous_levels = ("full", "normal", "extra")
 
+    def drives(self, connection: object) -> bool:
+        return isinstance(connection, sqlite3.Connection)
+
     def has_table(self, cursor: Any, table: str) -> bool:
         cursor.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (table,))
         return cursor.fetchone() is not None

@@ -1,0 +1,46 @@
+"""Settings of the host project: its own app (visits) beside reviewflow's.
+
+The database is the URL in HOST_DATABASE: ``sqlite:///path.db`` or
+``postgresql://user@host:port/db?options=-csearch_path%3Dschema`` (what tests/servers.py makes).
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
+
+
+def database(url: str) -> dict[str, Any]:
+    """Django's DATABASES entry for ``url``."""
+    parts = urlsplit(url)
+    if parts.scheme == "sqlite":
+        return {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": parts.path,
+            # Writers wait for each other instead of failing (reviewflow.W001).
+            "OPTIONS": {"transaction_mode": "IMMEDIATE", "timeout": 20},
+        }
+    options = {k: v[-1] for k, v in parse_qs(parts.query).items()}
+    return {
+        "ENGINE": "django.db.backends.postgresql",
+        "NAME": parts.path.lstrip("/"),
+        "USER": unquote(parts.username or ""),
+        "PASSWORD": unquote(parts.password or ""),
+        "HOST": parts.hostname or "",
+        "PORT": str(parts.port or ""),
+        "OPTIONS": options,  # options=-csearch_path=...: the test's own schema
+    }
+
+
+SECRET_KEY = "host-project-for-tests"  # noqa: S105 - a test project
+DEBUG = False
+ALLOWED_HOSTS = ["testserver"]
+USE_TZ = True
+TIME_ZONE = "Asia/Shanghai"
+INSTALLED_APPS = ["reviewflow.contrib.django", "visits"]
+ROOT_URLCONF = "hostsite.urls"
+DATABASES = {"default": database(os.environ["HOST_DATABASE"])}
+DEFAULT_AUTO_FIELD = "django.db.models.AutoField"
+REVIEWFLOW = {"DATABASE": "default"}
+LOGGING = {"version": 1, "disable_existing_loggers": False}

@@ -1,0 +1,196 @@
+"""reviewflow.contrib.django in a real Django project (tests/django_host), on SQLite and
+PostgreSQL (issue #15).
+
+Django's settings are made once per process, so the project runs in subprocesses, one a
+database: ``manage.py migrate`` creates the tables, tests/django_host/scenarios.py runs what the
+host does (its own row and a step in one ``transaction.atomic``, requests through its view, two
+requests at once) and prints what it saw, and ``manage.py reviewflow`` runs the command line.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import pkgutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import reviewflow as rf
+from reviewflow.demo import OFFICE
+from reviewflow.store.sql import DIALECTS, SCHEMA_VERSION, SqlStore
+from test_cli import _scenario_csvs
+
+HOST = Path(__file__).parent / "django_host"
+PYTHON = sys.executable
+
+
+@dataclass
+class Project:
+    """The host project on one database."""
+
+    url: str
+    tmp: Path
+
+    def run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        """``python <args>`` in the project's directory, on its database."""
+        env = {**os.environ, "HOST_DATABASE": self.url}
+        done = subprocess.run(
+            [PYTHON, *args],
+            check=False,
+            cwd=HOST,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=180,
+        )
+        if check and done.returncode != 0:
+            raise AssertionError(f"{args} exited {done.returncode}:\n{done.stdout}\n{done.stderr}")
+        return done
+
+    def manage(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        return self.run("manage.py", *args, check=check)
+
+    def scenario(self, name: str) -> dict[str, Any]:
+        """What the scenario saw (its last line of output)."""
+        seen: dict[str, Any] = json.loads(self.run("scenarios.py", name).stdout.splitlines()[-1])
+        return seen
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def project(request: pytest.FixtureRequest, tmp_path: Path) -> Project:
+    """The host project on a fresh database, migrated."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'host.db'}"
+    else:
+        url = request.getfixturevalue("postgres_url")
+    found = Project(url, tmp_path)
+    found.manage("migrate", "-v0")
+    return found
+
+
+# -- the schema by Django's migrations ------------------------------------------------------------
+
+
+def test_migrate_creates_the_library_schema_beside_the_host_tables(project: Project) -> None:
+    store = rf.open_store(project.url)  # refuses a database at another schema version
+    assert isinstance(store, SqlStore)
+    assert store.schema_version() == SCHEMA_VERSION
+    store.close()
+    shown = project.manage("showmigrations", "reviewflow").stdout
+    assert shown.count("[X]") == SCHEMA_VERSION
+
+
+def test_a_database_the_library_set_up_before_is_brought_on_by_migrate(tmp_path: Path) -> None:
+    """A project that took the app in after ``reviewflow db upgrade`` had set up schema 5: the
+    migrations to 5 find it done, those after bring it to the current version."""
+    url = f"sqlite:///{tmp_path / 'older.db'}"
+    older = SqlStore(url, DIALECTS["sqlite"](), check=False)
+    assert older.upgrade(to=5) == 5
+    older.close()
+    Project(url, tmp_path).manage("migrate", "-v0")
+    store = rf.open_store(url)
+    assert isinstance(store, SqlStore)
+    assert store.schema_version() == SCHEMA_VERSION
+    store.close()
+
+
+def test_every_schema_version_has_its_migration() -> None:
+    """Adding schema version N to the library fails here until
+    ``migrations/000N_schema_N.py`` is there (a copy of the one before, numbers changed)."""
+    import reviewflow.contrib.django.migrations as package  # noqa: PLC0415
+
+    names = sorted(m.name for m in pkgutil.iter_modules(package.__path__))
+    assert names == [f"{v:04d}_schema_{v}" for v in range(1, SCHEMA_VERSION + 1)]
+    for version, name in enumerate(names, 1):
+        migration = importlib.import_module(f"{package.__name__}.{name}").Migration
+        (operation,) = migration.operations
+        assert operation.code.__name__ == f"to_schema_{version}"
+        before = [] if version == 1 else [("reviewflow", names[version - 2])]
+        assert migration.dependencies == before
+
+
+# -- the host's transaction -----------------------------------------------------------------------
+
+
+def test_a_commit_keeps_the_host_row_and_the_step_and_then_delivers_the_event(
+    project: Project,
+) -> None:
+    seen = project.scenario("commit")
+    assert seen["state"] == "fact_finding"
+    assert seen["history"] == ["schedule", "start"]
+    assert seen["visits"] == ["走访市医院"]
+    assert seen["verify"] == []
+    assert seen["heard_inside"] == []  # not while the transaction is open
+    assert seen["heard_after"] == ["StepTaken"]
+
+
+def test_an_exception_rolls_back_the_host_row_the_step_and_its_history(
+    project: Project,
+) -> None:
+    seen = project.scenario("rollback")
+    assert seen["state"] == "scheduled"
+    assert seen["history"] == ["schedule"]
+    assert seen["visits"] == []
+    assert seen["heard_after"] == []  # never delivered
+
+
+def test_requests_through_the_host_view(project: Project) -> None:
+    """A request that commits keeps its visit and step; one that fails after the step (500)
+    keeps neither; one the library refuses (409) leaves nothing of the host's either."""
+    seen = project.scenario("view")
+    assert seen["statuses"] == [200, 500, 409]
+    assert seen["ok"] == {"state": "fact_finding", "version": 2}
+    assert seen["refused"] == {"error": "OutOfScope"}
+    assert seen["cdc"] == "scheduled"
+    assert seen["visits"] == ["一"]
+    assert seen["verify"] == []
+
+
+def test_two_requests_on_one_review_conflict_and_nothing_is_lost(project: Project) -> None:
+    seen = project.scenario("concurrent")
+    assert seen["a"] == 2
+    assert seen["b_read"] == 1
+    assert seen["b_waited"] is True  # B waited for A's lock
+    assert seen["b"] == "ConcurrencyConflict"
+    assert seen["history"] == ["schedule", "start"]  # A's step, once
+    assert seen["verify"] == []
+
+
+# -- manage.py reviewflow --------------------------------------------------------------------------
+
+
+def test_the_management_command_runs_the_office_work(project: Project, tmp_path: Path) -> None:
+    files = [str(p) for p in _scenario_csvs(tmp_path)]
+    project.manage("reviewflow", "roster", "import", *files, "--as", OFFICE)
+    project.manage("reviewflow", "schedule", "2023-Q4", "--as", OFFICE)
+    coverage = project.manage("reviewflow", "coverage", "2023-Q4", "--as", OFFICE).stdout
+    assert "应点评 41" in coverage
+    reviews = project.manage("reviewflow", "reviews", "--as", "li").stdout
+    assert "点评（6 条）" in reviews
+    workbook = tmp_path / "coverage.xlsx"
+    project.manage("reviewflow", "export", "coverage", "2023-Q4", str(workbook), "--as", OFFICE)
+    assert workbook.stat().st_size > 0
+    upgrade = project.manage("reviewflow", "db", "upgrade").stdout
+    assert "No migrations to apply" in upgrade
+    assert "校验通过" in project.manage("reviewflow", "db", "verify", "--as", OFFICE).stdout
+    # What it wrote is in the project's database, seen by another process.
+    store = rf.open_store(project.url)
+    assert len(store.roster().organizations) > 0
+    store.close()
+
+
+def test_the_management_command_keeps_the_command_line_exit_codes(project: Project) -> None:
+    refused = project.manage("reviewflow", "coverage", "2023-Q4", "--as", "nobody", check=False)
+    assert refused.returncode == 1
+    assert "错误" in refused.stderr
+    elsewhere = project.manage("reviewflow", "--store", "sqlite:///x.db", "db", "init", check=False)
+    assert elsewhere.returncode == 2
+    assert "--store" in elsewhere.stderr
+    demo = project.manage("reviewflow", "demo", check=False)
+    assert demo.returncode == 2

@@ -13,6 +13,8 @@ import importlib
 import json
 import os
 import pkgutil
+import re
+import sqlite3
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -37,9 +39,11 @@ class Project:
     url: str
     tmp: Path
 
-    def run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    def run(
+        self, *args: str, check: bool = True, env: dict[str, str] | None = None
+    ) -> subprocess.CompletedProcess[str]:
         """``python <args>`` in the project's directory, on its database."""
-        env = {**os.environ, "HOST_DATABASE": self.url}
+        env = {**os.environ, "HOST_DATABASE": self.url, **(env or {})}
         done = subprocess.run(
             [PYTHON, *args],
             check=False,
@@ -53,8 +57,10 @@ class Project:
             raise AssertionError(f"{args} exited {done.returncode}:\n{done.stdout}\n{done.stderr}")
         return done
 
-    def manage(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-        return self.run("manage.py", *args, check=check)
+    def manage(
+        self, *args: str, check: bool = True, env: dict[str, str] | None = None
+    ) -> subprocess.CompletedProcess[str]:
+        return self.run("manage.py", *args, check=check, env=env)
 
     def scenario(self, name: str) -> dict[str, Any]:
         """What the scenario saw (its last line of output)."""
@@ -113,6 +119,27 @@ def test_every_schema_version_has_its_migration() -> None:
         assert operation.code.__name__ == f"to_schema_{version}"
         before = [] if version == 1 else [("reviewflow", names[version - 2])]
         assert migration.dependencies == before
+
+
+# -- the database and its driver ------------------------------------------------------------------
+
+
+def test_sqlite_without_immediate_transactions_is_warned_of(tmp_path: Path) -> None:
+    host = Project(f"sqlite:///{tmp_path / 'host.db'}", tmp_path)
+    assert "reviewflow.W001" not in host.manage("check").stderr
+    deferred = host.manage("check", env={"HOST_SQLITE_TRANSACTION_MODE": "DEFERRED"})
+    assert "reviewflow.W001" in deferred.stderr
+    assert '"transaction_mode"] = "IMMEDIATE"' in deferred.stderr
+
+
+def test_a_dialect_drives_the_connections_of_its_own_driver_only(tmp_path: Path) -> None:
+    conn = sqlite3.connect(tmp_path / "x.db")
+    assert [DIALECTS[name]().drives(conn) for name in ("sqlite", "postgresql", "mysql")] == [
+        True,
+        False,
+        False,
+    ]
+    conn.close()
 
 
 # -- the host's transaction -----------------------------------------------------------------------
@@ -194,3 +221,33 @@ def test_the_management_command_keeps_the_command_line_exit_codes(project: Proje
     assert "--store" in elsewhere.stderr
     demo = project.manage("reviewflow", "demo", check=False)
     assert demo.returncode == 2
+
+
+# -- docs/django.md --------------------------------------------------------------------------------
+
+PAGE = (Path(__file__).parent.parent / "docs" / "django.md").read_text(encoding="utf-8")
+BLOCKS = re.findall(r"^```python\n(.*?)^```$", PAGE, re.M | re.S)
+
+
+def test_the_page_quotes_the_view_the_tests_run() -> None:
+    assert (HOST / "visits" / "views.py").read_text(encoding="utf-8") in BLOCKS
+
+
+def test_the_page_settings_are_the_ones_the_app_reads() -> None:
+    (settings_block,) = [b for b in BLOCKS if "REVIEWFLOW = " in b]
+    found: dict[str, Any] = {}
+    exec(settings_block, found)  # noqa: S102 - the page's own example
+    assert "reviewflow.contrib.django" in found["INSTALLED_APPS"]
+    assert set(found["REVIEWFLOW"]) == {"DATABASE", "POLICY", "CALENDAR"}
+
+
+def test_the_page_receiver_connects_to_the_signal() -> None:
+    from reviewflow.contrib.django import review_event  # noqa: PLC0415
+
+    (receiver_block,) = [b for b in BLOCKS if "@receiver(review_event)" in b]
+    found: dict[str, Any] = {}
+    exec(receiver_block, found)  # noqa: S102 - the page's own example
+    try:
+        assert review_event.has_listeners()
+    finally:
+        assert review_event.disconnect(found["remind"])

@@ -18,8 +18,12 @@ def database(url: str) -> dict[str, Any]:
         return {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": parts.path,
-            # Writers wait for each other instead of failing (reviewflow.W001).
-            "OPTIONS": {"transaction_mode": "IMMEDIATE", "timeout": 20},
+            # Writers wait for each other instead of failing (reviewflow.W001; the test of
+            # that warning turns it off with HOST_SQLITE_TRANSACTION_MODE=DEFERRED).
+            "OPTIONS": {
+                "transaction_mode": os.environ.get("HOST_SQLITE_TRANSACTION_MODE", "IMMEDIATE"),
+                "timeout": 20,
+            },
         }
     options = {k: v[-1] for k, v in parse_qs(parts.query).items()}
     return {

@@ -1,5 +1,5 @@
-"""reviewflow.contrib.django in a real Django project (tests/django_host), on SQLite and
-PostgreSQL (issue #15).
+"""reviewflow.contrib.django in a real Django project (tests/django_host), on SQLite,
+PostgreSQL and MariaDB (issue #15).
 
 Django's settings are made once per process, so the project runs in subprocesses, one a
 database: ``manage.py migrate`` creates the tables, tests/django_host/scenarios.py runs what the
@@ -68,13 +68,20 @@ class Project:
         return seen
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+@pytest.fixture(
+    params=[
+        "sqlite",
+        pytest.param("postgres", marks=pytest.mark.postgres),
+        pytest.param("mysql", marks=pytest.mark.mysql),
+    ]
+)
 def project(request: pytest.FixtureRequest, tmp_path: Path) -> Project:
-    """The host project on a fresh database, migrated."""
+    """The host project on a fresh database, migrated (MariaDB through PyMySQL standing in
+    for mysqlclient: see hostsite/settings.py)."""
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path / 'host.db'}"
     else:
-        url = request.getfixturevalue("postgres_url")
+        url = request.getfixturevalue(f"{request.param}_url")
     found = Project(url, tmp_path)
     found.manage("migrate", "-v0")
     return found

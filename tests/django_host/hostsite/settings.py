@@ -25,6 +25,22 @@ def database(url: str) -> dict[str, Any]:
                 "timeout": 20,
             },
         }
+    if parts.scheme == "mysql":
+        # Django's MySQL backend speaks MySQLdb's interface; PyMySQL provides it (the driver
+        # reviewflow drives), declared as the mysqlclient version Django asks for.
+        import pymysql  # noqa: PLC0415 - only for a MySQL database
+
+        pymysql.version_info = (2, 2, 1, "final", 0)
+        pymysql.install_as_MySQLdb()
+        return {
+            "ENGINE": "django.db.backends.mysql",
+            "NAME": parts.path.lstrip("/"),
+            "USER": unquote(parts.username or "root"),
+            "PASSWORD": unquote(parts.password or ""),
+            "HOST": parts.hostname or "",
+            "PORT": str(parts.port or ""),
+            "OPTIONS": {"charset": "utf8mb4"},
+        }
     options = {k: v[-1] for k, v in parse_qs(parts.query).items()}
     return {
         "ENGINE": "django.db.backends.postgresql",

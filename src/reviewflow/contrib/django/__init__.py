@@ -59,8 +59,8 @@ VENDORS: dict[str, type[Dialect]] = {
 _DRIVER_HINTS = {
     "postgresql": "install psycopg 3 (pip install 'reviewflow[postgres]'); Django uses it "
     "in preference to psycopg2 once it is installed",
-    "mysql": "reviewflow drives MySQL through PyMySQL, not mysqlclient: keep the tables in "
-    "a database Django reaches through PyMySQL, or on PostgreSQL or SQLite",
+    "mysql": "reviewflow drives MySQL through PyMySQL, not mysqlclient: have Django use "
+    "PyMySQL in its place (pymysql.install_as_MySQLdb() in settings; see docs/django.md)",
 }
 
 review_event = Signal()

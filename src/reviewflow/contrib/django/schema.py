@@ -29,4 +29,7 @@ def schema_version(version: int) -> Any:
 
     forward.__name__ = f"to_schema_{version}"
     forward.__qualname__ = forward.__name__
-    return migrations.RunPython(forward, reverse_code=None, elidable=False)
+    # Not wrapped in a transaction of its own: where DDL is transactional (SQLite,
+    # PostgreSQL) the migration is one already, and each version's statements run in a
+    # savepoint in it; MySQL commits DDL as it goes, which would end any savepoint around it.
+    return migrations.RunPython(forward, reverse_code=None, atomic=False, elidable=False)

@@ -1,7 +1,8 @@
 """Settings of the host project: its own app (visits) beside reviewflow's.
 
-The database is the URL in HOST_DATABASE: ``sqlite:///path.db`` or
-``postgresql://user@host:port/db?options=-csearch_path%3Dschema`` (what tests/servers.py makes).
+The database is the URL in HOST_DATABASE: ``sqlite:///path.db``,
+``postgresql://user@host:port/db?options=-csearch_path%3Dschema`` or
+``mysql://user@host:port/db`` (what tests/servers.py makes).
 """
 
 from __future__ import annotations
@@ -32,24 +33,17 @@ def database(url: str) -> dict[str, Any]:
 
         pymysql.version_info = (2, 2, 1, "final", 0)
         pymysql.install_as_MySQLdb()
-        return {
-            "ENGINE": "django.db.backends.mysql",
-            "NAME": parts.path.lstrip("/"),
-            "USER": unquote(parts.username or "root"),
-            "PASSWORD": unquote(parts.password or ""),
-            "HOST": parts.hostname or "",
-            "PORT": str(parts.port or ""),
-            "OPTIONS": {"charset": "utf8mb4"},
-        }
-    options = {k: v[-1] for k, v in parse_qs(parts.query).items()}
+        engine, options = "mysql", {"charset": "utf8mb4"}
+    else:  # options=-csearch_path=...: the test's own PostgreSQL schema
+        engine, options = "postgresql", {k: v[-1] for k, v in parse_qs(parts.query).items()}
     return {
-        "ENGINE": "django.db.backends.postgresql",
+        "ENGINE": f"django.db.backends.{engine}",
         "NAME": parts.path.lstrip("/"),
         "USER": unquote(parts.username or ""),
         "PASSWORD": unquote(parts.password or ""),
         "HOST": parts.hostname or "",
         "PORT": str(parts.port or ""),
-        "OPTIONS": options,  # options=-csearch_path=...: the test's own schema
+        "OPTIONS": options,
     }
 
 

@@ -290,13 +290,15 @@ def check(db: Database, *, create: bool) -> None:
         raise SchemaMismatch(db.url, found, SCHEMA_VERSION)
 
 
-def upgrade(db: Database, to: int = SCHEMA_VERSION) -> int:
-    """Bring the schema to version ``to`` (:data:`SCHEMA_VERSION`), one migration at a time;
-    returns the version it is at (a database at ``to`` or later is left as it is).
+def upgrade(db: Database, to: int | None = None) -> int:
+    """Bring the schema to version ``to`` (None: :data:`SCHEMA_VERSION`), one migration at a
+    time; returns the version it is at (a database at ``to`` or later is left as it is).
 
     Each migration runs in its own transaction where the database allows DDL in one (SQLite,
     PostgreSQL); MySQL commits DDL as it goes.
     """
+    if to is None:
+        to = SCHEMA_VERSION
     if not 1 <= to <= SCHEMA_VERSION:
         raise ValueError(f"no schema version {to}: this library knows 1 to {SCHEMA_VERSION}")
     found = schema_version(db)

@@ -148,9 +148,9 @@ class SqlStore:
         """The database's schema version (0 for an empty database)."""
         return schema.schema_version(self._db)
 
-    def upgrade(self, to: int = schema.SCHEMA_VERSION) -> int:
-        """Bring the schema to version ``to`` (:data:`SCHEMA_VERSION`), one migration at a
-        time; returns the version it is at (a host's migrations bring it one version each:
+    def upgrade(self, to: int | None = None) -> int:
+        """Bring the schema to version ``to`` (None: :data:`SCHEMA_VERSION`), one migration at
+        a time; returns the version it is at (a host's migrations bring it one version each:
         :mod:`reviewflow.contrib.django`).
 
         Each migration runs in its own transaction where the database allows DDL in one

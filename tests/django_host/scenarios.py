@@ -6,8 +6,11 @@ of the library's own on HOST_DATABASE) where the test asks what was committed.
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
+import pkgutil
+import re
 import sys
 import threading
 from collections.abc import Callable
@@ -172,6 +175,38 @@ def scenario_concurrent() -> dict[str, Any]:
     a.join(30)
     b.join(30)
     return {**outcome, **outside(review.id)}
+
+
+def scenario_migrations() -> dict[str, Any]:
+    """reviewflow's migrations: each one's name, its operation and what it depends on."""
+    import reviewflow.contrib.django.migrations as package  # noqa: PLC0415
+
+    found = {}
+    for name in sorted(m.name for m in pkgutil.iter_modules(package.__path__)):
+        migration = importlib.import_module(f"{package.__name__}.{name}").Migration
+        found[name] = {
+            "operations": [op.code.__name__ for op in migration.operations],
+            "dependencies": [list(d) for d in migration.dependencies],
+        }
+    return found
+
+
+def scenario_docs_receiver() -> dict[str, Any]:
+    """docs/django.md's receiver, run: does it connect to review_event, and hear a step?"""
+    page = (Path(__file__).parent.parent.parent / "docs" / "django.md").read_text("utf-8")
+    (block,) = [
+        b for b in re.findall(r"^```python\n(.*?)^```$", page, re.M | re.S) if "@receiver" in b
+    ]
+    before = rf_django.review_event.has_listeners()
+    namespace: dict[str, Any] = {}
+    exec(block, namespace)  # noqa: S102 - the page's own example
+    after = rf_django.review_event.has_listeners()
+    names = heard()
+    service = prepared()
+    review = review_of(service, "hospital")
+    service.start(review.reviewer_id, review.id)
+    disconnected = rf_django.review_event.disconnect(namespace["remind"])
+    return {"before": before, "after": after, "disconnected": disconnected, "heard": names}
 
 
 if __name__ == "__main__":

@@ -52,9 +52,10 @@ class Command(BaseCommand):  # type: ignore[misc] # Django ships no types
 
     def run_cli(self, args: list[str], *, prog_name: str) -> int:
         alias = database()
-        words = [a for a in args if not a.startswith("-")]
+        words = tuple(a for a in args if not a.startswith("-"))
         for command, instead in _DJANGOS_JOB.items():
-            if tuple(words[: len(command)]) != command:
+            # Anywhere among the words: an option's value (--as office) may come before it.
+            if not any(words[i : i + len(command)] == command for i in range(len(words))):
                 continue
             if instead:
                 call_command(instead, "reviewflow", database=alias, stdout=self.stdout)

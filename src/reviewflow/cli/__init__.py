@@ -2,6 +2,7 @@
 
 An interface over the public API only: it opens a store (``--store URL``), builds a
 :class:`~reviewflow.ReviewService` on the real clock, and acts as the person ``--as`` names.
+A host runs it on a service of its own with :func:`run_on` (``manage.py reviewflow``).
 ``--store``, ``--as`` and ``--lang`` are accepted before the command and after it.
 
 Exit codes, which scripts can rely on:
@@ -49,6 +50,7 @@ from reviewflow.cli._app import (
     EXIT_STORE,
     EXIT_USAGE,
     main,
+    run_on,
 )
 
 __all__ = [
@@ -58,4 +60,5 @@ __all__ = [
     "EXIT_STORE",
     "EXIT_USAGE",
     "main",
+    "run_on",
 ]

@@ -6,7 +6,7 @@ opened once), the bilingual labels, the consoles and progress bar, and the exit 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, NoReturn, TypeVar
 
@@ -35,6 +35,7 @@ __all__ = [
     "out_console",
     "progress_bar",
     "progress_display",
+    "run_on",
     "zh_en",
 ]
 
@@ -351,3 +352,32 @@ def main(ctx: click.Context) -> None:
     """
     state = ctx.ensure_object(CliState)
     ctx.call_on_close(state.close)
+
+
+HOST_OPTIONS = ("--store", "--policy", "--calendar")
+"""The options :func:`run_on` refuses: the host's service fixes the store, policy and calendar."""
+
+
+def run_on(
+    service: rf.ReviewService, args: Sequence[str], *, store_label: str, prog_name: str
+) -> int:
+    """Run the command line with ``args`` on a service the host made (its database, its
+    transactions, its policy: ``manage.py reviewflow`` in :mod:`reviewflow.contrib.django`)
+    instead of one opened from ``--store``; returns the exit code. ``store_label`` names the
+    store in messages. ``--store``, ``--policy`` and ``--calendar`` are refused (exit code 2):
+    the host's settings give them."""
+    given = [a for a in args if a.split("=", 1)[0] in HOST_OPTIONS]
+    if given:
+        click.echo(
+            f"{prog_name}：{given[0].split('=', 1)[0]} 由宿主的设置决定，此处不可指定"
+            f" / {given[0].split('=', 1)[0]} comes from the host's settings, not the command line",
+            err=True,
+        )
+        return EXIT_USAGE
+    state = CliState(store_url=store_label, store=service.store, service=service)
+    try:
+        main.main(args=list(args), prog_name=prog_name, obj=state)
+    except SystemExit as done:  # click ends even a successful command this way
+        code = done.code
+        return code if isinstance(code, int) else (EXIT_OK if code is None else EXIT_REFUSED)
+    return EXIT_OK  # pragma: no cover - click always ends by SystemExit in standalone mode

@@ -44,6 +44,11 @@ class Dialect:
             f"pip install 'reviewflow[{self.extra}]'"
         )
 
+    def drives(self, connection: object) -> bool:
+        """Whether ``connection`` (a host's DB-API connection) is one this dialect's driver
+        made: another driver for the same database (psycopg2, mysqlclient) is not."""
+        return type(connection).__module__.partition(".")[0] == self.driver
+
     placeholder = "%s"
     """The driver's parameter marker (DB-API paramstyle): ``%s`` (format) or ``?`` (qmark).
     Statements are written with ``?``; :meth:`sql` puts this in its place."""

@@ -324,19 +324,24 @@ def check(db: Database, *, create: bool) -> None:
         raise SchemaMismatch(db.url, found, SCHEMA_VERSION)
 
 
-def upgrade(db: Database) -> int:
-    """Bring the schema to :data:`SCHEMA_VERSION`, one migration at a time; returns it.
+def upgrade(db: Database, to: int | None = None) -> int:
+    """Bring the schema to version ``to`` (None: :data:`SCHEMA_VERSION`), one migration at a
+    time; returns the version it is at (a database at ``to`` or later is left as it is).
 
     Each migration runs in its own transaction where the database allows DDL in one (SQLite,
     PostgreSQL); MySQL commits DDL as it goes.
     """
+    if to is None:
+        to = SCHEMA_VERSION
+    if not 1 <= to <= SCHEMA_VERSION:
+        raise ValueError(f"no schema version {to}: this library knows 1 to {SCHEMA_VERSION}")
     found = schema_version(db)
     if found > SCHEMA_VERSION:
         raise SchemaMismatch(db.url, found, SCHEMA_VERSION)
-    for version in range(found + 1, SCHEMA_VERSION + 1):
+    for version in range(found + 1, to + 1):
         with db.write() as cur:
             migrate(db, cur, version)
-    return SCHEMA_VERSION
+    return max(found, to)
 
 
 def migrate(db: Database, cur: Any, version: int) -> None:

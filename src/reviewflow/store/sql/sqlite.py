@@ -44,6 +44,9 @@ class SqliteDialect(Dialect):
     """The values the URL's ``synchronous`` option accepts (SQLite's ``PRAGMA synchronous``);
     ``full``, the default, is durable."""
 
+    def drives(self, connection: object) -> bool:
+        return isinstance(connection, sqlite3.Connection)
+
     def has_table(self, cursor: Any, table: str) -> bool:
         cursor.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (table,))
         return cursor.fetchone() is not None

@@ -154,13 +154,15 @@ class SqlStore:
         """The database's schema version (0 for an empty database)."""
         return schema.schema_version(self._db)
 
-    def upgrade(self) -> int:
-        """Bring the schema to :data:`SCHEMA_VERSION`, one migration at a time; returns it.
+    def upgrade(self, to: int | None = None) -> int:
+        """Bring the schema to version ``to`` (None: :data:`SCHEMA_VERSION`), one migration at
+        a time; returns the version it is at (a host's migrations bring it one version each:
+        :mod:`reviewflow.contrib.django`).
 
         Each migration runs in its own transaction where the database allows DDL in one
         (SQLite, PostgreSQL); MySQL commits DDL as it goes.
         """
-        return schema.upgrade(self._db)
+        return schema.upgrade(self._db, to)
 
     # -- the one write ----------------------------------------------------------------------------
 

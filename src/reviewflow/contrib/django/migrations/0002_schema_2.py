@@ -1,0 +1,10 @@
+"""reviewflow's schema version 2 (see reviewflow.store.sql.schema)."""
+
+from django.db import migrations
+
+from reviewflow.contrib.django.schema import schema_version
+
+
+class Migration(migrations.Migration):  # type: ignore[misc] # Django ships no types
+    dependencies = [("reviewflow", "0001_schema_1")]
+    operations = [schema_version(2)]

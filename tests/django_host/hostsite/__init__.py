@@ -1,0 +1,1 @@
+"""The host project's settings and URLs."""

@@ -1,0 +1,1 @@
+"""The host's own app: a visit the host records when a reviewer starts a review."""

@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: venv demo test bench clean
+.PHONY: venv demo test docs bench clean
 
 venv: $(STAMP)
 
@@ -35,6 +35,10 @@ test: venv
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/python -m pytest
+
+# The documentation site, built strictly (a broken link fails), into site/ (CI builds it too).
+docs: venv
+	NO_MKDOCS_2_WARNING=1 $(BIN)/python -m mkdocs build --strict --site-dir site
 
 # The benchmark suite at full size (see docs/performance.md; --size small for a quicker run).
 bench: venv

@@ -160,7 +160,7 @@ from reviewflow.store import (
     upgrade_store,
 )
 
-__version__ = "0.1.0.dev0"
+__version__ = "0.1.0"
 """This library's version (PEP 440), the same as its distribution's in ``pyproject.toml``: what
 a host pins and a bug report names."""
 

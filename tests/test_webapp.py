@@ -191,7 +191,9 @@ def test_r_step_2_refused_step_names_the_guard_in_chinese(app: Flask) -> None:
     before = service(app).review(OFFICE, rid).version
     response = post_step(client, rid, "conclude_review")
     assert response.status_code == 400
-    assert "尚未满足“已记录点评方式和时间”" in response.get_data(as_text=True)
+    page = response.get_data(as_text=True)
+    assert "这项领导点评暂不能完成点评：尚未满足“已记录点评方式和时间”" in page, page
+    assert rid not in re.sub(r'(href|action)="[^"]*"', "", page)  # the id only in links
     assert service(app).review(OFFICE, rid).version == before
 
 

@@ -167,9 +167,18 @@ def explain(error: Exception) -> tuple[str, str]:
         return FORM_FIELD.get(error.field, error.field), error.message_zh
     if isinstance(error, rf.CalendarDataMissing):  # R-DEADLINE: a year past the holiday data
         return "due", error.message_zh
+    if isinstance(error, rf.StepRefused | rf.ConcurrencyConflict):
+        return "_step", _on_this_page(error.message_zh, error.review_id)
     if isinstance(error, rf.ReviewflowError):
         return "_step", error.message_zh
     return "_step", "操作未能完成，请稍后重试"
+
+
+def _on_this_page(message: str, review_id: str) -> str:
+    """``message`` about the review on the page, which it names by id: "this review" reads
+    better to the person looking at it than the id, which the pages never show."""
+    named = message.replace(f"领导点评 {review_id} ", "这项领导点评")
+    return named.replace(f"领导点评 {review_id}", "这项领导点评").replace(review_id, "本项")
 
 
 _OVERRIDES = frozenset({"waive", "cancel", "mark_not_applicable"})

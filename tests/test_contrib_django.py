@@ -97,6 +97,16 @@ def test_migrate_creates_the_library_schema_beside_the_host_tables(project: Proj
     assert shown.count("[X]") == SCHEMA_VERSION
 
 
+def test_a_project_not_migrated_is_told_to_migrate(tmp_path: Path) -> None:
+    """The store refuses a database without the library's schema, and says how a Django
+    project gets it: its own migrations, not reviewflow's command."""
+    project = Project(f"sqlite:///{tmp_path / 'fresh.db'}", tmp_path)
+    done = project.manage("reviewflow", "--as", "office-chen", "reviews", check=False)
+    assert done.returncode == 4, done  # the command line's code for a store it cannot use
+    assert "Traceback" not in done.stderr
+    assert "升级一次数据库结构（python manage.py migrate reviewflow）" in done.stderr, done
+
+
 def test_a_database_the_library_set_up_before_is_brought_on_by_migrate(tmp_path: Path) -> None:
     """A project that took the app in after ``reviewflow db upgrade`` had set up schema 5: the
     migrations to 5 find it done, those after bring it to the current version."""

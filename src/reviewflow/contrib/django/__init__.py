@@ -40,6 +40,7 @@ from reviewflow.store.sql import (
     HostTransaction,
     MysqlDialect,
     PostgresDialect,
+    SchemaMismatch,
     SqliteDialect,
     SqlStore,
 )
@@ -127,7 +128,15 @@ def make_store(alias: str, *, check: bool = True) -> SqlStore:
         return conn
 
     source = HostTransaction(connection, nested=functools.partial(transaction.atomic, alias))
-    return SqlStore(f"django://{alias}", dialect, source=source, check=check)
+    try:
+        return SqlStore(f"django://{alias}", dialect, source=source, check=check)
+    except SchemaMismatch as error:
+        if error.found > error.expected:
+            raise
+        # Not migrated yet: the project's migrations bring the schema, not reviewflow's command.
+        raise SchemaMismatch(
+            error.url, error.found, error.expected, upgrade="python manage.py migrate reviewflow"
+        ) from None
 
 
 def service(using: str | None = None) -> rf.ReviewService:

@@ -40,15 +40,19 @@ class SchemaMismatch(StoreError):
     upgraded with ``reviewflow.upgrade_store(url)``; a newer one needs a newer library.
     """
 
-    def __init__(self, url: str, found: int, expected: int) -> None:
+    def __init__(self, url: str, found: int, expected: int, *, upgrade: str = "") -> None:
         self.url = url
         """The database's URL, any password in it shown as ``***``."""
         self.found = found
         """The schema version the database records."""
         self.expected = expected
         """The schema version this library reads and writes (``SCHEMA_VERSION``)."""
+        self.upgrade = upgrade
+        """How this deployment upgrades its schema, when it is not reviewflow's own command
+        (a Django project: ``python manage.py migrate reviewflow``); "" for the usual."""
         if found < expected:
-            todo = "back it up (copy_store), then run reviewflow.upgrade_store(url) once"
+            how = upgrade or "reviewflow.upgrade_store(url) (or reviewflow db upgrade)"
+            todo = f"back it up (copy_store), then run {how} once"
         else:
             todo = "this library is older than the database: install the newer reviewflow"
         super().__init__(
@@ -57,7 +61,8 @@ class SchemaMismatch(StoreError):
 
     def _zh(self) -> str:
         if self.found < self.expected:
-            todo = "请先备份数据库，再升级一次数据库结构（reviewflow db upgrade）"
+            how = self.upgrade or "reviewflow db upgrade"
+            todo = f"请先备份数据库，再升级一次数据库结构（{how}）"
         else:
             todo = "本系统的版本比数据库旧：请安装较新的版本"
         return (

@@ -16,7 +16,8 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connections
 
-from reviewflow.cli import EXIT_OK, EXIT_USAGE, run_on
+import reviewflow as rf
+from reviewflow.cli import EXIT_OK, EXIT_STORE, EXIT_USAGE, run_on
 from reviewflow.contrib.django import database, service
 
 _DJANGOS_JOB = {
@@ -66,4 +67,9 @@ class Command(BaseCommand):  # type: ignore[misc] # Django ships no types
                 f"reviewflow {' '.join(command)} outside the project"
             )
             return EXIT_USAGE
-        return run_on(service(alias), args, store_label=f"django://{alias}", prog_name=prog_name)
+        try:
+            found = service(alias)
+        except rf.StoreError as error:  # not migrated, or the database is down: no traceback
+            self.stderr.write(f"错误：{error.message_zh}\nerror ({error.code}): {error.message_en}")
+            return EXIT_STORE
+        return run_on(found, args, store_label=f"django://{alias}", prog_name=prog_name)

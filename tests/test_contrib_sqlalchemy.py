@@ -281,6 +281,22 @@ def test_sqlite_with_the_documented_begin_hooks_works_as_well(tmp_path: Path) ->
     engine.dispose()
 
 
+def test_a_host_connection_that_autocommits_is_refused(engine: sa.Engine, url: str) -> None:
+    """Each write would be committed at once, outside the host's transaction: refused, on a
+    connection set to AUTOCOMMIT and on an engine made so (not for SQLite's documented setup,
+    which the test above runs)."""
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        with pytest.raises(rf.InvalidInput) as refused:
+            store_on(conn)
+    assert refused.value.params["reason_key"] == "host_autocommits"
+    assert "自动提交" in refused.value.message_zh
+    if not url.startswith("sqlite"):
+        autocommitting = sa.create_engine(engine.url, isolation_level="AUTOCOMMIT")
+        with autocommitting.connect() as conn, pytest.raises(rf.InvalidInput):
+            store_on(conn)
+        autocommitting.dispose()
+
+
 def test_a_driver_the_dialects_do_not_speak_is_refused_by_name(tmp_path: Path) -> None:
     # pysqlcipher's SQLAlchemy dialect over the standard sqlite3 module: a real connection
     # whose URL names a driver reviewflow does not speak to.

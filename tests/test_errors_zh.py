@@ -51,6 +51,7 @@ KEPT = (
     "true", "false",  # TOML's words
     "TOML", "UTF-8", "Word",  # names of formats and programs
     "https://", "http://", "OutboxStore",  # what an address starts with; a protocol's name
+    "AUTOCOMMIT",  # the isolation level, as SQLAlchemy spells it
 )  # fmt: skip
 """What a Chinese sentence keeps in Latin letters on purpose: what the user types or a name."""
 

@@ -84,6 +84,17 @@ REASONS: Final[Mapping[str, tuple[str, str]]] = {
         "首次重试前的等待时间须长于零",
     ),
     "aware_datetime": ("must be a timezone-aware datetime", "须为带时区的时间"),
+    "host_autocommits": (
+        (
+            "the host's connection commits each statement (isolation_level AUTOCOMMIT): the "
+            "store's writes would be committed at once, outside the host's transaction; hand "
+            "the store a connection in a transaction"
+        ),
+        (
+            "主系统的数据库连接设为自动提交（AUTOCOMMIT），本系统的每次写入都会立即提交，"
+            "不在主系统的事务之内：请传入处于事务中的连接"
+        ),
+    ),
     # -- the outbox ------------------------------------------------------------------------------
     "event_kind": ("must be one of: {kinds}", "不是可识别的通知类型，应为以下之一：{kinds}"),
     "webhook_url": (

@@ -37,7 +37,8 @@ except ModuleNotFoundError as _missing:  # pragma: no cover - the extra is insta
     ) from None
 
 from reviewflow.contrib._tables import metadata
-from reviewflow.errors import StoreUnavailable
+from reviewflow.errors import InvalidInput, StoreUnavailable
+from reviewflow.reasons import because
 from reviewflow.store.sql import (
     HostTransaction,
     MysqlDialect,
@@ -83,6 +84,7 @@ def store_on(host: Host, **options: Any) -> SqlStore:
     """
     connection = _connection(host)
     dialect = dialect_of(connection)
+    _refuse_autocommit(connection, dialect)
     if isinstance(host, Session):
         session = host
 
@@ -207,6 +209,18 @@ def _dbapi(connection: sa.Connection) -> Connection:
     """The DB-API connection under ``connection`` now (SQLAlchemy may replace it)."""
     dbapi: Connection = connection.connection.dbapi_connection  # type: ignore[assignment]
     return dbapi
+
+
+def _refuse_autocommit(connection: sa.Connection, dialect: Dialect) -> None:
+    """Refuse a connection that commits each statement: the store's writes would be committed
+    at once, outside any transaction of the host's. (sqlite3 set to autocommit is SQLAlchemy's
+    documented setup for savepoints, its ``begin`` event emitting BEGIN: it is allowed.)"""
+    level = connection.get_execution_options().get("isolation_level")
+    if level != "AUTOCOMMIT" and (
+        isinstance(dialect, SqliteDialect) or not dialect.autocommits(_dbapi(connection))
+    ):
+        return
+    raise InvalidInput("connection", "AUTOCOMMIT", because("host_autocommits"))
 
 
 def _url(connection: sa.Connection) -> str:

@@ -285,9 +285,9 @@ def test_a_host_connection_that_autocommits_is_refused(engine: sa.Engine, url: s
     """Each write would be committed at once, outside the host's transaction: refused, on a
     connection set to AUTOCOMMIT and on an engine made so (not for SQLite's documented setup,
     which the test above runs)."""
-    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        with pytest.raises(rf.InvalidInput) as refused:
-            store_on(conn)
+    autocommit = engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+    with autocommit as conn, pytest.raises(rf.InvalidInput) as refused:
+        store_on(conn)
     assert refused.value.params["reason_key"] == "host_autocommits"
     assert "自动提交" in refused.value.message_zh
     if not url.startswith("sqlite"):

@@ -12,7 +12,6 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator
 from datetime import date, datetime, time
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -25,19 +24,10 @@ from reviewflow.store.sql import DIALECTS, HostTransaction, SqlStore
 MOMENT = datetime.combine(date(2023, 12, 28), time(9, 0), ZoneInfo("Asia/Shanghai"))
 
 
-@pytest.fixture(
-    params=[
-        "sqlite",
-        pytest.param("postgres", marks=pytest.mark.postgres),
-        pytest.param("mysql", marks=pytest.mark.mysql),
-    ]
-)
-def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+@pytest.fixture
+def url(empty_url: str) -> str:
     """A database of each kind with the scenario's roster, 2023-Q4 scheduled, and a host table."""
-    if request.param == "sqlite":
-        found = f"sqlite:///{tmp_path / 'host.db'}"
-    else:
-        found = request.getfixturevalue(f"{request.param}_url")
+    found = empty_url
     service = scenario_service(found)
     service.schedule(OFFICE, QUARTER)
     service.store.close()

@@ -47,7 +47,7 @@ from reviewflow.store.sql import (
     SqlStore,
     schema,
 )
-from reviewflow.store.sql.connection import Database
+from reviewflow.store.sql.connection import Database, begin_if_idle
 from reviewflow.store.sql.dialect import Connection, Dialect
 
 __all__ = ["DRIVERS", "VERSIONS", "after_commit", "metadata", "store_on", "upgrade_on"]
@@ -231,12 +231,8 @@ def _url(connection: sa.Connection) -> str:
 def _in_transaction(
     dbapi: Connection, nested: Callable[[], AbstractContextManager[object]]
 ) -> Iterator[None]:
-    """``nested()`` in a transaction of the database's own. sqlite3 (in its default, legacy
-    mode) begins one only before an INSERT, UPDATE or DELETE: a SAVEPOINT outside one would
-    begin it, and its RELEASE commit it, the host's rows with it. So, when the connection is
-    in none, ``BEGIN IMMEDIATE`` first (which also waits for another writer to finish, so that
-    the version checks see its commit); sqlite3 then commits it with the host's commit."""
-    if getattr(dbapi, "in_transaction", True) is False:
-        dbapi.cursor().execute("BEGIN IMMEDIATE")
+    """``nested()`` in a transaction of the database's own (:func:`begin_if_idle`: SQLAlchemy's
+    savepoint on a sqlite3 connection in none would be released into a commit)."""
+    begin_if_idle(dbapi)
     with nested():
         yield

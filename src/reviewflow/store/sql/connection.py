@@ -25,6 +25,7 @@ __all__ = [
     "HostTransaction",
     "LostRace",
     "OwnedConnection",
+    "begin_if_idle",
     "driver_message",
 ]
 
@@ -121,7 +122,6 @@ class HostTransaction:
         self._connection = connection
         self._nested = nested if nested is not None else self._savepoint
         self._open: list[AbstractContextManager[object]] = []
-        self._depth = 0
 
     @property
     def connection(self) -> Connection:
@@ -156,15 +156,11 @@ class HostTransaction:
     @contextlib.contextmanager
     def _savepoint(self) -> Iterator[None]:
         """A ``SAVEPOINT`` on the connection, released on success and rolled back to on
-        failure. A connection in no transaction (sqlite3's, before its first write) gets one
-        first, so that the savepoint is not released into a commit: ``BEGIN IMMEDIATE``, which
-        waits for another writer to finish, so that the version checks see its commit."""
+        failure, in a transaction of the database's own (:func:`begin_if_idle`)."""
         connection = self.connection
+        begin_if_idle(connection)
         cursor = connection.cursor()
-        if getattr(connection, "in_transaction", True) is False:  # sqlite3 in no transaction
-            cursor.execute("BEGIN IMMEDIATE")
-        self._depth += 1
-        name = f"reviewflow_{self._depth}"
+        name = f"reviewflow_{len(self._open) + 1}"  # entered before begin() keeps it
         cursor.execute(f"SAVEPOINT {name}")
         try:
             yield
@@ -174,8 +170,18 @@ class HostTransaction:
             raise
         else:
             cursor.execute(f"RELEASE SAVEPOINT {name}")
-        finally:
-            self._depth -= 1
+
+
+def begin_if_idle(connection: Connection) -> None:
+    """Begin a transaction on ``connection`` if it is in none, before a savepoint is taken.
+
+    sqlite3 (in its default, legacy mode) begins one only before an INSERT, UPDATE or DELETE:
+    a SAVEPOINT outside one would begin it, and its RELEASE commit it, the host's rows with it.
+    ``BEGIN IMMEDIATE`` also waits for another writer to finish, so that the version checks see
+    its commit; sqlite3 then commits it with the host's commit. Other drivers (no
+    ``in_transaction``) are left as they are."""
+    if getattr(connection, "in_transaction", True) is False:
+        connection.cursor().execute("BEGIN IMMEDIATE")
 
 
 class _Undo(Exception):
